@@ -1,0 +1,105 @@
+// Matrix products for training and inference, integer and float, with an output stage.
+//
+// Three layouts cover a linear layer's forward and backward passes (row-major, strided):
+//   kNT  C[M×N] = A[M×K] · B[N×K]ᵀ    forward      Y  = X  · Wᵀ
+//   kNN  C[M×N] = A[M×K] · B[K×N]     input grad   dX = dY · W
+//   kTN  C[M×N] = A[K×M]ᵀ · B[K×N]    weight grad  dW = dYᵀ · X
+//
+// Integer semantics: every product is accumulated EXACTLY (the mathematical sum of the
+// integer products). A fast path uses narrow accumulators (int32 for int16×int16, int64
+// for 32-bit operands) only when a bound computed before the call proves they cannot
+// overflow; otherwise it accumulates wider and counts the call in Stats::widened_calls.
+// Then the output stage: + bias (accumulator scale), requantize with
+// numerics::Requantize (shift, rounding, overflow; saturations/wraps counted), ReLU.
+// All integer paths are bit-identical to the scalar reference for any thread count.
+//
+// Float semantics: float32 products summed in float32 over k; the summation order may
+// differ between paths (results agree to rounding), but is fixed for a given path and
+// thread count: the same inputs give the same bits.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "numerics/format.h"
+
+namespace fixar::kern {
+
+enum class Layout : std::uint8_t { kNT, kNN, kTN };
+
+// Kernel paths, as in ruy: a scalar reference plus one path per SIMD instruction set
+// (Google Highway targets). The best supported path is chosen at run time; the
+// environment variable FIXAR_KERNEL_PATH (reference, sse4, avx2, avx512, avx512_vnni)
+// or ForcePath() overrides it.
+enum class Path : std::uint8_t { kReference, kSse4, kAvx2, kAvx512, kAvx512Vnni };
+
+const char* to_string(Path p);
+Path parse_path(const std::string& name);  // throws std::invalid_argument listing valid names
+std::vector<Path> AvailablePaths();        // reference first, then what this CPU supports
+Path ActivePath();
+void ForcePath(Path p);  // throws if p is not available on this CPU
+
+// How the work of one call is divided among threads (see kernels/parallel.h).
+enum class Split : std::uint8_t {
+  kAuto,  // rows when M >= threads * 4, else columns
+  kRows,  // blocks of rows of C (the batch, for kNT / kNN)
+  kCols,  // blocks of columns of C (output neurons)
+};
+
+// Output stage applied to each exact accumulator value acc(i, j).
+struct OutputStage {
+  int acc_frac_bits = 0;                  // fraction bits of the accumulator (frac_A + frac_B)
+  num::Format out = num::Signed(32, 16);  // result format (word_bits <= bits of the C type)
+  num::Quant quant = num::Quant::kHalfEven;
+  num::Overflow overflow = num::Overflow::kSaturate;
+  std::uint64_t seed = 0;                 // kStochastic: random bits = CounterRandomBits(seed, i*N + j)
+  const std::int64_t* bias = nullptr;     // length N, in accumulator scale; added before requantizing
+  bool relu = false;                      // max(0, ·) after requantizing
+};
+
+// Float output stage: + bias (length N), then ReLU.
+struct FloatStage {
+  const float* bias = nullptr;
+  bool relu = false;
+};
+
+struct Stats {
+  std::uint64_t saturations = 0;    // output values clamped or wrapped by the output stage
+  std::uint64_t widened_calls = 0;  // calls whose bound forced the wide accumulator
+  void operator+=(const Stats& o) {
+    saturations += o.saturations;
+    widened_calls += o.widened_calls;
+  }
+};
+
+// A[.,.] and B[.,.] as given by the layout; lda/ldb/ldc are row strides in elements.
+template <typename TA, typename TB, typename TC>
+struct GemmArgs {
+  Layout layout = Layout::kNT;
+  int M = 0, N = 0, K = 0;
+  const TA* A = nullptr;
+  int lda = 0;
+  const TB* B = nullptr;
+  int ldb = 0;
+  TC* C = nullptr;
+  int ldc = 0;
+  Split split = Split::kAuto;
+};
+
+// Integer products. Instantiated for (TA, TB) in {int16,int32}² and TC in {int16, int32}:
+//   int16 × int16 -> int32 accumulate   (w16a16, and 8-bit values stored in int16)
+//   int32 × int16 / int16 × int32 -> int64 accumulate   (FIXAR's PE: 32-bit weight × 16-bit activation)
+//   int32 × int32 -> int64 accumulate   (FIXAR's 32-bit mode)
+template <typename TA, typename TB, typename TC>
+Stats Gemm(const GemmArgs<TA, TB, TC>& args, const OutputStage& stage);
+
+// Float products (TA = TB = TC = float).
+void GemmF32(const GemmArgs<float, float, float>& args, const FloatStage& stage = {});
+
+// The scalar references, callable directly whatever path is active (tests use them).
+template <typename TA, typename TB, typename TC>
+Stats GemmReference(const GemmArgs<TA, TB, TC>& args, const OutputStage& stage);
+void GemmF32Reference(const GemmArgs<float, float, float>& args, const FloatStage& stage = {});
+
+}  // namespace fixar::kern
