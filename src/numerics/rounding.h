@@ -16,6 +16,7 @@
 namespace fixar::num {
 
 __extension__ typedef __int128 int128;  // __extension__: GCC/Clang type, not ISO C++
+__extension__ typedef unsigned __int128 uint128;
 
 // Counter-based random bits (the SplitMix64 output function over seed + counter).
 // Same (seed, counter) -> same 64 bits on every path and thread count, which is what
@@ -90,8 +91,7 @@ constexpr std::int64_t Saturate(int128 x, const Format& f, std::uint64_t* satura
 // Keep the low word_bits bits, sign-extended for a signed format (AP_WRAP).
 // Adds 1 to *wraps when the value changed, so that overflow is never silent.
 constexpr std::int64_t Wrap(int128 x, const Format& f, std::uint64_t* wraps = nullptr) {
-  const unsigned __int128 low =
-      static_cast<unsigned __int128>(x) & ((static_cast<unsigned __int128>(1) << f.word_bits) - 1);
+  const uint128 low = static_cast<uint128>(x) & ((static_cast<uint128>(1) << f.word_bits) - 1);
   int128 v = static_cast<int128>(low);
   if (f.is_signed && (low >> (f.word_bits - 1)) != 0) v -= static_cast<int128>(1) << f.word_bits;
   if (wraps && v != x) ++*wraps;
