@@ -27,6 +27,7 @@
 namespace fixar::kern {
 
 enum class Layout : std::uint8_t { kNT, kNN, kTN };
+const char* to_string(Layout l);  // "kNT", "kNN", "kTN"
 
 // Kernel paths, as in ruy: a scalar reference plus one path per SIMD instruction set
 // (Google Highway targets). The best supported path is chosen at run time; the
@@ -38,7 +39,10 @@ const char* to_string(Path p);
 Path parse_path(const std::string& name);  // throws std::invalid_argument listing valid names
 std::vector<Path> AvailablePaths();        // reference first, then what this CPU supports
 Path ActivePath();
-void ForcePath(Path p);  // throws if p is not available on this CPU
+// Process-wide (an atomic read once per call; calls already running keep their path).
+// Throws std::invalid_argument naming the path and the available ones if this CPU or
+// build lacks it. A bad FIXAR_KERNEL_PATH throws the same way at the first ActivePath().
+void ForcePath(Path p);
 
 // How the work of one call is divided among threads (see kernels/parallel.h).
 enum class Split : std::uint8_t {
@@ -87,6 +91,12 @@ struct GemmArgs {
   Split split = Split::kAuto;
 };
 
+// Widening as implemented: int16 × int16 whose bound exceeds int32 sums in int32 chunks
+// of k (each provably in range) added in int64; if even a vpmaddwd pair could overflow
+// (both operands reach -32768) it uses the int64 kernel. 32-bit operands whose bound
+// exceeds int64 sum in int64 chunks added in int128. Each such call counts one
+// widened_calls. The bound is K · max|A| · max|B|, computed per call (O(MK + NK)).
+//
 // Integer products. Instantiated for (TA, TB) in {int16,int32}² and TC in {int16, int32}:
 //   int16 × int16 -> int32 accumulate   (w16a16, and 8-bit values stored in int16)
 //   int32 × int16 / int16 × int32 -> int64 accumulate   (FIXAR's PE: 32-bit weight × 16-bit activation)

@@ -67,6 +67,16 @@ TEST(RoundingShiftRight, StochasticIsUnbiasedAndReproducible) {
   EXPECT_NE(CounterRandomBits(42, 5), CounterRandomBits(43, 5));
 }
 
+TEST(RoundingShiftRight64, EqualsTheWideFormOnRandomValues) {
+  for (std::uint64_t i = 0; i < 20000; ++i) {
+    const auto x = static_cast<std::int64_t>(CounterRandomBits(1, i)) >> (i % 40);
+    const int shift = 1 + static_cast<int>(i % 62);
+    const std::uint64_t r = CounterRandomBits(2, i);
+    for (Quant q : {Quant::kFloor, Quant::kTowardZero, Quant::kHalfUp, Quant::kHalfEven, Quant::kStochastic})
+      ASSERT_EQ(RoundingShiftRight64(x, shift, q, r), RoundingShiftRight(x, shift, q, r)) << x << " >> " << shift;
+  }
+}
+
 TEST(Overflow, SaturateClampsAndCounts) {
   const Format s4 = Signed(4, 0);  // ap_fixed<4,4>: [-8, 7]
   std::uint64_t n = 0;

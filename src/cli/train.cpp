@@ -1,0 +1,126 @@
+// `fixar train` and `fixar eval`: DDPG training runs in any precision, and evaluation
+// of a run's checkpoint.
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "cli/command.h"
+#include "rl/config.h"
+#include "rl/trainer.h"
+
+namespace fixar::cli {
+namespace {
+
+struct TrainArgs {
+  std::string config_file, resume_dir, task, precision, actor_precision, critic_precision, out_dir, summary_json;
+  std::vector<std::string> overrides;
+  std::optional<std::int64_t> steps, qat_delay, warmup;
+  std::optional<std::uint64_t> seed;
+  std::optional<int> batch, threads;
+  bool no_progress = false;
+};
+
+std::string Fmt(double x, const char* spec = "{:.1f}") {
+  return std::isfinite(x) ? fmt::format(fmt::runtime(spec), x) : std::string("n/a");
+}
+
+void PrintSummary(const nlohmann::json& j) {
+  const auto& q = j["qat"];
+  std::cout << "\n== FIXAR training summary ==\n"
+            << fmt::format("run directory        {}\n", j["run_dir"].get<std::string>())
+            << fmt::format("task                 {} ({} steps, {} episodes, seed {})\n", j["task"].get<std::string>(),
+                           j["steps"].get<std::int64_t>(), j["episodes"].get<std::int64_t>(),
+                           j["seed"].get<std::uint64_t>())
+            << fmt::format("actor                {}\n", j["actor_precision"].get<std::string>())
+            << fmt::format("critic               {}\n", j["critic_precision"].get<std::string>());
+  if (q["switched_at_step"].get<std::int64_t>() >= 0)
+    std::cout << fmt::format("QAT switch           at step {}: eval return {} before, {} at the first eval after\n",
+                             q["switched_at_step"].get<std::int64_t>(), Fmt(q["eval_before_switch"].get<double>()),
+                             Fmt(q["eval_after_switch"].get<double>()));
+  else
+    std::cout << "QAT switch           none in this run\n";
+  std::cout << fmt::format("final eval return    {} ± {} (mean ± std over the last evaluation's episodes)\n",
+                           Fmt(j["final_eval_mean"].get<double>()), Fmt(j["final_eval_std"].get<double>()))
+            << fmt::format("best eval return     {}\n", Fmt(j["best_eval_mean"].get<double>()))
+            << fmt::format("throughput           {} IPS (batch / wall time of env step + update + action; mean of "
+                           "progress.csv rows)\n",
+                           Fmt(j.value("ips_mean", NAN), "{:.0f}"))
+            << fmt::format("wall time            {:.1f} s; peak memory {:.0f} MB (replay buffer {:.0f} MB)\n",
+                           j["wall_seconds"].get<double>(), j["peak_rss_mb"].get<double>(),
+                           j["replay_buffer_mb"].get<double>());
+}
+
+const CommandRegistrar kTrain(
+    "train", "Train a DDPG agent (float32, fixed32, fixar QAT, fixed16, wXaY) on a control task",
+    [](CLI::App& app) -> std::function<int()> {
+      auto a = std::make_shared<TrainArgs>();
+      app.add_option("-c,--config", a->config_file, "TOML config ([run], [ddpg], [precision]); defaults otherwise")
+          ->check(CLI::ExistingFile);
+      app.add_option("--set", a->overrides, "Override a config key: section.key=value (repeatable)");
+      app.add_option("--task", a->task, "Task name (run.task), e.g. HalfCheetah, Pendulum");
+      app.add_option("--steps", a->steps, "Total environment steps (run.total_steps)");
+      app.add_option("--precision", a->precision, "Precision of both networks: float32, fixed32, fixar, fixed16, wXaY");
+      app.add_option("--actor-precision", a->actor_precision, "Actor precision (precision.actor)");
+      app.add_option("--critic-precision", a->critic_precision, "Critic precision (precision.critic)");
+      app.add_option("--qat-delay", a->qat_delay, "Quantization delay d in timesteps (precision.qat_delay)");
+      app.add_option("--batch", a->batch, "Batch size (ddpg.batch_size)");
+      app.add_option("--warmup", a->warmup, "Random-action warm-up steps (ddpg.warmup_steps)");
+      app.add_option("--seed", a->seed, "Seed (run.seed)");
+      app.add_option("--threads", a->threads, "Threads (run.threads; 0 = all cores)");
+      app.add_option("--out", a->out_dir, "Parent directory of run directories (run.out_dir)");
+      app.add_option("--resume", a->resume_dir, "Continue the run in this directory from its checkpoint")
+          ->check(CLI::ExistingDirectory);
+      app.add_option("--summary-json", a->summary_json, "Also write the summary JSON here");
+      app.add_flag("--no-progress", a->no_progress, "No live progress line");
+      return [a]() {
+        rl::TrainOptions o;
+        // A resumed run starts from its own resolved configuration.
+        o.config = rl::LoadTrainConfig(a->resume_dir.empty() ? a->config_file : a->resume_dir + "/config.toml");
+        rl::TrainConfig& c = o.config;
+        for (const auto& s : a->overrides) rl::ApplyOverride(c, s);
+        if (!a->task.empty()) c.task = a->task;
+        if (a->steps) c.total_steps = *a->steps;
+        if (!a->precision.empty()) c.actor_precision = c.critic_precision = a->precision;
+        if (!a->actor_precision.empty()) c.actor_precision = a->actor_precision;
+        if (!a->critic_precision.empty()) c.critic_precision = a->critic_precision;
+        if (a->qat_delay) c.qat_delay = *a->qat_delay;
+        if (a->batch) c.batch_size = *a->batch;
+        if (a->warmup) c.warmup_steps = *a->warmup;
+        if (a->seed) c.seed = *a->seed;
+        if (a->threads) c.threads = *a->threads;
+        if (!a->out_dir.empty()) c.out_dir = a->out_dir;
+        o.resume_dir = a->resume_dir;
+        o.progress = !a->no_progress;
+        nlohmann::json summary = rl::Train(o);
+        PrintSummary(summary);
+        if (!a->summary_json.empty()) std::ofstream(a->summary_json) << summary.dump(2) << "\n";
+        return 0;
+      };
+    });
+
+const CommandRegistrar kEval("eval", "Evaluate a training run's checkpoint (deterministic policy)",
+                             [](CLI::App& app) -> std::function<int()> {
+                               auto o = std::make_shared<rl::EvalOptions>();
+                               auto json = std::make_shared<std::string>();
+                               app.add_option("run_dir", o->run_dir, "Run directory (holds config.toml, checkpoint.bin)")
+                                   ->required();
+                               app.add_option("--episodes", o->episodes, "Episodes")->check(CLI::Range(1, 100000));
+                               app.add_option("--seed", o->seed, "Seed of the evaluation episodes");
+                               app.add_option("--json", *json, "Write the result as JSON");
+                               return [o, json]() {
+                                 const nlohmann::json r = rl::Evaluate(*o);
+                                 std::cout << fmt::format(
+                                     "{}: {} at step {}: return {:.1f} ± {:.1f} over {} episodes\n",
+                                     r["run_dir"].get<std::string>(), r["task"].get<std::string>(),
+                                     r["step"].get<std::int64_t>(), r["mean"].get<double>(), r["std"].get<double>(),
+                                     o->episodes);
+                                 if (!json->empty()) std::ofstream(*json) << r.dump(2) << "\n";
+                                 return 0;
+                               };
+                             });
+
+}  // namespace
+}  // namespace fixar::cli

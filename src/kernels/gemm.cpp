@@ -1,0 +1,451 @@
+// Public entry points of the matrix products: argument checks, path choice, the
+// accumulator bound, packing of B' into panels, the split over threads, and the output
+// stage. The arithmetic inner loops live in gemm_simd.cpp; the semantics are defined by
+// gemm_reference.cpp, which every path here must match bit for bit (integers).
+//
+// Every layout is computed as C = A' · B'ᵀ (see detail/operands.h):
+//   B' is packed per call into panels of NR columns (O(N·K) work against O(M·N·K));
+//   A' is read in place for kNT / kNN and transposed into scratch for kTN.
+// Batch-1 forward products (kNT, M <= kGemvMaxRows) skip the packing: a matrix-vector
+// kernel reads the weight rows directly.
+//
+// Accumulator bound: with |A'| <= a_max and |B'| <= b_max, any partial sum of k products
+// is at most k·a_max·b_max. int16 products sum in int32 when K·a_max·b_max < 2^31;
+// otherwise the k range is cut into chunks that each fit int32 and the chunk sums are
+// added in int64 (Stats::widened_calls). 32-bit operands sum in int64 under the same
+// rule, with chunk sums added in int128.
+#include "kernels/gemm.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <limits>
+#include <new>
+#include <type_traits>
+#include <vector>
+
+#include "kernels/detail/operands.h"
+#include "kernels/detail/output_stage.h"
+#include "kernels/detail/simd_kernels.h"
+#include "kernels/parallel.h"
+#include "numerics/rounding.h"
+
+namespace fixar::kern {
+namespace {
+
+using detail::FinishContext;
+using detail::SimdKernels;
+
+constexpr int kGemvMaxRows = 4;  // kNT with M <= this uses the matrix-vector kernel
+
+// Grow-only, 64-byte aligned scratch. One per thread (thread_local), reused across calls.
+class Scratch {
+ public:
+  Scratch() = default;
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() { Release(); }
+  template <typename T>
+  T* Get(std::size_t count) {
+    const std::size_t bytes = std::max<std::size_t>(count * sizeof(T), 64);
+    if (bytes > capacity_) {
+      Release();
+      data_ = ::operator new(bytes, std::align_val_t{64});
+      capacity_ = bytes;
+    }
+    return static_cast<T*>(data_);
+  }
+
+ private:
+  void Release() {
+    if (data_ != nullptr) ::operator delete(data_, std::align_val_t{64});
+    data_ = nullptr;
+    capacity_ = 0;
+  }
+  void* data_ = nullptr;
+  std::size_t capacity_ = 0;
+};
+
+thread_local Scratch t_packed_b;      // B' panels of the call this thread started
+thread_local Scratch t_transposed_a;  // A' rows for kTN
+
+int CeilDiv(int a, int b) { return (a + b - 1) / b; }
+
+// How many tasks and over which dimension the compute phase is split.
+struct SplitPlan {
+  bool by_rows = true;
+  int tasks = 1;
+};
+
+SplitPlan PlanSplit(Split split, int M, int row_units, int col_units) {
+  const int threads = NumThreads();
+  SplitPlan plan;
+  plan.by_rows = split == Split::kRows || (split == Split::kAuto && M >= threads * 4);
+  const int units = plan.by_rows ? row_units : col_units;
+  plan.tasks = std::max(1, std::min(threads, units));
+  return plan;
+}
+
+// ---- packing -----------------------------------------------------------------------
+// Panel `panel` of B' (columns panel*NR ..), as int16 pairs (see simd_kernels.h).
+template <typename TA, typename TB, typename TC>
+void PackPanelPairs(const GemmArgs<TA, TB, TC>& g, int panel, int NR, std::int16_t* dst) {
+  const int K = g.K, pairs = CeilDiv(K, 2), j0 = panel * NR;
+  const int cols = std::min(NR, g.N - j0);
+  if (cols < NR || (K & 1) || g.layout != Layout::kNT) {  // padding (or kNN/kTN odd k) stays 0
+    std::memset(dst, 0, sizeof(std::int16_t) * 2 * static_cast<std::size_t>(pairs) * NR);
+  }
+  if (g.layout == Layout::kNT) {  // B rows run along k: copy whole pairs as 32-bit words
+    static_assert(sizeof(TB) == sizeof(std::int16_t));
+    const int full_pairs = K / 2;
+    const TB* rows[detail::kMaxTileCols];
+    for (int c = 0; c < cols; ++c) rows[c] = g.B + static_cast<long>(j0 + c) * g.ldb;
+    // Pair-major, column-minor: contiguous stores; NR source rows stay in L1.
+    for (int p = 0; p < full_pairs; ++p) {
+      std::int16_t* d = dst + static_cast<long>(p) * NR * 2;
+      for (int c = 0; c < cols; ++c) std::memcpy(d + 2 * c, rows[c] + 2 * p, 2 * sizeof(TB));
+    }
+    if (K & 1) {
+      std::int16_t* d = dst + static_cast<long>(full_pairs) * NR * 2;
+      for (int c = 0; c < cols; ++c) d[2 * c] = rows[c][K - 1];
+    }
+  } else {  // B rows run along j
+    for (int k = 0; k < K; ++k) {
+      const TB* src = g.B + static_cast<long>(k) * g.ldb + j0;
+      std::int16_t* d = dst + static_cast<long>(k / 2) * NR * 2 + (k & 1);
+      for (int c = 0; c < cols; ++c) d[2 * c] = static_cast<std::int16_t>(src[c]);
+    }
+  }
+}
+
+// Panel of B' as one element of type TP per (k, column).
+template <typename TP, typename TA, typename TB, typename TC>
+void PackPanelWide(const GemmArgs<TA, TB, TC>& g, int panel, int NR, TP* dst) {
+  const int K = g.K, j0 = panel * NR;
+  const int cols = std::min(NR, g.N - j0);
+  if (cols < NR) std::memset(dst, 0, sizeof(TP) * static_cast<std::size_t>(K) * NR);
+  if (g.layout == Layout::kNT) {
+    for (int c = 0; c < cols; ++c) {
+      const TB* src = g.B + static_cast<long>(j0 + c) * g.ldb;
+      for (int k = 0; k < K; ++k) dst[static_cast<long>(k) * NR + c] = static_cast<TP>(src[k]);
+    }
+  } else {
+    for (int k = 0; k < K; ++k) {
+      const TB* src = g.B + static_cast<long>(k) * g.ldb + j0;
+      TP* d = dst + static_cast<long>(k) * NR;
+      for (int c = 0; c < cols; ++c) d[c] = static_cast<TP>(src[c]);
+    }
+  }
+}
+
+// Rows [r0, r1) of A' = Aᵀ (kTN) into dst with row stride ld (ld >= K; pad zeroed).
+template <typename TA, typename TB, typename TC>
+void TransposeRowsA(const GemmArgs<TA, TB, TC>& g, int r0, int r1, int ld, TA* dst) {
+  for (int i = r0; i < r1; ++i) {
+    TA* d = dst + static_cast<long>(i) * ld;
+    for (int k = g.K; k < ld; ++k) d[k] = 0;
+  }
+  constexpr int kBlock = 16;  // cache blocking over k
+  for (int k0 = 0; k0 < g.K; k0 += kBlock) {
+    const int k1 = std::min(g.K, k0 + kBlock);
+    for (int i = r0; i < r1; ++i) {
+      TA* d = dst + static_cast<long>(i) * ld;
+      for (int k = k0; k < k1; ++k) d[k] = g.A[static_cast<long>(k) * g.lda + i];
+    }
+  }
+}
+
+// ---- the tiled driver, shared by int16, int64 and float micro-kernels ----------------
+// Kernel: how to pack a panel and compute one MR×NR tile into an accumulator buffer.
+// Finish: consumes the tile (rows_valid x cols_valid) at C(i0, j0).
+template <typename TA, typename TB, typename TC, typename PackFn, typename TileFn,
+          typename FinishFn>
+void RunTiled(const GemmArgs<TA, TB, TC>& g, int MR, int NR, std::size_t panel_elems,
+              std::size_t panel_elem_bytes, const PackFn& pack, const TileFn& tile,
+              const FinishFn& finish, std::vector<std::uint64_t>* task_saturations) {
+  const int num_panels = CeilDiv(g.N, NR);
+  const int row_blocks = CeilDiv(g.M, MR);
+  const bool transpose_a = g.layout == Layout::kTN;
+  const int a_ld = transpose_a ? g.K + (g.K & 1) : g.lda;  // even: pair loads stay inside
+  std::byte* packed = t_packed_b.Get<std::byte>(panel_elems * panel_elem_bytes * num_panels);
+  TA* at = transpose_a ? t_transposed_a.Get<TA>(static_cast<std::size_t>(g.M) * a_ld + 1) : nullptr;
+
+  // Phase 1: pack B' (and transpose A for kTN), split over panels and rows.
+  const int threads = NumThreads();
+  const int prep_tasks = std::max(1, std::min(threads, std::max(num_panels, row_blocks)));
+  ParallelFor(prep_tasks, [&](int t) {
+    const Range pr = BlockRange(num_panels, prep_tasks, t);
+    for (int p = pr.begin; p < pr.end; ++p) {
+      pack(p, packed + static_cast<std::size_t>(p) * panel_elems * panel_elem_bytes);
+    }
+    if (transpose_a) {
+      const Range rr = BlockRange(g.M, prep_tasks, t);
+      TransposeRowsA(g, rr.begin, rr.end, a_ld, at);
+    }
+  });
+
+  // Phase 2: tiles. Panels outer (a panel stays in L1 while row blocks stream past).
+  const SplitPlan plan = PlanSplit(g.split, g.M, row_blocks, num_panels);
+  task_saturations->assign(plan.tasks, 0);
+  ParallelFor(plan.tasks, [&](int t) {
+    const Range rows = plan.by_rows ? BlockRange(row_blocks, plan.tasks, t) : Range{0, row_blocks};
+    const Range panels = plan.by_rows ? Range{0, num_panels} : BlockRange(num_panels, plan.tasks, t);
+    std::uint64_t* sat = &(*task_saturations)[t];
+    const TA* a_rows[detail::kMaxTileRows];
+    for (int p = panels.begin; p < panels.end; ++p) {
+      const std::byte* panel = packed + static_cast<std::size_t>(p) * panel_elems * panel_elem_bytes;
+      const int j0 = p * NR, cols = std::min(NR, g.N - j0);
+      for (int rb = rows.begin; rb < rows.end; ++rb) {
+        const int i0 = rb * MR, valid_rows = std::min(MR, g.M - i0);
+        for (int r = 0; r < MR; ++r) {  // rows past M repeat the last row; results dropped
+          const int i = i0 + std::min(r, valid_rows - 1);
+          a_rows[r] = transpose_a ? at + static_cast<long>(i) * a_ld : g.A + static_cast<long>(i) * g.lda;
+        }
+        tile(a_rows, panel, [&](const auto* acc) { finish(acc, NR, i0, valid_rows, j0, cols, sat); });
+      }
+    }
+  });
+}
+
+// The finish step for one accumulator type.
+template <typename Acc, typename TC>
+auto MakeFinish(const FinishContext& ctx, TC* C, int ldc) {
+  const auto row_fn = detail::SelectFinishRow<Acc, TC>(ctx.stage.quant, ctx.stage.overflow);
+  return [row_fn, &ctx, C, ldc](const Acc* acc, int acc_stride, int i0, int rows, int j0, int cols,
+                                std::uint64_t* sat) {
+    for (int r = 0; r < rows; ++r) {
+      row_fn(acc + static_cast<std::size_t>(r) * acc_stride, cols, i0 + r, j0,
+             C + static_cast<long>(i0 + r) * ldc, ctx, sat);
+    }
+  };
+}
+
+// ---- integer paths ------------------------------------------------------------------
+template <typename TA, typename TB, typename TC>
+Stats GemmIntFast(const GemmArgs<TA, TB, TC>& g, const OutputStage& stage, const SimdKernels& kt) {
+  Stats stats;
+  if (g.M == 0 || g.N == 0) return stats;
+  const FinishContext ctx = detail::MakeFinishContext(stage, g.N);
+  std::vector<std::uint64_t> task_sat;
+
+  // |A'| and |B'| bounds (the same element sets as A and B).
+  auto max_abs = [&](const auto* p, int rows, int cols, int ld) -> std::int64_t {
+    if (rows == 0 || cols == 0) return 0;
+    using T = std::remove_cv_t<std::remove_pointer_t<decltype(p)>>;
+    if constexpr (std::is_same_v<T, std::int16_t>) {
+      return kt.max_abs_i16(p, rows, cols, ld);
+    } else {
+      return kt.max_abs_i32(p, rows, cols, ld);
+    }
+  };
+  const bool a_t = g.layout == Layout::kTN, b_t = g.layout == Layout::kNT;
+  const std::int64_t a_max = max_abs(g.A, a_t ? g.K : g.M, a_t ? g.M : g.K, g.lda);
+  const std::int64_t b_max = max_abs(g.B, b_t ? g.N : g.K, b_t ? g.K : g.N, g.ldb);
+  const num::int128 product_max = static_cast<num::int128>(a_max) * b_max;  // <= 2^62
+  const num::int128 sum_bound = product_max * g.K;
+
+  constexpr bool kBoth16 = std::is_same_v<TA, std::int16_t> && std::is_same_v<TB, std::int16_t>;
+  if constexpr (kBoth16) {
+    const std::int64_t int32_max = std::numeric_limits<std::int32_t>::max();
+    const int pairs = CeilDiv(g.K, 2);
+    // Pairs per int32 chunk: 2·chunk·a_max·b_max <= INT32_MAX.
+    const std::int64_t chunk_pairs =
+        product_max == 0 ? pairs : static_cast<std::int64_t>(int32_max / (2 * product_max));
+    const bool narrow = sum_bound <= int32_max;
+    constexpr std::int64_t kMinChunkPairs = 16;  // below this, int64 products are faster
+    if (narrow || chunk_pairs >= kMinChunkPairs) {
+      if (!narrow) stats.widened_calls = 1;
+      if (narrow && g.layout == Layout::kNT && g.M <= kGemvMaxRows &&
+          static_cast<std::size_t>(g.K) >= kt.i16_gemv_min_k) {
+        // Batch-1 forward: columns split over threads, no packing.
+        const int threads = NumThreads();
+        const SplitPlan plan = PlanSplit(g.split, g.M, g.M, CeilDiv(g.N, 16));
+        task_sat.assign(plan.tasks, 0);
+        const auto finish_row = detail::SelectFinishRow<std::int32_t, TC>(stage.quant, stage.overflow);
+        (void)threads;
+        ParallelFor(plan.tasks, [&](int t) {
+          const Range rows = plan.by_rows ? BlockRange(g.M, plan.tasks, t) : Range{0, g.M};
+          const Range cols = plan.by_rows ? Range{0, g.N} : BlockRange(g.N, plan.tasks, t, 16);
+          constexpr int kChunk = 128;
+          std::int32_t acc[kChunk];
+          for (int i = rows.begin; i < rows.end; ++i) {
+            for (int j = cols.begin; j < cols.end; j += kChunk) {
+              const int n = std::min(kChunk, cols.end - j);
+              kt.i16_gemv(g.A + static_cast<long>(i) * g.lda, g.K, g.B + static_cast<long>(j) * g.ldb,
+                          g.ldb, n, acc);
+              finish_row(acc, n, i, j, g.C + static_cast<long>(i) * g.ldc, ctx, &task_sat[t]);
+            }
+          }
+        });
+      } else {
+        const int MR = kt.i16_rows, NR = kt.i16_cols;
+        const std::size_t panel_elems = 2 * static_cast<std::size_t>(pairs) * NR;
+        auto pack = [&](int p, std::byte* dst) {
+          PackPanelPairs(g, p, NR, reinterpret_cast<std::int16_t*>(dst));
+        };
+        const std::size_t chunk = narrow ? pairs : static_cast<std::size_t>(chunk_pairs);
+        auto tile = [&](const std::int16_t* const* a_rows, const std::byte* panel, auto&& consume) {
+          const auto* pp = reinterpret_cast<const std::int16_t*>(panel);
+          alignas(64) std::int32_t acc32[detail::kMaxTileRows * detail::kMaxTileCols];
+          if (chunk >= static_cast<std::size_t>(pairs)) {
+            kt.i16_tile(a_rows, g.K, 0, pairs, pp, acc32);
+            consume(static_cast<const std::int32_t*>(acc32));
+            return;
+          }
+          alignas(64) std::int64_t acc64[detail::kMaxTileRows * detail::kMaxTileCols] = {};
+          for (std::size_t p0 = 0; p0 < static_cast<std::size_t>(pairs); p0 += chunk) {
+            const std::size_t p1 = std::min<std::size_t>(pairs, p0 + chunk);
+            kt.i16_tile(a_rows, g.K, p0, p1, pp, acc32);
+            for (int e = 0; e < MR * NR; ++e) acc64[e] += acc32[e];
+          }
+          consume(static_cast<const std::int64_t*>(acc64));
+        };
+        auto finish32 = MakeFinish<std::int32_t, TC>(ctx, g.C, g.ldc);
+        auto finish64 = MakeFinish<std::int64_t, TC>(ctx, g.C, g.ldc);
+        auto finish = [&](const auto* acc, int stride, int i0, int rows, int j0, int cols,
+                          std::uint64_t* sat) {
+          using Acc = std::remove_cv_t<std::remove_pointer_t<decltype(acc)>>;
+          if constexpr (std::is_same_v<Acc, std::int32_t>) {
+            finish32(acc, stride, i0, rows, j0, cols, sat);
+          } else {
+            finish64(acc, stride, i0, rows, j0, cols, sat);
+          }
+        };
+        RunTiled(g, MR, NR, panel_elems, sizeof(std::int16_t), pack, tile, finish, &task_sat);
+      }
+      for (auto s : task_sat) stats.saturations += s;
+      return stats;
+    }
+  }
+
+  // 64-bit accumulators (32-bit operands, or int16 whose bound rules out int32 sums).
+  const num::int128 int64_max = std::numeric_limits<std::int64_t>::max();
+  const bool narrow64 = sum_bound <= int64_max;
+  if (!narrow64 || kBoth16) stats.widened_calls = 1;
+  const std::size_t chunk =
+      narrow64 || product_max == 0 ? static_cast<std::size_t>(g.K)
+                                   : static_cast<std::size_t>(int64_max / product_max);  // >= 1
+  const int MR = kt.i64_rows, NR = kt.i64_cols;
+  const std::size_t panel_elems = static_cast<std::size_t>(g.K) * NR;
+  auto pack = [&](int p, std::byte* dst) {
+    PackPanelWide(g, p, NR, reinterpret_cast<std::int64_t*>(dst));
+  };
+  auto call_tile = [&](const TA* const* a_rows, std::size_t k0, std::size_t k1,
+                       const std::int64_t* pp, std::int64_t* out) {
+    if constexpr (std::is_same_v<TA, std::int16_t>) {
+      kt.i64_tile_a16(a_rows, k0, k1, pp, out);
+    } else {
+      kt.i64_tile_a32(a_rows, k0, k1, pp, out);
+    }
+  };
+  auto tile = [&](const TA* const* a_rows, const std::byte* panel, auto&& consume) {
+    const auto* pp = reinterpret_cast<const std::int64_t*>(panel);
+    alignas(64) std::int64_t acc64[detail::kMaxTileRows * detail::kMaxTileCols];
+    if (chunk >= static_cast<std::size_t>(g.K)) {
+      call_tile(a_rows, 0, g.K, pp, acc64);
+      consume(static_cast<const std::int64_t*>(acc64));
+      return;
+    }
+    num::int128 acc128[detail::kMaxTileRows * detail::kMaxTileCols] = {};
+    for (std::size_t k0 = 0; k0 < static_cast<std::size_t>(g.K); k0 += chunk) {
+      const std::size_t k1 = std::min<std::size_t>(g.K, k0 + chunk);
+      call_tile(a_rows, k0, k1, pp, acc64);
+      for (int e = 0; e < MR * NR; ++e) acc128[e] += acc64[e];
+    }
+    consume(static_cast<const num::int128*>(acc128));
+  };
+  auto finish64 = MakeFinish<std::int64_t, TC>(ctx, g.C, g.ldc);
+  auto finish128 = MakeFinish<num::int128, TC>(ctx, g.C, g.ldc);
+  auto finish = [&](const auto* acc, int stride, int i0, int rows, int j0, int cols,
+                    std::uint64_t* sat) {
+    using Acc = std::remove_cv_t<std::remove_pointer_t<decltype(acc)>>;
+    if constexpr (std::is_same_v<Acc, std::int64_t>) {
+      finish64(acc, stride, i0, rows, j0, cols, sat);
+    } else {
+      finish128(acc, stride, i0, rows, j0, cols, sat);
+    }
+  };
+  RunTiled(g, MR, NR, panel_elems, sizeof(std::int64_t), pack, tile, finish, &task_sat);
+  for (auto s : task_sat) stats.saturations += s;
+  return stats;
+}
+
+// ---- float path ----------------------------------------------------------------------
+void FinishFloatRow(float* c_row, int j0, int cols, const FloatStage& s) {
+  for (int t = 0; t < cols; ++t) {
+    float v = c_row[j0 + t];
+    if (s.bias != nullptr) v += s.bias[j0 + t];
+    if (s.relu) v = std::max(v, 0.0f);
+    c_row[j0 + t] = v;
+  }
+}
+
+void GemmF32Fast(const GemmArgs<float, float, float>& g, const FloatStage& stage,
+                 const SimdKernels& kt) {
+  if (g.M == 0 || g.N == 0) return;
+  std::vector<std::uint64_t> unused_sat;
+  if (g.layout == Layout::kNT && g.M <= kGemvMaxRows &&
+      static_cast<std::size_t>(g.K) >= kt.f32_gemv_min_k) {
+    const SplitPlan plan = PlanSplit(g.split, g.M, g.M, CeilDiv(g.N, 16));
+    ParallelFor(plan.tasks, [&](int t) {
+      const Range rows = plan.by_rows ? BlockRange(g.M, plan.tasks, t) : Range{0, g.M};
+      const Range cols = plan.by_rows ? Range{0, g.N} : BlockRange(g.N, plan.tasks, t, 16);
+      for (int i = rows.begin; i < rows.end; ++i) {
+        float* c_row = g.C + static_cast<long>(i) * g.ldc;
+        kt.f32_gemv(g.A + static_cast<long>(i) * g.lda, g.K, g.B + static_cast<long>(cols.begin) * g.ldb,
+                    g.ldb, cols.end - cols.begin, c_row + cols.begin);
+        FinishFloatRow(c_row, cols.begin, cols.end - cols.begin, stage);
+      }
+    });
+    return;
+  }
+  const int MR = kt.f32_rows, NR = kt.f32_cols;
+  const std::size_t panel_elems = static_cast<std::size_t>(g.K) * NR;
+  auto pack = [&](int p, std::byte* dst) { PackPanelWide(g, p, NR, reinterpret_cast<float*>(dst)); };
+  auto tile = [&](const float* const* a_rows, const std::byte* panel, auto&& consume) {
+    alignas(64) float acc[detail::kMaxTileRows * detail::kMaxTileCols];
+    kt.f32_tile(a_rows, g.K, reinterpret_cast<const float*>(panel), acc);
+    consume(static_cast<const float*>(acc));
+  };
+  auto finish = [&](const float* acc, int stride, int i0, int rows, int j0, int cols,
+                    std::uint64_t*) {
+    for (int r = 0; r < rows; ++r) {
+      float* c_row = g.C + static_cast<long>(i0 + r) * g.ldc;
+      std::memcpy(c_row + j0, acc + static_cast<std::size_t>(r) * stride, sizeof(float) * cols);
+      FinishFloatRow(c_row, j0, cols, stage);
+    }
+  };
+  RunTiled(g, MR, NR, panel_elems, sizeof(float), pack, tile, finish, &unused_sat);
+}
+
+}  // namespace
+
+const char* to_string(Layout l) { return detail::LayoutName(l); }
+
+template <typename TA, typename TB, typename TC>
+Stats Gemm(const GemmArgs<TA, TB, TC>& args, const OutputStage& stage) {
+  detail::ValidateArgs(args, "kern::Gemm");
+  detail::ValidateStage(stage, 8 * sizeof(TC), "kern::Gemm");
+  const Path path = ActivePath();
+  if (path == Path::kReference) return GemmReference(args, stage);
+  return GemmIntFast(args, stage, detail::KernelsFor(path));
+}
+
+void GemmF32(const GemmArgs<float, float, float>& args, const FloatStage& stage) {
+  detail::ValidateArgs(args, "kern::GemmF32");
+  const Path path = ActivePath();
+  if (path == Path::kReference) return GemmF32Reference(args, stage);
+  GemmF32Fast(args, stage, detail::KernelsFor(path));
+}
+
+#define FIXAR_INSTANTIATE_GEMM(TA, TB, TC) \
+  template Stats Gemm<TA, TB, TC>(const GemmArgs<TA, TB, TC>&, const OutputStage&);
+#define FIXAR_INSTANTIATE_FOR_C(TA, TB)          \
+  FIXAR_INSTANTIATE_GEMM(TA, TB, std::int16_t)   \
+  FIXAR_INSTANTIATE_GEMM(TA, TB, std::int32_t)
+FIXAR_INSTANTIATE_FOR_C(std::int16_t, std::int16_t)
+FIXAR_INSTANTIATE_FOR_C(std::int16_t, std::int32_t)
+FIXAR_INSTANTIATE_FOR_C(std::int32_t, std::int16_t)
+FIXAR_INSTANTIATE_FOR_C(std::int32_t, std::int32_t)
+
+}  // namespace fixar::kern

@@ -1,0 +1,392 @@
+// SIMD micro-kernels, written once with Google Highway and compiled for each x86 target
+// (SSE4, AVX2, AVX3 = AVX-512, AVX3_DL = AVX-512 + VNNI). gemm.cpp packs operands and
+// calls these through the SimdKernels table of the path in force.
+//
+// Target selection: we never call hwy::SetSupportedTargetsForTest or change Highway's
+// global ChosenTarget. Instead KernelsFor(path) reads entry `index(target)` of the
+// HWY_EXPORT dispatch table directly, the same index HWY_DYNAMIC_DISPATCH would compute
+// (HWY_CHOSEN_TARGET_SHIFT, highway.h / targets.h of Highway 1.0.3). Reading a const
+// table is thread-safe, so threads may use different paths at the same time.
+
+// AVX3_DL is compiled only on request (detect_targets.h); SSSE3 is never a FIXAR path.
+#ifndef HWY_WANT_AVX3_DL
+#define HWY_WANT_AVX3_DL 1
+#endif
+#ifndef HWY_DISABLED_TARGETS
+#define HWY_DISABLED_TARGETS HWY_SSSE3
+#endif
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "kernels/detail/simd_kernels.h"
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/gemm_simd.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+
+HWY_BEFORE_NAMESPACE();
+namespace fixar::kern::detail {
+namespace HWY_NAMESPACE {
+
+#if HWY_TARGET == HWY_SCALAR
+// Highway always compiles its scalar fallback; no FIXAR Path maps to it (the reference
+// path is plain C++), so it gets an empty table that KernelsFor never returns.
+SimdKernels GetKernels() { return SimdKernels{}; }
+#else
+
+namespace hn = hwy::HWY_NAMESPACE;
+
+using D32 = hn::ScalableTag<std::int32_t>;
+using D16 = hn::Repartition<std::int16_t, D32>;
+using D64 = hn::Repartition<std::int64_t, D32>;
+using DF = hn::ScalableTag<float>;
+using V32 = hn::Vec<D32>;
+using V16 = hn::Vec<D16>;
+
+// Register blocking: 8 rows x 2 vectors on 32-register AVX-512, 4 x 2 on 16 registers.
+constexpr int kTileRows = HWY_TARGET <= HWY_AVX3 ? 8 : 4;
+static_assert(kTileRows <= kMaxTileRows);
+
+// acc + a[0]*b[0] + a[1]*b[1] per int32 lane (int16 pairs), exact while the int32 sum
+// fits (the caller's bound guarantees it).
+HWY_INLINE V32 MulAddPairs(D32 d32, V16 a, V16 b, V32 acc) {
+#if HWY_TARGET == HWY_AVX3_DL
+  // vpdpwssd (AVX-512 VNNI): Highway 1.0.3 emits vpmaddwd + vpaddd here, and its AVX3_DL
+  // target string lacks "avx512vnni", so the intrinsic would need a target pragma, with
+  // which GCC 12 shuffled every accumulator through zmm0-15 each iteration. Inline asm
+  // with "v" operands (any of zmm0-31) keeps the register-blocked tile in registers.
+  (void)d32;
+  __m512i sum = acc.raw;
+  asm("vpdpwssd %2, %1, %0" : "+v"(sum) : "v"(a.raw), "v"(b.raw));
+  return V32{sum};
+#else
+  V32 unused = hn::Zero(d32);
+  return hn::ReorderWidenMulAccumulate(d32, a, b, acc, unused);  // vpmaddwd + vpaddd
+#endif
+}
+
+HWY_INLINE V16 BroadcastPair(D32 d32, D16 d16, const std::int16_t* p) {
+  std::int32_t pair;
+  std::memcpy(&pair, p, sizeof(pair));
+  return hn::BitCast(d16, hn::Set(d32, pair));
+}
+
+// ---- int16 x int16 -> int32, kTileRows x (2 vectors of int32) --------------------
+void I16Tile(const std::int16_t* const* a_rows, std::size_t K, std::size_t pair_begin,
+             std::size_t pair_end, const std::int16_t* panel, std::int32_t* out) {
+  const D32 d32;
+  const D16 d16;
+  const std::size_t L16 = hn::Lanes(d16), L32 = hn::Lanes(d32);
+  V32 acc0[kTileRows], acc1[kTileRows];
+  for (int r = 0; r < kTileRows; ++r) acc0[r] = acc1[r] = hn::Zero(d32);
+  const std::size_t full_pairs = K / 2;
+  const std::size_t loop_end = pair_end < full_pairs ? pair_end : full_pairs;
+  const std::int16_t* b = panel + pair_begin * 2 * L16;
+  for (std::size_t p = pair_begin; p < loop_end; ++p, b += 2 * L16) {
+    const V16 b0 = hn::LoadU(d16, b), b1 = hn::LoadU(d16, b + L16);
+    for (int r = 0; r < kTileRows; ++r) {
+      const V16 a = BroadcastPair(d32, d16, a_rows[r] + 2 * p);
+      acc0[r] = MulAddPairs(d32, a, b0, acc0[r]);
+      acc1[r] = MulAddPairs(d32, a, b1, acc1[r]);
+    }
+  }
+  if (pair_end > full_pairs) {  // odd K: the last pair is {A'(r, K-1), 0}
+    const V16 b0 = hn::LoadU(d16, b), b1 = hn::LoadU(d16, b + L16);
+    for (int r = 0; r < kTileRows; ++r) {
+      const std::int32_t lone = static_cast<std::uint16_t>(a_rows[r][K - 1]);
+      const V16 a = hn::BitCast(d16, hn::Set(d32, lone));
+      acc0[r] = MulAddPairs(d32, a, b0, acc0[r]);
+      acc1[r] = MulAddPairs(d32, a, b1, acc1[r]);
+    }
+  }
+  for (int r = 0; r < kTileRows; ++r) {
+    hn::StoreU(acc0[r], d32, out + r * 2 * L32);
+    hn::StoreU(acc1[r], d32, out + r * 2 * L32 + L32);
+  }
+}
+
+// ---- int16 matrix-vector (batch 1): vectors along K, no packing ---------------------
+// The last partial vector is handled by re-reading the final full vector [K-L, K) with
+// the already-counted lanes of `a` zeroed, so nothing is read past a row.
+void I16Gemv(const std::int16_t* a, std::size_t K, const std::int16_t* B, std::size_t ldb,
+             std::size_t count, std::int32_t* out) {
+  const D32 d32;
+  const D16 d16;
+  const std::size_t L = hn::Lanes(d16);
+  const std::size_t full = K / L * L;
+  const std::size_t tail_start = K - L;  // K >= L (i16_gemv_min_k)
+  const V16 a_tail = hn::IfThenElseZero(hn::Not(hn::FirstN(d16, L - (K - full))),
+                                        hn::LoadU(d16, a + tail_start));
+  const bool has_tail = full != K;
+  std::size_t j = 0;
+  for (; j + 4 <= count; j += 4) {
+    const std::int16_t* b0 = B + j * ldb;
+    const std::int16_t* b1 = b0 + ldb;
+    const std::int16_t* b2 = b1 + ldb;
+    const std::int16_t* b3 = b2 + ldb;
+    V32 s0 = hn::Zero(d32), s1 = s0, s2 = s0, s3 = s0;
+    for (std::size_t k = 0; k < full; k += L) {
+      const V16 va = hn::LoadU(d16, a + k);
+      s0 = MulAddPairs(d32, va, hn::LoadU(d16, b0 + k), s0);
+      s1 = MulAddPairs(d32, va, hn::LoadU(d16, b1 + k), s1);
+      s2 = MulAddPairs(d32, va, hn::LoadU(d16, b2 + k), s2);
+      s3 = MulAddPairs(d32, va, hn::LoadU(d16, b3 + k), s3);
+    }
+    if (has_tail) {
+      s0 = MulAddPairs(d32, a_tail, hn::LoadU(d16, b0 + tail_start), s0);
+      s1 = MulAddPairs(d32, a_tail, hn::LoadU(d16, b1 + tail_start), s1);
+      s2 = MulAddPairs(d32, a_tail, hn::LoadU(d16, b2 + tail_start), s2);
+      s3 = MulAddPairs(d32, a_tail, hn::LoadU(d16, b3 + tail_start), s3);
+    }
+    out[j + 0] = hn::GetLane(hn::SumOfLanes(d32, s0));
+    out[j + 1] = hn::GetLane(hn::SumOfLanes(d32, s1));
+    out[j + 2] = hn::GetLane(hn::SumOfLanes(d32, s2));
+    out[j + 3] = hn::GetLane(hn::SumOfLanes(d32, s3));
+  }
+  for (; j < count; ++j) {
+    const std::int16_t* bj = B + j * ldb;
+    V32 s = hn::Zero(d32);
+    for (std::size_t k = 0; k < full; k += L) {
+      s = MulAddPairs(d32, hn::LoadU(d16, a + k), hn::LoadU(d16, bj + k), s);
+    }
+    if (has_tail) s = MulAddPairs(d32, a_tail, hn::LoadU(d16, bj + tail_start), s);
+    out[j] = hn::GetLane(hn::SumOfLanes(d32, s));
+  }
+}
+
+// ---- 32-bit operands -> int64: vpmuldq (MulEven) on int64 lanes ----------------------
+// The panel holds B' as int64; MulEven multiplies the low (sign-correct) 32 bits of each
+// 64-bit lane, so a broadcast int64 of A' times the panel gives exact 64-bit products.
+template <typename TA>
+void I64Tile(const TA* const* a_rows, std::size_t k_begin, std::size_t k_end,
+             const std::int64_t* panel, std::int64_t* out) {
+  const D64 d64;
+  const D32 d32;
+  const std::size_t L = hn::Lanes(d64);
+  using V64 = hn::Vec<D64>;
+  V64 acc0[kTileRows], acc1[kTileRows];
+  for (int r = 0; r < kTileRows; ++r) acc0[r] = acc1[r] = hn::Zero(d64);
+  const std::int64_t* b = panel + k_begin * 2 * L;
+  for (std::size_t k = k_begin; k < k_end; ++k, b += 2 * L) {
+    const auto b0 = hn::BitCast(d32, hn::LoadU(d64, b));
+    const auto b1 = hn::BitCast(d32, hn::LoadU(d64, b + L));
+    for (int r = 0; r < kTileRows; ++r) {
+      const auto a = hn::BitCast(d32, hn::Set(d64, static_cast<std::int64_t>(a_rows[r][k])));
+      acc0[r] = hn::Add(acc0[r], hn::MulEven(a, b0));
+      acc1[r] = hn::Add(acc1[r], hn::MulEven(a, b1));
+    }
+  }
+  for (int r = 0; r < kTileRows; ++r) {
+    hn::StoreU(acc0[r], d64, out + r * 2 * L);
+    hn::StoreU(acc1[r], d64, out + r * 2 * L + L);
+  }
+}
+void I64TileA16(const std::int16_t* const* a, std::size_t kb, std::size_t ke,
+                const std::int64_t* panel, std::int64_t* out) {
+  I64Tile(a, kb, ke, panel, out);
+}
+void I64TileA32(const std::int32_t* const* a, std::size_t kb, std::size_t ke,
+                const std::int64_t* panel, std::int64_t* out) {
+  I64Tile(a, kb, ke, panel, out);
+}
+
+// ---- float32: broadcast A', FMA with the panel, k in order ---------------------------
+void F32Tile(const float* const* a_rows, std::size_t K, const float* panel, float* out) {
+  const DF df;
+  const std::size_t L = hn::Lanes(df);
+  using VF = hn::Vec<DF>;
+  VF acc0[kTileRows], acc1[kTileRows];
+  for (int r = 0; r < kTileRows; ++r) acc0[r] = acc1[r] = hn::Zero(df);
+  const float* b = panel;
+  for (std::size_t k = 0; k < K; ++k, b += 2 * L) {
+    const VF b0 = hn::LoadU(df, b), b1 = hn::LoadU(df, b + L);
+    for (int r = 0; r < kTileRows; ++r) {
+      const VF a = hn::Set(df, a_rows[r][k]);
+      acc0[r] = hn::MulAdd(a, b0, acc0[r]);
+      acc1[r] = hn::MulAdd(a, b1, acc1[r]);
+    }
+  }
+  for (int r = 0; r < kTileRows; ++r) {
+    hn::StoreU(acc0[r], df, out + r * 2 * L);
+    hn::StoreU(acc1[r], df, out + r * 2 * L + L);
+  }
+}
+
+// Float matrix-vector: per-lane partial sums, then a fixed reduction tree. Both the
+// tail's `a` and B lanes are zeroed so that an inf in a re-read B lane cannot make NaN.
+void F32Gemv(const float* a, std::size_t K, const float* B, std::size_t ldb, std::size_t count,
+             float* out) {
+  const DF df;
+  using VF = hn::Vec<DF>;
+  const std::size_t L = hn::Lanes(df);
+  const std::size_t full = K / L * L;
+  const std::size_t tail_start = K - L;
+  const auto keep = hn::Not(hn::FirstN(df, L - (K - full)));
+  const VF a_tail = hn::IfThenElseZero(keep, hn::LoadU(df, a + tail_start));
+  const bool has_tail = full != K;
+  std::size_t j = 0;
+  for (; j + 4 <= count; j += 4) {
+    const float* b0 = B + j * ldb;
+    const float* b1 = b0 + ldb;
+    const float* b2 = b1 + ldb;
+    const float* b3 = b2 + ldb;
+    VF s0 = hn::Zero(df), s1 = s0, s2 = s0, s3 = s0;
+    for (std::size_t k = 0; k < full; k += L) {
+      const VF va = hn::LoadU(df, a + k);
+      s0 = hn::MulAdd(va, hn::LoadU(df, b0 + k), s0);
+      s1 = hn::MulAdd(va, hn::LoadU(df, b1 + k), s1);
+      s2 = hn::MulAdd(va, hn::LoadU(df, b2 + k), s2);
+      s3 = hn::MulAdd(va, hn::LoadU(df, b3 + k), s3);
+    }
+    if (has_tail) {
+      s0 = hn::MulAdd(a_tail, hn::IfThenElseZero(keep, hn::LoadU(df, b0 + tail_start)), s0);
+      s1 = hn::MulAdd(a_tail, hn::IfThenElseZero(keep, hn::LoadU(df, b1 + tail_start)), s1);
+      s2 = hn::MulAdd(a_tail, hn::IfThenElseZero(keep, hn::LoadU(df, b2 + tail_start)), s2);
+      s3 = hn::MulAdd(a_tail, hn::IfThenElseZero(keep, hn::LoadU(df, b3 + tail_start)), s3);
+    }
+    out[j + 0] = hn::GetLane(hn::SumOfLanes(df, s0));
+    out[j + 1] = hn::GetLane(hn::SumOfLanes(df, s1));
+    out[j + 2] = hn::GetLane(hn::SumOfLanes(df, s2));
+    out[j + 3] = hn::GetLane(hn::SumOfLanes(df, s3));
+  }
+  for (; j < count; ++j) {
+    const float* bj = B + j * ldb;
+    VF s = hn::Zero(df);
+    for (std::size_t k = 0; k < full; k += L) {
+      s = hn::MulAdd(hn::LoadU(df, a + k), hn::LoadU(df, bj + k), s);
+    }
+    if (has_tail) {
+      s = hn::MulAdd(a_tail, hn::IfThenElseZero(keep, hn::LoadU(df, bj + tail_start)), s);
+    }
+    out[j] = hn::GetLane(hn::SumOfLanes(df, s));
+  }
+}
+
+// ---- operand magnitude (for the accumulator bound) ----------------------------------
+template <typename T>
+std::int64_t MaxAbsT(const T* p, std::size_t rows, std::size_t cols, std::size_t ld) {
+  const hn::ScalableTag<T> d;
+  const std::size_t L = hn::Lanes(d);
+  auto vmax = hn::Set(d, T{0}), vmin = hn::Set(d, T{0});
+  std::int64_t hi = 0, lo = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const T* row = p + r * ld;
+    std::size_t c = 0;
+    for (; c + L <= cols; c += L) {
+      const auto v = hn::LoadU(d, row + c);
+      vmax = hn::Max(vmax, v);
+      vmin = hn::Min(vmin, v);
+    }
+    for (; c < cols; ++c) {
+      hi = row[c] > hi ? row[c] : hi;
+      lo = row[c] < lo ? row[c] : lo;
+    }
+  }
+  const std::int64_t vhi = hn::GetLane(hn::MaxOfLanes(d, vmax));
+  const std::int64_t vlo = hn::GetLane(hn::MinOfLanes(d, vmin));
+  hi = vhi > hi ? vhi : hi;
+  lo = vlo < lo ? vlo : lo;
+  return hi > -lo ? hi : -lo;
+}
+std::int64_t MaxAbsI16(const std::int16_t* p, std::size_t r, std::size_t c, std::size_t ld) {
+  return MaxAbsT(p, r, c, ld);
+}
+std::int64_t MaxAbsI32(const std::int32_t* p, std::size_t r, std::size_t c, std::size_t ld) {
+  return MaxAbsT(p, r, c, ld);
+}
+
+SimdKernels GetKernels() {
+  SimdKernels k;
+  k.target_name = hwy::TargetName(HWY_TARGET);
+  const std::size_t L32 = hn::Lanes(D32()), L64 = hn::Lanes(D64()), LF = hn::Lanes(DF());
+  k.i16_rows = kTileRows;
+  k.i16_cols = static_cast<int>(2 * L32);
+  k.i16_tile = &I16Tile;
+  k.i16_gemv_min_k = hn::Lanes(D16());
+  k.i16_gemv = &I16Gemv;
+  k.i64_rows = kTileRows;
+  k.i64_cols = static_cast<int>(2 * L64);
+  k.i64_tile_a16 = &I64TileA16;
+  k.i64_tile_a32 = &I64TileA32;
+  k.f32_rows = kTileRows;
+  k.f32_cols = static_cast<int>(2 * LF);
+  k.f32_tile = &F32Tile;
+  k.f32_gemv_min_k = LF;
+  k.f32_gemv = &F32Gemv;
+  k.max_abs_i16 = &MaxAbsI16;
+  k.max_abs_i32 = &MaxAbsI32;
+  return k;
+}
+#endif  // HWY_TARGET == HWY_SCALAR
+
+}  // namespace HWY_NAMESPACE
+}  // namespace fixar::kern::detail
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace fixar::kern::detail {
+
+HWY_EXPORT(GetKernels);
+
+namespace {
+
+std::int64_t HighwayTargetOf(Path p) {
+  switch (p) {
+    case Path::kSse4: return HWY_SSE4;
+    case Path::kAvx2: return HWY_AVX2;
+    case Path::kAvx512: return HWY_AVX3;
+    case Path::kAvx512Vnni: return HWY_AVX3_DL;
+    case Path::kReference: break;
+  }
+  return 0;
+}
+
+// Entry of HWY_EXPORT's table that HWY_DYNAMIC_DISPATCH would use for `target`.
+std::size_t DispatchIndex(std::int64_t target) {
+  return hwy::Num0BitsBelowLS1Bit_Nonzero64(
+      static_cast<std::uint64_t>(HWY_CHOSEN_TARGET_SHIFT(target)));
+}
+
+struct KernelTables {
+  SimdKernels by_path[5];
+  bool supported[5] = {true, false, false, false, false};
+  KernelTables() {
+    const std::int64_t cpu = hwy::SupportedTargets();
+    for (Path p : {Path::kSse4, Path::kAvx2, Path::kAvx512, Path::kAvx512Vnni}) {
+      const std::int64_t t = HighwayTargetOf(p);
+      const auto fn = HWY_DISPATCH_TABLE(GetKernels)[DispatchIndex(t)];
+      const int i = static_cast<int>(p);
+      supported[i] = (HWY_TARGETS & t) != 0 && (cpu & t) != 0 && fn != nullptr;
+      if (supported[i]) by_path[i] = fn();
+    }
+  }
+};
+
+const KernelTables& Tables() {
+  static const KernelTables tables;  // thread-safe initialisation (C++11 statics)
+  return tables;
+}
+
+}  // namespace
+
+bool PathSupported(Path p) {
+  const int i = static_cast<int>(p);
+  return i >= 0 && i < 5 && Tables().supported[i];
+}
+
+const SimdKernels& KernelsFor(Path p) {
+  if (p == Path::kReference) {
+    throw std::invalid_argument("kern::detail::KernelsFor: the reference path has no SIMD kernels");
+  }
+  if (!PathSupported(p)) {
+    throw std::invalid_argument(std::string("kern::detail::KernelsFor: path '") + to_string(p) +
+                                "' is not supported by this CPU or build");
+  }
+  return Tables().by_path[static_cast<int>(p)];
+}
+
+}  // namespace fixar::kern::detail
+#endif  // HWY_ONCE

@@ -1,0 +1,231 @@
+// Persistent thread pool behind ParallelFor.
+//
+// One job at a time: the caller publishes (fn, num_tasks) under `mutex_` and bumps
+// `generation_`; workers that see a new generation take a snapshot of the job under the
+// same mutex, then claim task indices from an atomic counter. Workers spin for a short
+// while (kSpinIterations pauses, tens of microseconds) before sleeping on a condition
+// variable, so back-to-back parallel sections (a layer after a layer) do not pay a
+// futex wake-up each, while an idle pool does not burn the shared cores.
+//
+// Before publishing the next job the caller waits until no worker still holds the old
+// snapshot (`busy_` == 0), so a late worker can never mix two jobs' state.
+#include "kernels/parallel.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fixar::kern {
+namespace {
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+constexpr int kSpinIterations = 20000;  // ~ 50-100 us of pause instructions on x86
+
+thread_local bool t_inside_parallel_for = false;  // nested calls run serially
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int num_threads) {
+    for (int i = 1; i < num_threads; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  }
+  ~ThreadPool() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    wake_.notify_all();
+    for (auto& w : workers_) w.join();
+  }
+  int num_threads() const { return static_cast<int>(workers_.size()) + 1; }
+
+  // Caller holds the pool's call lock (one job at a time).
+  void Run(int num_tasks, const std::function<void(int)>& fn) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      while (busy_.load(std::memory_order_acquire) != 0) {  // late workers of the last job
+        lock.unlock();
+        CpuRelax();
+        lock.lock();
+      }
+      fn_ = &fn;
+      num_tasks_ = num_tasks;
+      next_task_.store(0, std::memory_order_relaxed);
+      done_tasks_.store(0, std::memory_order_relaxed);
+      error_ = nullptr;
+      generation_.fetch_add(1, std::memory_order_release);
+      if (sleeping_ > 0) wake_.notify_all();
+    }
+    RunTasks(fn, num_tasks);
+    while (done_tasks_.load(std::memory_order_acquire) != num_tasks) CpuRelax();
+    std::exception_ptr error;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      error = error_;
+      fn_ = nullptr;
+    }
+    if (error) std::rethrow_exception(error);
+  }
+
+ private:
+  void RunTasks(const std::function<void(int)>& fn, int num_tasks) {
+    for (;;) {
+      const int t = next_task_.fetch_add(1, std::memory_order_relaxed);
+      if (t >= num_tasks) return;
+      try {
+        fn(t);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!error_) error_ = std::current_exception();
+      }
+      done_tasks_.fetch_add(1, std::memory_order_acq_rel);
+    }
+  }
+
+  void WorkerLoop() {
+    t_inside_parallel_for = true;
+    std::uint64_t seen = 0;
+    for (;;) {
+      // Spin, then sleep, until a new generation appears.
+      int spins = 0;
+      while (generation_.load(std::memory_order_acquire) == seen && spins < kSpinIterations) {
+        CpuRelax();
+        ++spins;
+      }
+      const std::function<void(int)>* fn = nullptr;
+      int num_tasks = 0;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (generation_.load(std::memory_order_acquire) == seen) {
+          ++sleeping_;
+          wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+          --sleeping_;
+        }
+        seen = generation_.load(std::memory_order_acquire);
+        if (stop_) return;
+        fn = fn_;
+        num_tasks = num_tasks_;
+        if (fn != nullptr) busy_.fetch_add(1, std::memory_order_acq_rel);
+      }
+      if (fn != nullptr) {
+        RunTasks(*fn, num_tasks);
+        busy_.fetch_sub(1, std::memory_order_acq_rel);
+      }
+    }
+  }
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  int sleeping_ = 0;   // guarded by mutex_
+  bool stop_ = false;  // guarded by mutex_
+  const std::function<void(int)>* fn_ = nullptr;  // guarded by mutex_
+  int num_tasks_ = 0;                             // guarded by mutex_
+  std::exception_ptr error_;                      // guarded by mutex_
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<int> next_task_{0};
+  std::atomic<int> done_tasks_{0};
+  std::atomic<int> busy_{0};
+};
+
+int ThreadsFromEnvironment() {
+  const char* env = std::getenv("FIXAR_THREADS");
+  if (env != nullptr && *env != '\0') {
+    char* end = nullptr;
+    const long n = std::strtol(env, &end, 10);
+    if (*end != '\0' || n < 1 || n > 256) {
+      throw std::invalid_argument(std::string("FIXAR_THREADS='") + env +
+                                  "' is not a thread count; valid: an integer in 1..256");
+    }
+    return static_cast<int>(n);
+  }
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : static_cast<int>(std::min(hw, 256u));
+}
+
+std::mutex g_pool_mutex;  // guards g_pool; held while a job runs
+std::unique_ptr<ThreadPool> g_pool;
+// Read without the pool lock: a task on the calling thread may ask NumThreads().
+std::atomic<int> g_num_threads{0};  // 0: not yet read from the environment
+std::mutex g_init_mutex;
+
+int CurrentNumThreads() {
+  int n = g_num_threads.load(std::memory_order_acquire);
+  if (n != 0) return n;
+  std::lock_guard<std::mutex> lock(g_init_mutex);
+  n = g_num_threads.load(std::memory_order_acquire);
+  if (n == 0) {
+    n = ThreadsFromEnvironment();
+    g_num_threads.store(n, std::memory_order_release);
+  }
+  return n;
+}
+
+}  // namespace
+
+int NumThreads() { return CurrentNumThreads(); }
+
+void SetNumThreads(int n) {
+  if (n < 1 || n > 256) {
+    throw std::invalid_argument("kern::SetNumThreads: " + std::to_string(n) +
+                                " threads requested; valid: 1..256");
+  }
+  std::lock_guard<std::mutex> init_lock(g_init_mutex);
+  g_num_threads.store(n, std::memory_order_release);  // the next ParallelFor resizes the pool
+}
+
+void ParallelFor(int num_tasks, const std::function<void(int task)>& fn) {
+  if (num_tasks <= 0) return;
+  auto run_serially = [&] {
+    for (int t = 0; t < num_tasks; ++t) fn(t);
+  };
+  if (num_tasks == 1 || t_inside_parallel_for) return run_serially();
+  // Another application thread already runs a job: do this one on the calling thread.
+  std::unique_lock<std::mutex> lock(g_pool_mutex, std::try_to_lock);
+  if (!lock.owns_lock()) return run_serially();
+  const int threads = CurrentNumThreads();
+  if (threads == 1) {
+    lock.unlock();
+    return run_serially();
+  }
+  if (!g_pool || g_pool->num_threads() != threads) g_pool = std::make_unique<ThreadPool>(threads);
+  t_inside_parallel_for = true;
+  try {
+    g_pool->Run(num_tasks, fn);
+  } catch (...) {
+    t_inside_parallel_for = false;
+    throw;
+  }
+  t_inside_parallel_for = false;
+}
+
+Range BlockRange(int n, int parts, int part, int align) {
+  if (parts < 1 || part < 0 || part >= parts || align < 1 || n < 0) {
+    throw std::invalid_argument("kern::BlockRange: invalid arguments n=" + std::to_string(n) +
+                                " parts=" + std::to_string(parts) + " part=" +
+                                std::to_string(part) + " align=" + std::to_string(align) +
+                                " (need n >= 0, parts >= 1, 0 <= part < parts, align >= 1)");
+  }
+  const long units = (static_cast<long>(n) + align - 1) / align;
+  const long base = units / parts, extra = units % parts;
+  const long begin_unit = part * base + std::min<long>(part, extra);
+  const long end_unit = begin_unit + base + (part < extra ? 1 : 0);
+  const long begin = std::min<long>(n, begin_unit * align);
+  const long end = std::min<long>(n, end_unit * align);
+  return {static_cast<int>(begin), static_cast<int>(end)};
+}
+
+}  // namespace fixar::kern

@@ -1,0 +1,483 @@
+// The bit-accurate fixed-point network, with FIXAR's quantization-aware training.
+//
+// Datapath of layer l (all integer; formats from the PrecisionPolicy):
+//   forward   acc = X·Wᵀ exactly;  + b;  requantize to the 32-bit activation format
+//             (ReLU in the output stage);  tanh by table where asked;  then, after the
+//             QAT switch, narrow to the next layer's input format.
+//   backward  G ⊙ relu'(Y) or G·(1 − Y²);  dW = Gᵀ·X,  db = Σ G,  dX = G·W, each
+//             accumulated exactly and requantized to the gradient format.
+//   update    fixed-point Adam (optim.h) on the 32-bit master weights.
+//
+// Algorithm 1 (fixar.md): before the delay d the inputs of every layer are recorded
+// (running min/max); at d they freeze into n-bit formats, after which every layer input
+// (the values the PE array multiplies) is quantized with them. Network outputs (action,
+// Q value) stay 32-bit. With a weight width below 32 (wXaY policies) the layers also
+// compute with a narrowed copy of the weights while the master copy takes the updates.
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "nn/fixed_math.h"
+#include "nn/mlp.h"
+#include "numerics/observer.h"
+#include "numerics/quantizer.h"
+#include "numerics/rounding.h"
+#include "util/log.h"
+
+namespace fixar::nn {
+namespace {
+
+using num::Format;
+using num::int128;
+
+// An integer matrix stored as int16 (formats of at most 16 bits) or int32.
+struct IntBuffer {
+  std::vector<std::int16_t> i16;
+  std::vector<std::int32_t> i32;
+  Format fmt;
+  bool narrow = false;  // values live in i16
+
+  std::int64_t at(std::size_t i) const { return narrow ? i16[i] : i32[i]; }
+  std::size_t size() const { return narrow ? i16.size() : i32.size(); }
+};
+
+struct FixedLayer {
+  int in = 0, out = 0;
+  std::vector<std::int32_t> W, b, dW, db;  // master weights (policy.weight), gradients (policy.gradient)
+  FixedAdam adam_W, adam_b;
+  IntBuffer Wc;                            // the weights the datapath multiplies (narrowed copy or W)
+  std::uint64_t saturations = 0, values = 0;
+};
+
+// Runs one exact integer product with whichever operand types the buffers hold.
+template <typename TA, typename TB>
+kern::Stats Run(kern::Layout layout, int M, int N, int K, const TA* A, int lda, const TB* B, int ldb,
+                std::int32_t* C, const kern::OutputStage& st, kern::Split split) {
+  kern::GemmArgs<TA, TB, std::int32_t> a;
+  a.layout = layout;
+  a.M = M;
+  a.N = N;
+  a.K = K;
+  a.A = A;
+  a.lda = lda;
+  a.B = B;
+  a.ldb = ldb;
+  a.C = C;
+  a.ldc = N;
+  a.split = split;
+  return kern::Gemm(a, st);
+}
+
+template <typename TA>
+kern::Stats RunB(kern::Layout layout, int M, int N, int K, const TA* A, int lda, const IntBuffer& B, int ldb,
+                 std::int32_t* C, const kern::OutputStage& st, kern::Split split) {
+  return B.narrow ? Run(layout, M, N, K, A, lda, B.i16.data(), ldb, C, st, split)
+                  : Run(layout, M, N, K, A, lda, B.i32.data(), ldb, C, st, split);
+}
+
+kern::Stats RunAB(kern::Layout layout, int M, int N, int K, const IntBuffer& A, int lda, const IntBuffer& B, int ldb,
+                  std::int32_t* C, const kern::OutputStage& st, kern::Split split) {
+  return A.narrow ? RunB(layout, M, N, K, A.i16.data(), lda, B, ldb, C, st, split)
+                  : RunB(layout, M, N, K, A.i32.data(), lda, B, ldb, C, st, split);
+}
+
+class FixedMlp final : public Mlp {
+ public:
+  FixedMlp(const MlpSpec& spec, const PrecisionPolicy& policy, std::uint64_t seed) : Mlp(spec, policy) {
+    std::vector<std::vector<double>> biases;
+    const auto weights = InitialWeights(seed, &biases);
+    std::uint64_t sat = 0;
+    for (std::size_t l = 0; l < weights.size(); ++l) {
+      FixedLayer L;
+      L.in = spec.sizes[l];
+      L.out = spec.sizes[l + 1];
+      L.W.resize(weights[l].size());
+      L.b.resize(biases[l].size());
+      QuantizeToFixed(weights[l], policy.weight, num::Quant::kHalfEven, num::Overflow::kSaturate, L.W, &sat);
+      QuantizeToFixed(biases[l], policy.weight, num::Quant::kHalfEven, num::Overflow::kSaturate, L.b, &sat);
+      L.dW.assign(L.W.size(), 0);
+      L.db.assign(L.b.size(), 0);
+      L.adam_W.Resize(L.W.size());
+      L.adam_b.Resize(L.b.size());
+      layers_.push_back(std::move(L));
+    }
+    const std::size_t n = layers_.size();
+    acts_.resize(n + 1);
+    observers_.assign(n + 1, num::RangeObserver(num::RangeKind::kRunning));
+    input_formats_.assign(n, policy.activation);
+    affine_.resize(n);
+    RefreshComputeWeights();
+  }
+
+  void Forward(std::span<const double> x, int batch, std::span<double> y, bool for_training) override {
+    CheckSize("Forward input", x.size(), static_cast<std::size_t>(batch) * inputs());
+    CheckSize("Forward output", y.size(), static_cast<std::size_t>(batch) * outputs());
+    (void)for_training;
+    batch_ = batch;
+    const kern::Split split = SplitFor(batch);
+    const std::size_t n = layers_.size();
+    // The network input enters in the 32-bit activation format, then like every layer input.
+    wide_.resize(x.size());
+    QuantizeToFixed(x, policy_.activation, policy_.rounding, policy_.overflow, wide_, &layers_[0].saturations);
+    StoreLayerInput(0, wide_);
+    for (std::size_t l = 0; l < n; ++l) {
+      FixedLayer& L = layers_[l];
+      const IntBuffer& X = acts_[l];
+      const Activation act = l + 1 == n ? spec_.output : spec_.hidden;
+      // acc = X·Wᵀ + b at frac(X) + frac(W); out: the 32-bit activation format.
+      kern::OutputStage st;
+      st.acc_frac_bits = X.fmt.frac_bits + L.Wc.fmt.frac_bits;
+      st.out = policy_.activation;
+      st.quant = policy_.rounding;
+      st.overflow = policy_.overflow;
+      st.relu = act == Activation::kRelu;
+      bias_acc_.resize(L.out);
+      for (int j = 0; j < L.out; ++j)  // bias from the master format to the accumulator's scale
+        bias_acc_[j] = static_cast<std::int64_t>(
+            num::Requantize(L.b[j], policy_.weight.frac_bits, num::Signed(64, st.acc_frac_bits), num::Quant::kFloor,
+                            num::Overflow::kSaturate));
+      st.bias = bias_acc_.data();
+      wide_.resize(static_cast<std::size_t>(batch) * L.out);
+      const kern::Stats ks = RunAB(kern::Layout::kNT, batch, L.out, L.in, X, L.in, L.Wc, L.in, wide_.data(), st, split);
+      L.saturations += ks.saturations;
+      L.values += wide_.size();
+      if (act == Activation::kTanh)
+        for (auto& v : wide_)
+          v = static_cast<std::int32_t>(FixedTanh(v, policy_.activation, policy_.activation, policy_.rounding, &L.saturations));
+      if (l + 1 < n) {
+        StoreLayerInput(l + 1, wide_);
+      } else {
+        IntBuffer& Y = acts_[n];
+        Y.fmt = policy_.activation;
+        Y.narrow = false;
+        Y.i32 = wide_;
+        if (!switched_) observers_[n].Observe(Y.i32.data(), static_cast<int>(Y.i32.size()), Y.fmt.lsb());
+        FixedToDouble(Y.i32, Y.fmt, y);
+      }
+    }
+    if (pending_switch_) SwitchToQuantized();
+  }
+
+  void Backward(std::span<const double> dy, std::span<double> dx, bool param_grads) override {
+    CheckSize("Backward dy", dy.size(), static_cast<std::size_t>(batch_) * outputs());
+    const kern::Split split = SplitFor(batch_);
+    const Format gf = policy_.gradient;
+    grad_.resize(dy.size());
+    QuantizeToFixed(dy, gf, policy_.rounding, policy_.overflow, grad_, &layers_.back().saturations);
+    for (int l = static_cast<int>(layers_.size()) - 1; l >= 0; --l) {
+      FixedLayer& L = layers_[l];
+      const IntBuffer& Y = acts_[l + 1];
+      const Activation act = l + 1 == static_cast<int>(layers_.size()) ? spec_.output : spec_.hidden;
+      if (act == Activation::kRelu) {
+        for (std::size_t i = 0; i < grad_.size(); ++i)
+          if (Y.at(i) <= 0) grad_[i] = 0;
+      } else if (act == Activation::kTanh) {
+        // G·(1 − y²): 1 − y² at 2·frac(y) fraction bits, product requantized to the gradient format.
+        const int fy = Y.fmt.frac_bits;
+        const int128 one = int128{1} << (2 * fy);
+        for (std::size_t i = 0; i < grad_.size(); ++i) {
+          const int128 yv = Y.at(i);
+          grad_[i] = static_cast<std::int32_t>(num::Requantize((one - yv * yv) * grad_[i], 2 * fy + gf.frac_bits, gf,
+                                                               policy_.rounding, policy_.overflow, 0, &L.saturations));
+        }
+      }
+      IntBuffer G;  // view the gradient as an int32 buffer for the kernels
+      G.fmt = gf;
+      G.i32.swap(grad_);
+      const IntBuffer& X = acts_[l];
+      kern::OutputStage st;
+      st.out = gf;
+      st.quant = policy_.rounding;
+      st.overflow = policy_.overflow;
+      if (param_grads) {
+        // dW[out×in] = Gᵀ·X, reduced over the batch inside each output neuron's row.
+        st.acc_frac_bits = gf.frac_bits + X.fmt.frac_bits;
+        const kern::Stats ks = RunAB(kern::Layout::kTN, L.out, L.in, batch_, G, L.out, X, L.in, L.dW.data(), st,
+                                     kern::Split::kRows);
+        L.saturations += ks.saturations;
+        for (int j = 0; j < L.out; ++j) {
+          std::int64_t s = 0;
+          for (int i = 0; i < batch_; ++i) s += G.i32[static_cast<std::size_t>(i) * L.out + j];
+          L.db[j] = static_cast<std::int32_t>(num::HandleOverflow(s, gf, policy_.overflow, &L.saturations));
+        }
+        L.values += L.dW.size() + L.db.size();
+      }
+      const bool need_dx = l > 0 || !dx.empty();
+      if (need_dx) {
+        // dX[batch×in] = G·W at frac(G) + frac(W).
+        st.acc_frac_bits = gf.frac_bits + L.Wc.fmt.frac_bits;
+        prev_grad_.resize(static_cast<std::size_t>(batch_) * L.in);
+        const kern::Stats ks = RunAB(kern::Layout::kNN, batch_, L.in, L.out, G, L.out, L.Wc, L.in, prev_grad_.data(),
+                                     st, split);
+        L.saturations += ks.saturations;
+        L.values += prev_grad_.size();
+      }
+      grad_.swap(G.i32);
+      grad_.swap(prev_grad_);
+    }
+    if (!dx.empty()) {
+      CheckSize("Backward dx", dx.size(), static_cast<std::size_t>(batch_) * inputs());
+      FixedToDouble(grad_, gf, dx);
+    }
+  }
+
+  void AdamStep(const AdamConfig& cfg) override {
+    ++adam_t_;
+    FixedAdamFormats f{policy_.weight, policy_.gradient, RmsFormat(policy_.gradient), policy_.rounding,
+                       policy_.overflow};
+    for (FixedLayer& L : layers_) {
+      L.saturations += L.adam_W.Step(cfg, adam_t_, f, L.W, L.dW);
+      L.saturations += L.adam_b.Step(cfg, adam_t_, f, L.b, L.db);
+    }
+    RefreshComputeWeights();
+  }
+
+  void SgdStep(double lr) override {
+    // w −= lr·g with lr in Q40, rounded to the weight LSB.
+    const int128 lrq = std::llround(std::ldexp(lr, 40));
+    const int from = 40 + policy_.gradient.frac_bits;
+    for (FixedLayer& L : layers_)
+      for (auto [w, g] : {std::pair{&L.W, &L.dW}, {&L.b, &L.db}})
+        for (std::size_t i = 0; i < w->size(); ++i) {
+          const int128 step = num::RoundingShiftRight(lrq * (*g)[i], from - policy_.weight.frac_bits, policy_.rounding);
+          (*w)[i] = static_cast<std::int32_t>(
+              num::HandleOverflow((*w)[i] - step, policy_.weight, policy_.overflow, &L.saturations));
+        }
+    RefreshComputeWeights();
+  }
+
+  void SoftUpdateFrom(const Mlp& online, double tau) override {
+    // w ← τ·w_online + (1−τ)·w with τ in Q30 and 1−τ = 2^30 − τ (an exact convex
+    // combination; each product < 2^61, so 64-bit integers hold it exactly).
+    const auto& o = Same(online);
+    const std::int64_t t = std::llround(std::ldexp(tau, 30)), one = std::int64_t{1} << 30;
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      auto blend = [&](std::vector<std::int32_t>& dst, const std::vector<std::int32_t>& src) {
+        for (std::size_t i = 0; i < dst.size(); ++i)
+          dst[i] = static_cast<std::int32_t>(num::RoundingShiftRight64(t * src[i] + (one - t) * dst[i], 30,
+                                                                       policy_.rounding));
+      };
+      blend(layers_[l].W, o.layers_[l].W);
+      blend(layers_[l].b, o.layers_[l].b);
+    }
+    RefreshComputeWeights();
+  }
+
+  void CopyParametersFrom(const Mlp& other) override {
+    const auto& o = Same(other);
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      layers_[l].W = o.layers_[l].W;
+      layers_[l].b = o.layers_[l].b;
+    }
+    RefreshComputeWeights();
+  }
+
+  bool SetTrainingStep(std::int64_t step) override {
+    if (!policy_.has_qat() || switched_ || step < policy_.qat_delay) return false;
+    pending_switch_ = true;
+    for (const auto& o : observers_)
+      if (o.empty()) return false;  // nothing recorded yet: switch after the next Forward
+    SwitchToQuantized();
+    return true;
+  }
+  bool quantized() const override { return switched_; }
+
+  std::vector<LayerStats> Stats() const override {
+    std::vector<LayerStats> s;
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      LayerStats st;
+      st.name = fmt::format("{}.fc{}", spec_.name, l + 1);
+      st.activation_format = l + 1 < layers_.size() ? input_formats_[l + 1] : policy_.activation;
+      const auto& o = observers_[l + 1];
+      st.range_min = o.empty() ? 0.0 : o.min();
+      st.range_max = o.empty() ? 0.0 : o.max();
+      st.saturations = layers_[l].saturations;
+      st.values = layers_[l].values;
+      s.push_back(st);
+    }
+    return s;
+  }
+  void ResetStats() override {
+    for (FixedLayer& L : layers_) L.saturations = L.values = 0;
+  }
+
+  std::vector<double> ParametersAsDouble() const override {
+    std::vector<double> p;
+    for (const FixedLayer& L : layers_) {
+      for (auto v : L.W) p.push_back(num::ToDouble(v, policy_.weight));
+      for (auto v : L.b) p.push_back(num::ToDouble(v, policy_.weight));
+    }
+    return p;
+  }
+  std::vector<double> GradientsAsDouble() const override {
+    std::vector<double> p;
+    for (const FixedLayer& L : layers_) {
+      for (auto v : L.dW) p.push_back(num::ToDouble(v, policy_.gradient));
+      for (auto v : L.db) p.push_back(num::ToDouble(v, policy_.gradient));
+    }
+    return p;
+  }
+
+  void Save(util::ByteWriter& w) const override {
+    w.Put(adam_t_);
+    w.Put<std::uint8_t>(switched_);
+    w.Put<std::uint8_t>(pending_switch_);
+    for (const FixedLayer& L : layers_)
+      for (const auto* v : {&L.W, &L.b, &L.adam_W.m, &L.adam_W.rms, &L.adam_b.m, &L.adam_b.rms}) w.PutVector(*v);
+    for (const auto& o : observers_) {
+      w.Put(o.observations());
+      w.Put(o.empty() ? 0.0 : o.min());
+      w.Put(o.empty() ? 0.0 : o.max());
+    }
+  }
+  void Load(util::ByteReader& r) override {
+    adam_t_ = r.Get<std::int64_t>();
+    const bool switched = r.Get<std::uint8_t>() != 0;
+    pending_switch_ = r.Get<std::uint8_t>() != 0;
+    for (FixedLayer& L : layers_)
+      for (auto* v : {&L.W, &L.b, &L.adam_W.m, &L.adam_W.rms, &L.adam_b.m, &L.adam_b.rms})
+        *v = r.GetVector<std::int32_t>(v->size());
+    for (auto& o : observers_) {
+      const auto count = r.Get<std::int64_t>();
+      const double lo = r.Get<double>(), hi = r.Get<double>();
+      o.Reset();
+      if (count > 0) {  // replay the recorded range as one observation of its two ends
+        const double ends[2] = {lo, hi};
+        o.Observe(ends, 2);
+      }
+    }
+    switched_ = false;
+    if (switched) SwitchToQuantized();
+    RefreshComputeWeights();
+  }
+
+ private:
+  // Stores the (32-bit) values `wide` as the input of layer l: recorded before the
+  // switch, narrowed to the layer's input format after it.
+  void StoreLayerInput(std::size_t l, const std::vector<std::int32_t>& wide) {
+    IntBuffer& X = acts_[l];
+    FixedLayer& owner = layers_[l == 0 ? 0 : l - 1];  // saturations count against the producing layer
+    if (!switched_) {
+      observers_[l].Observe(wide.data(), static_cast<int>(wide.size()), policy_.activation.lsb());
+      X.fmt = policy_.activation;
+      X.narrow = false;
+      X.i32 = wide;
+      return;
+    }
+    const Format& f = input_formats_[l];
+    X.fmt = f;
+    if (affine_[l]) {
+      // The paper's quantizer, fake-quantized: code = floor(A/δ) + z, value (code − z)·δ,
+      // rounded back onto the 32-bit activation grid.
+      X.narrow = false;
+      X.i32.resize(wide.size());
+      const auto& q = *affine_[l];
+      const double lsb = policy_.activation.lsb();
+      for (std::size_t i = 0; i < wide.size(); ++i)
+        X.i32[i] = static_cast<std::int32_t>(num::FromDouble(q.Dequantize(q.Quantize(wide[i] * lsb, &owner.saturations)),
+                                                             f, num::Quant::kHalfEven, num::Overflow::kSaturate));
+      return;
+    }
+    X.narrow = f.word_bits <= 16;
+    if (X.narrow) {
+      X.i16.resize(wide.size());
+      for (std::size_t i = 0; i < wide.size(); ++i)
+        X.i16[i] = static_cast<std::int16_t>(num::Requantize(wide[i], policy_.activation.frac_bits, f, policy_.rounding,
+                                                             num::Overflow::kSaturate, 0, &owner.saturations));
+    } else {
+      X.i32.resize(wide.size());
+      for (std::size_t i = 0; i < wide.size(); ++i)
+        X.i32[i] = static_cast<std::int32_t>(num::Requantize(wide[i], policy_.activation.frac_bits, f, policy_.rounding,
+                                                             num::Overflow::kSaturate, 0, &owner.saturations));
+    }
+  }
+
+  // Algorithm 1, t = d: freeze the recorded ranges into the layer-input formats.
+  void SwitchToQuantized() {
+    for (const auto& o : observers_)
+      if (o.empty()) return;  // still nothing recorded; Forward retries
+    const int bits = policy_.qat_activation_bits;
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      const auto& o = observers_[l];
+      if (policy_.qat_quantizer == QatQuantizer::kAffine) {
+        affine_[l] = num::AffineQuantizer::FromRange(std::min(o.min(), 0.0), std::max(o.max(), 0.0), bits);
+        input_formats_[l] = policy_.activation;
+      } else {
+        input_formats_[l] = num::PowerOfTwoFormat(o.max_abs(), bits);
+      }
+      util::LogDebug("{}: QAT switch: input of fc{} range [{:.4g}, {:.4g}] -> {}", spec_.name, l + 1, o.min(), o.max(),
+                     policy_.qat_quantizer == QatQuantizer::kAffine
+                         ? fmt::format("affine {} bits, delta {:.3g}", bits, affine_[l]->delta)
+                         : input_formats_[l].to_string());
+    }
+    switched_ = true;
+    pending_switch_ = false;
+    RefreshComputeWeights();
+  }
+
+  // The weights the datapath multiplies: the master copy, or (after the switch, for
+  // weight widths below 32) a copy narrowed to a power-of-two format of the current range.
+  void RefreshComputeWeights() {
+    const bool narrow_weights = switched_ && policy_.qat_weight_bits < policy_.weight.word_bits;
+    for (FixedLayer& L : layers_) {
+      IntBuffer& C = L.Wc;
+      if (!narrow_weights) {
+        C.fmt = policy_.weight;
+        C.narrow = policy_.weight.word_bits <= 16;
+        if (C.narrow)
+          C.i16.assign(L.W.begin(), L.W.end());
+        else
+          C.i32 = L.W;
+        continue;
+      }
+      std::int64_t max_abs = 0;
+      for (auto w : L.W) max_abs = std::max<std::int64_t>(max_abs, std::abs(static_cast<std::int64_t>(w)));
+      const Format f = num::PowerOfTwoFormat(num::ToDouble(max_abs, policy_.weight), policy_.qat_weight_bits);
+      C.fmt = f;
+      C.narrow = f.word_bits <= 16;
+      auto narrow = [&](auto& dst) {
+        dst.resize(L.W.size());
+        for (std::size_t i = 0; i < L.W.size(); ++i)
+          dst[i] = static_cast<std::remove_reference_t<decltype(dst[0])>>(num::Requantize(
+              L.W[i], policy_.weight.frac_bits, f, policy_.rounding, num::Overflow::kSaturate, 0, &L.saturations));
+      };
+      if (C.narrow)
+        narrow(C.i16);
+      else
+        narrow(C.i32);
+    }
+  }
+
+  const FixedMlp& Same(const Mlp& other) const {
+    const auto* o = dynamic_cast<const FixedMlp*>(&other);
+    if (!o || o->spec_.sizes != spec_.sizes || !(o->policy_.weight == policy_.weight))
+      throw std::invalid_argument(fmt::format("{}: the other network has a different precision or shape", spec_.name));
+    return *o;
+  }
+  void CheckSize(const char* what, std::size_t got, std::size_t want) const {
+    if (got != want)
+      throw std::invalid_argument(fmt::format("{}: {} has {} values, expected {}", spec_.name, what, got, want));
+  }
+
+  std::vector<FixedLayer> layers_;
+  std::vector<IntBuffer> acts_;                // acts_[l]: input of layer l; acts_[n]: output
+  std::vector<num::RangeObserver> observers_;  // ranges of acts_[l]
+  std::vector<Format> input_formats_;          // layer-input formats after the switch
+  std::vector<std::optional<num::AffineQuantizer>> affine_;
+  std::vector<std::int32_t> wide_, grad_, prev_grad_;
+  std::vector<std::int64_t> bias_acc_;
+  int batch_ = 0;
+  std::int64_t adam_t_ = 0;
+  bool switched_ = false, pending_switch_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Mlp> MakeFixedMlp(const MlpSpec& spec, const PrecisionPolicy& policy, std::uint64_t seed) {
+  return std::make_unique<FixedMlp>(spec, policy, seed);
+}
+
+}  // namespace fixar::nn

@@ -1,0 +1,94 @@
+#include "nn/mlp.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "kernels/parallel.h"
+#include "numerics/rounding.h"
+#include "util/log.h"
+
+namespace fixar::nn {
+
+std::unique_ptr<Mlp> MakeFloatMlp(const MlpSpec& spec, const PrecisionPolicy& policy, std::uint64_t seed);
+std::unique_ptr<Mlp> MakeFixedMlp(const MlpSpec& spec, const PrecisionPolicy& policy, std::uint64_t seed);
+
+InitScheme parse_init_scheme(const std::string& name) {
+  if (name == "fan_in_uniform") return InitScheme::kFanInUniform;
+  if (name == "xavier_uniform") return InitScheme::kXavierUniform;
+  if (name == "he_uniform") return InitScheme::kHeUniform;
+  throw std::invalid_argument(
+      fmt::format("unknown init scheme '{}'; valid: fan_in_uniform, xavier_uniform, he_uniform", name));
+}
+
+void MlpSpec::validate() const {
+  if (sizes.size() < 2)
+    throw std::invalid_argument(fmt::format("network '{}': needs at least an input and an output size, got {}", name,
+                                            sizes.size()));
+  for (std::size_t i = 0; i < sizes.size(); ++i)
+    if (sizes[i] < 1 || sizes[i] > (1 << 16))
+      throw std::invalid_argument(
+          fmt::format("network '{}': layer size #{} = {}; valid: 1..65536", name, i, sizes[i]));
+}
+
+std::unique_ptr<Mlp> Mlp::Create(const MlpSpec& spec, const PrecisionPolicy& policy, std::uint64_t seed) {
+  spec.validate();
+  policy.validate("precision of " + spec.name);
+  return policy.is_float ? MakeFloatMlp(spec, policy, seed) : MakeFixedMlp(spec, policy, seed);
+}
+
+std::int64_t Mlp::num_parameters() const {
+  std::int64_t n = 0;
+  for (std::size_t l = 0; l + 1 < spec_.sizes.size(); ++l)
+    n += static_cast<std::int64_t>(spec_.sizes[l] + 1) * spec_.sizes[l + 1];
+  return n;
+}
+
+std::vector<std::vector<double>> Mlp::InitialWeights(std::uint64_t seed,
+                                                     std::vector<std::vector<double>>* biases) const {
+  std::vector<std::vector<double>> weights;
+  biases->clear();
+  std::uint64_t counter = 0;
+  // Uniform in [-1, 1) from the counter-based generator: the same stream on every platform.
+  const auto uniform = [&] {
+    return std::ldexp(static_cast<double>(num::CounterRandomBits(seed, counter++) >> 11), -52) - 1.0;
+  };
+  const int layers = static_cast<int>(spec_.sizes.size()) - 1;
+  for (int l = 0; l < layers; ++l) {
+    const int in = spec_.sizes[l], out = spec_.sizes[l + 1];
+    double wlim = 0, blim = 0;
+    if (l == layers - 1 && spec_.final_layer_limit > 0) {
+      wlim = blim = spec_.final_layer_limit;
+    } else if (spec_.init == InitScheme::kFanInUniform) {
+      wlim = blim = 1.0 / std::sqrt(static_cast<double>(in));
+    } else if (spec_.init == InitScheme::kXavierUniform) {
+      wlim = std::sqrt(6.0 / (in + out));
+    } else {
+      wlim = std::sqrt(6.0 / in);
+    }
+    std::vector<double> w(static_cast<std::size_t>(in) * out), b(out);
+    for (double& x : w) x = wlim * uniform();
+    for (double& x : b) x = blim * uniform();
+    weights.push_back(std::move(w));
+    biases->push_back(std::move(b));
+  }
+  return weights;
+}
+
+kern::Split Mlp::SplitFor(int batch) const {
+  const kern::Split s = ChooseSplit(parallelism_, batch);
+  if (util::CurrentLogLevel() <= util::LogLevel::kDebug) {
+    static thread_local int logged = 0;
+    if (logged < 16) {
+      ++logged;
+      util::LogDebug("{}: batch {} with {} threads -> {} ({})", spec_.name, batch, kern::NumThreads(),
+                     s == kern::Split::kCols ? "intra-layer: output neurons split across threads"
+                                             : "intra-batch: batch rows split across threads",
+                     to_string(parallelism_));
+    }
+  }
+  return s;
+}
+
+}  // namespace fixar::nn

@@ -1,0 +1,70 @@
+// Optimizers: Adam and SGD in float, and Adam in fixed point.
+//
+// Adam (Kingma & Ba):  m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;
+//                      w ← w − lr · m̂ / (√v̂ + ε),  m̂ = m/(1−β1^t), v̂ = v/(1−β2^t).
+//
+// Fixed-point Adam (what an accelerator's Adam unit computes, integer ops only):
+//  * β1, β2, 1−β1, 1−β2 and the per-step bias corrections 1/(1−β1^t), 1/√(1−β2^t) are
+//    Q30 constants (the corrections are computed once per step by the host, like a
+//    lookup table); 1−β is formed as 2^30 − β so the averages stay exact convex mixes.
+//  * m has the gradient's format.
+//  * The second moment is stored as its square root r = √v, in ap_fixed<32, 2> for 24-bit
+//    gradients (fraction bits F_g + 6). Stored as v itself, 32 bits cannot hold both
+//    (1−β2)·g² of small gradients (1e-5² · 1e-3) and g² of large ones: v underflows to 0
+//    in the first steps and the step becomes lr·m/ε, thousands of times too large. r has
+//    the dynamic range of g. Update: β2·r² + (1−β2)·g² at 2·F_r fraction bits (floor),
+//    then r ← floor(√·), an exact integer square root; √v̂ = r · (1/√(1−β2^t)), so no
+//    square root of v̂ is needed.
+//  * The ratio m̂ / (√v̂ + ε) is a 64-bit integer division (truncating) at F_g + 26 − F_r
+//    fraction bits (2^-20 for 24-bit gradients), Δ = lr · ratio (lr in Q40) rounded to the
+//    weight LSB with the datapath's rounding mode. Everything fits 64-bit integers except
+//    two 128-bit products, as a hardware Adam unit would size its multipliers.
+// The error against float Adam is measured in nn tests (optim_test.cpp).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "numerics/format.h"
+#include "numerics/rounding.h"
+
+namespace fixar::nn {
+
+struct AdamConfig {
+  double lr = 1e-4;  // FIXAR: 1e-4 for actor and critic (fixar.md)
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  void validate(const char* where) const;
+};
+
+class FloatAdam {
+ public:
+  void Resize(std::size_t n);
+  // Updates w in place from g; t is the 1-based step count.
+  void Step(const AdamConfig& c, std::int64_t t, std::span<float> w, std::span<const float> g);
+  std::vector<float> m, v;
+};
+
+struct FixedAdamFormats {
+  num::Format weight, gradient, rms;  // rms: the format of r = √v
+  num::Quant rounding = num::Quant::kHalfEven;
+  num::Overflow overflow = num::Overflow::kSaturate;
+};
+// The format of r = √v used with a gradient format (see above).
+num::Format RmsFormat(const num::Format& gradient);
+
+class FixedAdam {
+ public:
+  void Resize(std::size_t n);
+  // w (weight format) updated in place from g (gradient format); returns saturations.
+  std::uint64_t Step(const AdamConfig& c, std::int64_t t, const FixedAdamFormats& f, std::span<std::int32_t> w,
+                     std::span<const std::int32_t> g);
+  std::vector<std::int32_t> m, rms;
+};
+
+// Exact floor(√x) for x >= 0.
+std::uint64_t IntegerSqrt(num::uint128 x);
+
+}  // namespace fixar::nn

@@ -1,0 +1,80 @@
+#include "nn/precision.h"
+
+#include <regex>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace fixar::nn {
+
+const char* to_string(QatQuantizer q) { return q == QatQuantizer::kAffine ? "affine" : "power_of_two"; }
+
+QatQuantizer parse_qat_quantizer(const std::string& name) {
+  if (name == "affine") return QatQuantizer::kAffine;
+  if (name == "power_of_two") return QatQuantizer::kPowerOfTwo;
+  throw std::invalid_argument(fmt::format("unknown QAT quantizer '{}'; valid: power_of_two, affine", name));
+}
+
+void PrecisionPolicy::validate(const std::string& where) const {
+  if (is_float) return;
+  weight.validate(where + ".weight");
+  activation.validate(where + ".activation");
+  gradient.validate(where + ".gradient");
+  for (auto [field, f] : {std::pair{"weight", weight}, {"activation", activation}, {"gradient", gradient}})
+    if (f.word_bits > 32 || !f.is_signed)
+      throw std::invalid_argument(fmt::format("{}.{}: {} — storage formats are signed with at most 32 bits", where,
+                                              field, f.to_string()));
+  if (qat_activation_bits < 2 || qat_activation_bits > 32)
+    throw std::invalid_argument(
+        fmt::format("{}: activation bits = {}; valid: 2..32", where, qat_activation_bits));
+  if (qat_weight_bits < 2 || qat_weight_bits > 32)
+    throw std::invalid_argument(fmt::format("{}: weight bits = {}; valid: 2..32", where, qat_weight_bits));
+}
+
+std::string PrecisionPolicy::describe() const {
+  if (is_float) return name + " (IEEE float32)";
+  std::string s = fmt::format("{}: weights {}, activations {}, gradients {}, rounding {}, overflow {}", name,
+                              weight.to_string(), activation.to_string(), gradient.to_string(),
+                              num::to_string(rounding), num::to_string(overflow));
+  if (has_qat())
+    s += fmt::format("; from step {}: activations {} bits ({}), weights {} bits", qat_delay, qat_activation_bits,
+                     to_string(qat_quantizer), qat_weight_bits);
+  return s;
+}
+
+PrecisionPolicy MakePrecision(const std::string& name, std::int64_t qat_delay) {
+  if (qat_delay < 0)
+    throw std::invalid_argument(fmt::format("quantization delay = {}; valid: >= 0 timesteps", qat_delay));
+  PrecisionPolicy p;
+  p.name = name;
+  if (name == "float32") return p;
+  p.is_float = false;
+  if (name == "fixed32") return p;
+  if (name == "fixar") {
+    p.qat_delay = qat_delay;
+    return p;
+  }
+  if (name == "fixed16") {
+    // 16 bits throughout: weights ap_fixed<16,2>, activations ap_fixed<16,8>, gradients ap_fixed<16,2>.
+    p.weight = num::Signed(16, 14);
+    p.activation = num::Signed(16, 8);
+    p.gradient = num::Signed(16, 14);
+    return p;
+  }
+  static const std::regex kBits(R"(w(\d+)a(\d+))");
+  std::smatch m;
+  if (std::regex_match(name, m, kBits)) {
+    const int w = std::stoi(m[1]), a = std::stoi(m[2]);
+    if (w < 2 || w > 32 || a < 2 || a > 32)
+      throw std::invalid_argument(fmt::format("precision '{}': weight and activation bits must be 2..32", name));
+    p.qat_delay = qat_delay;
+    p.qat_weight_bits = w;
+    p.qat_activation_bits = a;
+    return p;
+  }
+  throw std::invalid_argument(fmt::format(
+      "unknown precision '{}'; valid: float32, fixed32, fixar, fixed16, or wXaY with X, Y in 2..32 (e.g. w16a16)",
+      name));
+}
+
+}  // namespace fixar::nn

@@ -1,0 +1,203 @@
+#include "plot/svg_plot.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <stdexcept>
+
+namespace fixar::plot {
+
+namespace {
+
+// Colour-blind-safe palette (Okabe & Ito).
+constexpr const char* kColours[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                                    "#E69F00", "#56B4E9", "#F0E442", "#000000"};
+
+std::string Escape(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    switch (ch) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += ch;
+    }
+  }
+  return out;
+}
+
+std::string TickLabel(double v) {
+  if (v == 0) return "0";
+  const double a = std::fabs(v);
+  if (a >= 1e6 || a < 1e-3) return fmt::format("{:.3g}", v);
+  return fmt::format("{:g}", std::round(v * 1e6) / 1e6);
+}
+
+struct Axis {
+  bool log = false;
+  double lo = 0, hi = 1;  // in transformed units (log10 when log)
+  double T(double v) const { return log ? std::log10(v) : v; }
+};
+
+bool Usable(double v, bool log) { return std::isfinite(v) && (!log || v > 0); }
+
+}  // namespace
+
+std::vector<double> NiceTicks(double lo, double hi, int target_count) {
+  if (!(hi > lo)) return {lo};
+  const double raw = (hi - lo) / std::max(1, target_count);
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = mag;
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (raw <= m * mag) {
+      step = m * mag;
+      break;
+    }
+  std::vector<double> ticks;
+  for (double t = std::ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step)
+    ticks.push_back(std::fabs(t) < step * 1e-9 ? 0.0 : t);
+  return ticks;
+}
+
+std::string RenderSvgPlot(const PlotSpec& spec) {
+  Axis ax{spec.log_x}, ay{spec.log_y};
+  double xmin = std::numeric_limits<double>::infinity(), xmax = -xmin, ymin = xmin, ymax = -xmin;
+  for (const Series& s : spec.series) {
+    if (s.xs.size() != s.ys.size())
+      throw std::invalid_argument(
+          fmt::format("plot '{}': series '{}' has {} x values but {} y values", spec.title, s.name,
+                      s.xs.size(), s.ys.size()));
+    for (size_t i = 0; i < s.xs.size(); ++i) {
+      if (!Usable(s.xs[i], ax.log) || !Usable(s.ys[i], ay.log)) continue;
+      xmin = std::min(xmin, ax.T(s.xs[i])), xmax = std::max(xmax, ax.T(s.xs[i]));
+      ymin = std::min(ymin, ay.T(s.ys[i])), ymax = std::max(ymax, ay.T(s.ys[i]));
+    }
+  }
+  if (!(xmin <= xmax))
+    throw std::invalid_argument(
+        fmt::format("plot '{}': no plottable point (all series empty, "
+                    "non-finite, or non-positive on a log axis)",
+                    spec.title));
+  auto pad = [](double& lo, double& hi, bool log) {
+    if (hi == lo) {
+      const double d = log ? 0.5 : (lo == 0 ? 1.0 : std::fabs(lo) * 0.1);
+      lo -= d, hi += d;
+    } else {
+      const double d = (hi - lo) * 0.05;
+      lo -= d, hi += d;
+    }
+  };
+  pad(xmin, xmax, ax.log);
+  pad(ymin, ymax, ay.log);
+  ax.lo = xmin, ax.hi = xmax, ay.lo = ymin, ay.hi = ymax;
+
+  const double W = spec.width, H = spec.height;
+  const double left = 80, right = 180, top = 40, bottom = 60;
+  const double pw = W - left - right, ph = H - top - bottom;
+  auto px = [&](double v) { return left + (ax.T(v) - ax.lo) / (ax.hi - ax.lo) * pw; };
+  auto py = [&](double v) { return top + ph - (ay.T(v) - ay.lo) / (ay.hi - ay.lo) * ph; };
+
+  std::string svg = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} "
+      "{1}\" "
+      "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" "
+      "fill=\"white\"/>\n",
+      spec.width, spec.height);
+  svg += fmt::format("<text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">{}</text>\n",
+                     left + pw / 2, Escape(spec.title));
+  // Ticks and grid.
+  auto ticks = [](const Axis& a) {
+    std::vector<double> t;
+    if (a.log) {
+      // 1-2-5 steps per decade when the range is short, decades only when it is long.
+      const bool decades_only = a.hi - a.lo > 4;
+      for (double e = std::floor(a.lo); e <= std::ceil(a.hi); e += 1)
+        for (double m : {1.0, 2.0, 5.0})
+          if (m == 1.0 || !decades_only) t.push_back(m * std::pow(10.0, e));
+    } else {
+      t = NiceTicks(a.lo, a.hi);
+    }
+    return t;
+  };
+  for (double t : ticks(ax)) {
+    if (ax.T(t) < ax.lo - 1e-9 || ax.T(t) > ax.hi + 1e-9) continue;
+    const double x = px(t);
+    svg +=
+        fmt::format("<line x1=\"{0:.2f}\" y1=\"{1}\" x2=\"{0:.2f}\" y2=\"{2}\" stroke=\"#ddd\"/>\n",
+                    x, top, top + ph);
+    svg += fmt::format("<text x=\"{:.2f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", x,
+                       top + ph + 18, TickLabel(t));
+  }
+  for (double t : ticks(ay)) {
+    if (ay.T(t) < ay.lo - 1e-9 || ay.T(t) > ay.hi + 1e-9) continue;
+    const double y = py(t);
+    svg +=
+        fmt::format("<line x1=\"{0}\" y1=\"{1:.2f}\" x2=\"{2}\" y2=\"{1:.2f}\" stroke=\"#ddd\"/>\n",
+                    left, y, left + pw);
+    svg += fmt::format("<text x=\"{}\" y=\"{:.2f}\" text-anchor=\"end\">{}</text>\n", left - 6,
+                       y + 4, TickLabel(t));
+  }
+  svg += fmt::format(
+      "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"black\"/>\n", left,
+      top, pw, ph);
+  svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", left + pw / 2,
+                     H - 16, Escape(spec.xlabel + (ax.log ? " (log scale)" : "")));
+  svg += fmt::format(
+      "<text x=\"18\" y=\"{0}\" text-anchor=\"middle\" transform=\"rotate(-90 18 "
+      "{0})\">{1}</text>\n",
+      top + ph / 2, Escape(spec.ylabel + (ay.log ? " (log scale)" : "")));
+  // Series and legend.
+  for (size_t k = 0; k < spec.series.size(); ++k) {
+    const Series& s = spec.series[k];
+    const char* colour = kColours[k % std::size(kColours)];
+    // Past the palette, repeat the colours with a dash pattern so series stay distinct.
+    const char* dash = k < std::size(kColours)
+                           ? ""
+                           : (k < 2 * std::size(kColours) ? " stroke-dasharray=\"6 3\""
+                                                          : " stroke-dasharray=\"2 2\"");
+    std::string points;
+    for (size_t i = 0; i < s.xs.size(); ++i) {
+      if (!Usable(s.xs[i], ax.log) || !Usable(s.ys[i], ay.log)) continue;
+      points += fmt::format("{:.2f},{:.2f} ", px(s.xs[i]), py(s.ys[i]));
+      if (s.markers || !s.lines)
+        svg += fmt::format("<circle cx=\"{:.2f}\" cy=\"{:.2f}\" r=\"3\" fill=\"{}\"/>\n",
+                           px(s.xs[i]), py(s.ys[i]), colour);
+    }
+    if (s.lines && !points.empty())
+      svg += fmt::format(
+          "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{} points=\"{}\"/>\n", colour,
+          dash, points);
+    const double ly = top + 10 + 20.0 * static_cast<double>(k);
+    svg += fmt::format(
+        "<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"{}\" "
+        "stroke-width=\"3\"{}/>\n",
+        left + pw + 10, ly - 2, left + pw + 28, ly - 2, colour, dash);
+    svg += fmt::format("<text x=\"{}\" y=\"{:.1f}\">{}</text>\n", left + pw + 32, ly + 2,
+                       Escape(s.name));
+  }
+  svg += "</svg>\n";
+  return svg;
+}
+
+void WriteSvgPlot(const std::string& path, const PlotSpec& spec) {
+  const std::string svg = RenderSvgPlot(spec);
+  std::ofstream out(path);
+  if (!out) throw std::runtime_error(fmt::format("cannot write plot to '{}'", path));
+  out << svg;
+  if (!out) throw std::runtime_error(fmt::format("error while writing plot to '{}'", path));
+}
+
+}  // namespace fixar::plot

@@ -1,0 +1,260 @@
+#include "rl/config.h"
+
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <toml++/toml.h>
+
+#include "envs/env.h"
+
+namespace fixar::rl {
+namespace {
+
+// One settable key: how to read it from a TOML node and how to print it back.
+struct Key {
+  std::function<void(TrainConfig&, const toml::node&, const std::string& where)> set;
+  std::function<std::string(const TrainConfig&)> show;
+};
+
+[[noreturn]] void BadType(const std::string& where, const char* want, const toml::node& n) {
+  const char* got = n.is_string() ? "a string" : n.is_integer() ? "an integer" : n.is_floating_point() ? "a float"
+                    : n.is_boolean() ? "a boolean" : n.is_array() ? "an array" : n.is_table() ? "a table" : "a date/time";
+  throw std::invalid_argument(fmt::format("{}: expected {}, got {}", where, want, got));
+}
+
+template <typename T>
+Key Int(T TrainConfig::*field) {
+  return {[field](TrainConfig& c, const toml::node& n, const std::string& where) {
+            auto v = n.value<std::int64_t>();
+            if (!v || !n.is_integer()) BadType(where, "an integer", n);
+            c.*field = static_cast<T>(*v);
+          },
+          [field](const TrainConfig& c) { return fmt::format("{}", c.*field); }};
+}
+Key Real(double TrainConfig::*field) {
+  return {[field](TrainConfig& c, const toml::node& n, const std::string& where) {
+            auto v = n.value<double>();
+            if (!v) BadType(where, "a number", n);
+            c.*field = *v;
+          },
+          [field](const TrainConfig& c) { return fmt::format("{}", c.*field); }};
+}
+Key Str(std::string TrainConfig::*field) {
+  return {[field](TrainConfig& c, const toml::node& n, const std::string& where) {
+            auto v = n.value<std::string>();
+            if (!v) BadType(where, "a string", n);
+            c.*field = *v;
+          },
+          [field](const TrainConfig& c) { return fmt::format("\"{}\"", c.*field); }};
+}
+
+const std::map<std::string, Key>& Keys() {
+  static const std::map<std::string, Key> keys = [] {
+    std::map<std::string, Key> k;
+    k["run.task"] = Str(&TrainConfig::task);
+    k["run.algorithm"] = Str(&TrainConfig::algorithm);
+    k["run.seed"] = Int(&TrainConfig::seed);
+    k["run.total_steps"] = Int(&TrainConfig::total_steps);
+    k["run.out_dir"] = Str(&TrainConfig::out_dir);
+    k["run.eval_every"] = Int(&TrainConfig::eval_every);
+    k["run.eval_episodes"] = Int(&TrainConfig::eval_episodes);
+    k["run.log_every"] = Int(&TrainConfig::log_every);
+    k["run.checkpoint_every"] = Int(&TrainConfig::checkpoint_every);
+    k["run.threads"] = Int(&TrainConfig::threads);
+    k["ddpg.hidden"] = {[](TrainConfig& c, const toml::node& n, const std::string& where) {
+                          const toml::array* a = n.as_array();
+                          if (!a) BadType(where, "an array of layer sizes", n);
+                          c.hidden.clear();
+                          for (const auto& e : *a) {
+                            auto v = e.value<std::int64_t>();
+                            if (!v) BadType(where, "an array of integers", n);
+                            c.hidden.push_back(static_cast<int>(*v));
+                          }
+                        },
+                        [](const TrainConfig& c) { return fmt::format("[{}]", fmt::join(c.hidden, ", ")); }};
+    k["ddpg.batch_size"] = Int(&TrainConfig::batch_size);
+    k["ddpg.gamma"] = Real(&TrainConfig::gamma);
+    k["ddpg.tau"] = Real(&TrainConfig::tau);
+    k["ddpg.buffer_size"] = Int(&TrainConfig::buffer_size);
+    k["ddpg.warmup_steps"] = Int(&TrainConfig::warmup_steps);
+    k["ddpg.actor_lr"] = Real(&TrainConfig::actor_lr);
+    k["ddpg.critic_lr"] = Real(&TrainConfig::critic_lr);
+    k["ddpg.noise"] = {[](TrainConfig& c, const toml::node& n, const std::string& where) {
+                         auto v = n.value<std::string>();
+                         if (!v) BadType(where, "a string", n);
+                         if (*v == "gaussian") c.noise = NoiseKind::kGaussian;
+                         else if (*v == "ou") c.noise = NoiseKind::kOrnsteinUhlenbeck;
+                         else if (*v == "none") c.noise = NoiseKind::kNone;
+                         else
+                           throw std::invalid_argument(
+                               fmt::format("{}: unknown noise '{}'; valid: gaussian, ou, none", where, *v));
+                       },
+                       [](const TrainConfig& c) { return fmt::format("\"{}\"", to_string(c.noise)); }};
+    k["ddpg.noise_sigma"] = Real(&TrainConfig::noise_sigma);
+    k["ddpg.ou_theta"] = Real(&TrainConfig::ou_theta);
+    k["ddpg.ou_sigma"] = Real(&TrainConfig::ou_sigma);
+    k["precision.actor"] = Str(&TrainConfig::actor_precision);
+    k["precision.critic"] = Str(&TrainConfig::critic_precision);
+    k["precision.qat_delay"] = Int(&TrainConfig::qat_delay);
+    k["precision.qat_activation_bits"] = Int(&TrainConfig::qat_activation_bits);
+    k["precision.qat_quantizer"] = Str(&TrainConfig::qat_quantizer);
+    k["precision.rounding"] = Str(&TrainConfig::rounding);
+    return k;
+  }();
+  return keys;
+}
+
+std::string ValidKeys() {
+  std::string s;
+  for (const auto& [name, key] : Keys()) s += (s.empty() ? "" : ", ") + name;
+  return s;
+}
+
+void SetKey(TrainConfig& c, const std::string& name, const toml::node& value, const std::string& where) {
+  auto it = Keys().find(name);
+  if (it == Keys().end())
+    throw std::invalid_argument(fmt::format("{}: unknown key '{}'; valid keys: {}", where, name, ValidKeys()));
+  it->second.set(c, value, fmt::format("{}: {}", where, name));
+}
+
+template <typename T>
+void Require(bool ok, const char* key, T value, const char* valid) {
+  if (!ok) throw std::invalid_argument(fmt::format("config: {} = {} is invalid; valid: {}", key, value, valid));
+}
+
+nn::PrecisionPolicy Policy(const TrainConfig& c, const std::string& name) {
+  nn::PrecisionPolicy p = nn::MakePrecision(name, c.qat_delay);
+  if (!p.is_float) {
+    p.rounding = num::parse_quant(c.rounding);
+    p.qat_quantizer = nn::parse_qat_quantizer(c.qat_quantizer);
+    if (name == "fixar") p.qat_activation_bits = c.qat_activation_bits;
+  }
+  return p;
+}
+
+}  // namespace
+
+const char* to_string(NoiseKind k) {
+  switch (k) {
+    case NoiseKind::kGaussian: return "gaussian";
+    case NoiseKind::kOrnsteinUhlenbeck: return "ou";
+    case NoiseKind::kNone: return "none";
+  }
+  return "?";
+}
+
+void TrainConfig::validate() const {
+  const auto names = envs::registered_names();
+  if (std::find(names.begin(), names.end(), task) == names.end())
+    throw std::invalid_argument(
+        fmt::format("config: run.task = '{}' is not a known task; valid: {}", task, fmt::join(names, ", ")));
+  Require(algorithm == "ddpg", "run.algorithm", algorithm, "ddpg");
+  Require(total_steps > 0, "run.total_steps", total_steps, "> 0");
+  Require(eval_every > 0, "run.eval_every", eval_every, "> 0");
+  Require(eval_episodes > 0 && eval_episodes <= 1000, "run.eval_episodes", eval_episodes, "1..1000");
+  Require(log_every > 0 && eval_every % log_every == 0, "run.log_every", log_every,
+          "> 0 and a divisor of run.eval_every");
+  Require(checkpoint_every > 0, "run.checkpoint_every", checkpoint_every, "> 0");
+  Require(threads >= 0 && threads <= 256, "run.threads", threads, "0 (all cores) .. 256");
+  Require(!hidden.empty(), "ddpg.hidden", "[]", "at least one hidden layer");
+  for (int h : hidden) Require(h >= 1 && h <= 65536, "ddpg.hidden", h, "sizes 1..65536");
+  Require(batch_size >= 1 && batch_size <= 65536, "ddpg.batch_size", batch_size, "1..65536");
+  Require(gamma >= 0 && gamma <= 1, "ddpg.gamma", gamma, "[0, 1]");
+  Require(tau > 0 && tau <= 1, "ddpg.tau", tau, "(0, 1]");
+  Require(buffer_size >= batch_size, "ddpg.buffer_size", buffer_size, ">= ddpg.batch_size");
+  Require(warmup_steps >= 0, "ddpg.warmup_steps", warmup_steps, ">= 0");
+  Require(noise_sigma >= 0, "ddpg.noise_sigma", noise_sigma, ">= 0");
+  Require(ou_theta >= 0 && ou_sigma >= 0, "ddpg.ou_theta/ou_sigma", ou_theta, ">= 0");
+  Require(qat_delay >= 0, "precision.qat_delay", qat_delay, ">= 0 timesteps");
+  Require(qat_activation_bits >= 2 && qat_activation_bits <= 32, "precision.qat_activation_bits",
+          qat_activation_bits, "2..32");
+  ActorAdam().validate("config: ddpg.actor_lr");
+  CriticAdam().validate("config: ddpg.critic_lr");
+  for (const auto& [key, name] : {std::pair{"precision.actor", actor_precision}, {"precision.critic", critic_precision}}) {
+    try {
+      Policy(*this, name).validate(key);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(fmt::format("config: {}: {}", key, e.what()));
+    }
+  }
+}
+
+nn::PrecisionPolicy TrainConfig::ActorPolicy() const { return Policy(*this, actor_precision); }
+nn::PrecisionPolicy TrainConfig::CriticPolicy() const { return Policy(*this, critic_precision); }
+nn::AdamConfig TrainConfig::ActorAdam() const {
+  nn::AdamConfig a;
+  a.lr = actor_lr;
+  return a;
+}
+nn::AdamConfig TrainConfig::CriticAdam() const {
+  nn::AdamConfig a;
+  a.lr = critic_lr;
+  return a;
+}
+
+std::string TrainConfig::RunName() const {
+  std::string precision = actor_precision;
+  if (critic_precision != actor_precision) precision += "-" + critic_precision;
+  return fmt::format("{}_{}_{}_s{}", task, algorithm, precision, seed);
+}
+
+std::string TrainConfig::ToToml() const {
+  std::string out = "# Resolved FIXAR training configuration (load with --config).\n";
+  std::string section;
+  for (const auto& [name, key] : Keys()) {
+    const auto dot = name.find('.');
+    const std::string s = name.substr(0, dot);
+    if (s != section) {
+      out += fmt::format("\n[{}]\n", s);
+      section = s;
+    }
+    out += fmt::format("{} = {}\n", name.substr(dot + 1), key.show(*this));
+  }
+  return out;
+}
+
+TrainConfig LoadTrainConfig(const std::string& path) {
+  TrainConfig c;
+  if (path.empty()) return c;
+  if (!std::filesystem::exists(path))
+    throw std::invalid_argument(fmt::format("config file '{}' does not exist", path));
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw std::invalid_argument(fmt::format("config file '{}' is not valid TOML: {} (line {})", path,
+                                            e.description(), e.source().begin.line));
+  }
+  for (const auto& [section, node] : root) {
+    const toml::table* t = node.as_table();
+    if (!t)
+      throw std::invalid_argument(fmt::format("{}: '{}' must be a section ([run], [ddpg] or [precision])", path,
+                                              std::string(section.str())));
+    for (const auto& [key, value] : *t)
+      SetKey(c, std::string(section.str()) + "." + std::string(key.str()), value, path);
+  }
+  return c;
+}
+
+void ApplyOverride(TrainConfig& c, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw std::invalid_argument(
+        fmt::format("override '{}' is not of the form section.key=value (e.g. ddpg.batch_size=128)", assignment));
+  const std::string name = assignment.substr(0, eq), value = assignment.substr(eq + 1);
+  toml::table t;
+  try {
+    t = toml::parse("v = " + value);
+  } catch (const toml::parse_error&) {
+    t = toml::parse("v = \"" + value + "\"");  // a bare word is a string
+  }
+  SetKey(c, name, *t.get("v"), "override");
+}
+
+}  // namespace fixar::rl

@@ -1,0 +1,419 @@
+#include "rl/trainer.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "envs/env.h"
+#include "kernels/parallel.h"
+#include "rl/ddpg.h"
+#include "rl/noise.h"
+#include "rl/replay_buffer.h"
+#include "util/binary_io.h"
+#include "util/log.h"
+
+namespace fixar::rl {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr char kCheckpointMagic[] = "FIXARCKP";
+constexpr std::uint32_t kCheckpointVersion = 1;
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// Environment actions from the actor's [−1, 1]: low + (a + 1)/2 · (high − low).
+struct ActionScale {
+  std::vector<double> mid, half;
+  explicit ActionScale(const envs::Box& box) {
+    for (int j = 0; j < box.size(); ++j) {
+      mid.push_back(0.5 * (box.high[j] + box.low[j]));
+      half.push_back(0.5 * (box.high[j] - box.low[j]));
+    }
+  }
+  void ToEnv(std::span<const double> a, std::span<double> out) const {
+    for (std::size_t j = 0; j < a.size(); ++j) out[j] = mid[j] + half[j] * a[j];
+  }
+};
+
+std::uint64_t EpisodeSeed(std::uint64_t run_seed, std::int64_t episode) {
+  return num::CounterRandomBits(run_seed ^ 0xE915ull, static_cast<std::uint64_t>(episode));
+}
+
+struct EvalResult {
+  double mean = 0, std = 0;
+  std::vector<double> returns;
+  std::vector<int> lengths;
+};
+
+EvalResult RunEvaluation(Ddpg& agent, const std::string& task, int episodes, std::uint64_t seed) {
+  auto env = envs::make(task);
+  EvalResult r;
+  std::vector<double> a(env->action_space().size()), env_a(a.size());
+  const ActionScale scale(env->action_space());
+  for (int e = 0; e < episodes; ++e) {
+    auto obs = env->reset(num::CounterRandomBits(seed, static_cast<std::uint64_t>(e)));
+    double ret = 0;
+    int len = 0;
+    for (;;) {
+      agent.Act(obs, a);
+      scale.ToEnv(a, env_a);
+      auto s = env->step(env_a);
+      ret += s.reward;
+      ++len;
+      obs = std::move(s.observation);
+      if (s.terminated || s.truncated) break;
+    }
+    r.returns.push_back(ret);
+    r.lengths.push_back(len);
+  }
+  for (double x : r.returns) r.mean += x / episodes;
+  for (double x : r.returns) r.std += (x - r.mean) * (x - r.mean) / episodes;
+  r.std = std::sqrt(r.std);
+  return r;
+}
+
+// A run directory that does not exist yet: out_dir/name, or name-2, name-3, ...
+fs::path FreshRunDir(const TrainConfig& c) {
+  const fs::path base = fs::path(c.out_dir) / c.RunName();
+  fs::path dir = base;
+  for (int k = 2; fs::exists(dir); ++k) dir = base.string() + "-" + std::to_string(k);
+  return dir;
+}
+
+std::string FormatDuration(double s) {
+  if (!std::isfinite(s) || s < 0) return "--:--";
+  const auto t = static_cast<long>(s);
+  return fmt::format("{}:{:02}:{:02}", t / 3600, (t / 60) % 60, t % 60);
+}
+
+class ProgressLine {
+ public:
+  explicit ProgressLine(bool enabled) : enabled_(enabled), tty_(::isatty(2) != 0) {}
+  void Update(std::int64_t step, std::int64_t total, double last_return, double eval, double ips, double elapsed,
+              bool force = false) {
+    if (!enabled_) return;
+    const auto now = Clock::now();
+    const double since = Seconds(now - last_);
+    if (!force && since < (tty_ ? 0.5 : 30.0)) return;
+    last_ = now;
+    const double left = step > start_step_ ? elapsed / (step - start_step_) * (total - step) : NAN;
+    const std::string line = fmt::format(
+        "step {:>8}/{} ({:5.1f}%) | last return {:>9.1f} | eval {:>9.1f} | IPS {:>7.0f} | elapsed {} | left {}", step,
+        total, 100.0 * step / total, last_return, eval, ips, FormatDuration(elapsed), FormatDuration(left));
+    if (tty_)
+      std::fprintf(stderr, "\r%s\033[K", line.c_str());
+    else
+      std::fprintf(stderr, "%s\n", line.c_str());
+    std::fflush(stderr);
+  }
+  void Finish() {
+    if (enabled_ && tty_) std::fprintf(stderr, "\n");
+  }
+  void set_start(std::int64_t s) { start_step_ = s; }
+
+ private:
+  bool enabled_, tty_;
+  std::int64_t start_step_ = 0;
+  Clock::time_point last_ = Clock::now() - std::chrono::hours(1);
+};
+
+struct EvalPoint {
+  std::int64_t step;
+  double mean;
+};
+
+struct RunStats {
+  std::int64_t step = 0, episode = 0;
+  double last_return = NAN;
+  int last_length = 0;
+  double last_eval_mean = NAN, last_eval_std = NAN, best_eval_mean = -std::numeric_limits<double>::infinity();
+  std::int64_t switch_step = -1;
+  double eval_before_switch = NAN, eval_after_switch = NAN;
+  double wall_s = 0;  // accumulated over resumes
+  std::vector<EvalPoint> evals;
+};
+
+void SaveStats(util::ByteWriter& w, const RunStats& s) {
+  w.Put(s.step);
+  w.Put(s.episode);
+  w.Put(s.last_return);
+  w.Put(s.last_length);
+  w.Put(s.last_eval_mean);
+  w.Put(s.last_eval_std);
+  w.Put(s.best_eval_mean);
+  w.Put(s.switch_step);
+  w.Put(s.eval_before_switch);
+  w.Put(s.eval_after_switch);
+  w.Put(s.wall_s);
+  w.PutVector(s.evals);
+}
+
+void LoadStats(util::ByteReader& r, RunStats& s) {
+  s.step = r.Get<std::int64_t>();
+  s.episode = r.Get<std::int64_t>();
+  s.last_return = r.Get<double>();
+  s.last_length = r.Get<int>();
+  s.last_eval_mean = r.Get<double>();
+  s.last_eval_std = r.Get<double>();
+  s.best_eval_mean = r.Get<double>();
+  s.switch_step = r.Get<std::int64_t>();
+  s.eval_before_switch = r.Get<double>();
+  s.eval_after_switch = r.Get<double>();
+  s.wall_s = r.Get<double>();
+  s.evals = r.GetVector<EvalPoint>();
+}
+
+DdpgSpec SpecFor(const TrainConfig& c, const envs::Env& env) {
+  DdpgSpec s;
+  s.obs_dim = env.observation_space().size();
+  s.action_dim = env.action_space().size();
+  s.hidden = c.hidden;
+  s.actor_policy = c.ActorPolicy();
+  s.critic_policy = c.CriticPolicy();
+  s.actor_adam = c.ActorAdam();
+  s.critic_adam = c.CriticAdam();
+  s.gamma = c.gamma;
+  s.tau = c.tau;
+  s.seed = c.seed;
+  return s;
+}
+
+void WriteCheckpoint(const fs::path& dir, const TrainConfig& c, const RunStats& stats, const Ddpg& agent,
+                     const ReplayBuffer& buffer) {
+  util::ByteWriter w;
+  w.PutString(c.task);
+  w.PutString(c.RunName());
+  SaveStats(w, stats);
+  agent.Save(w);
+  buffer.Save(w);
+  util::WriteCheckedFile((dir / "checkpoint.bin").string(), kCheckpointMagic, kCheckpointVersion, w.bytes());
+}
+
+void ReadCheckpoint(const fs::path& dir, const TrainConfig& c, RunStats& stats, Ddpg& agent, ReplayBuffer* buffer) {
+  const std::string path = (dir / "checkpoint.bin").string();
+  const auto bytes = util::ReadCheckedFile(path, kCheckpointMagic, kCheckpointVersion);
+  util::ByteReader r(bytes.data(), bytes.size(), path);
+  const std::string task = r.GetString(), name = r.GetString();
+  if (task != c.task || name != c.RunName())
+    throw std::runtime_error(fmt::format("{}: checkpoint is for run '{}' (task {}), the configuration describes '{}'",
+                                         path, name, task, c.RunName()));
+  LoadStats(r, stats);
+  agent.Load(r);
+  if (buffer) buffer->Load(r);
+}
+
+std::string CsvHeader(const std::vector<nn::LayerStats>& layers) {
+  std::string h = "step,episode,episode_return,episode_length,eval_mean,eval_std,critic_loss,q_mean,ips,env_ms,update_ms,act_ms,quantized";
+  for (const auto& l : layers) h += fmt::format(",{0}.sat_rate,{0}.range_min,{0}.range_max,{0}.format", l.name);
+  return h;
+}
+
+// Keeps the header and the rows up to `step` (a resumed run rewrites what follows).
+void TruncateCsv(const fs::path& path, std::int64_t step) {
+  std::ifstream in(path);
+  std::string line, kept;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (header || std::stoll(line.substr(0, line.find(','))) <= step) kept += line + "\n";
+    header = false;
+  }
+  in.close();
+  std::ofstream(path, std::ios::trunc) << kept;
+}
+
+std::string Num(double x) { return std::isfinite(x) ? fmt::format("{:.6g}", x) : ""; }
+
+}  // namespace
+
+std::int64_t PeakRssBytes() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<std::int64_t>(u.ru_maxrss) * 1024;
+}
+
+nlohmann::json Train(const TrainOptions& options) {
+  TrainConfig c = options.config;
+  c.validate();
+  if (c.threads > 0) kern::SetNumThreads(c.threads);
+  auto env = envs::make(c.task);
+  if (env->discrete_actions() > 0)
+    throw std::invalid_argument(fmt::format("run.task = '{}' has a discrete action space; DDPG needs a continuous one",
+                                            c.task));
+  const int S = env->observation_space().size(), A = env->action_space().size();
+  const ActionScale scale(env->action_space());
+  Ddpg agent(SpecFor(c, *env));
+  ReplayBuffer buffer(c.buffer_size, S, A);
+  RunStats stats;
+
+  // ---- The run directory: fresh, or the one we resume -------------------------------
+  fs::path dir;
+  const bool resuming = !options.resume_dir.empty();
+  if (resuming) {
+    dir = options.resume_dir;
+    ReadCheckpoint(dir, c, stats, agent, &buffer);
+    TruncateCsv(dir / "progress.csv", stats.step);
+    util::LogInfo("resuming {} at step {} (episode {})", dir.string(), stats.step, stats.episode);
+  } else {
+    dir = FreshRunDir(c);
+    fs::create_directories(dir);
+  }
+  std::ofstream(dir / "config.toml", std::ios::trunc) << c.ToToml();
+  std::ofstream csv(dir / "progress.csv", resuming ? std::ios::app : std::ios::trunc);
+  if (!resuming) csv << CsvHeader(agent.Stats()) << "\n";
+  util::LogInfo("run {}: {} for {} steps; actor {}; critic {}", dir.string(), c.task, c.total_steps,
+                c.ActorPolicy().describe(), c.CriticPolicy().describe());
+
+  // ---- The loop: act, step, store, sample, update (FIXAR's timestep order) ----------
+  ExplorationNoise noise(c.noise, A, c.noise == NoiseKind::kOrnsteinUhlenbeck ? c.ou_sigma : c.noise_sigma,
+                         c.ou_theta, c.seed ^ 0x401Cull);
+  std::vector<double> a(A), eps(A), env_a(A), unit(A, 1.0);
+  Batch batch;
+  UpdateStats last_update;
+  double env_s = 0, update_s = 0, act_s = 0, window_wall = 0;
+  std::int64_t window_updates = 0;
+  ProgressLine progress(options.progress);
+  progress.set_start(stats.step);
+  const auto run_start = Clock::now();
+  const double wall_before = stats.wall_s;
+  auto obs = env->reset(EpisodeSeed(c.seed, stats.episode));
+  noise.ResetEpisode();
+  double ep_return = 0;
+  int ep_length = 0;
+  std::int64_t next_checkpoint = (stats.step / c.checkpoint_every + 1) * c.checkpoint_every;
+
+  while (stats.step < c.total_steps) {
+    const auto t0 = Clock::now();
+    // Action: random during warm-up, else μ(s) + noise, clipped to [−1, 1].
+    if (stats.step < c.warmup_steps) {
+      for (int j = 0; j < A; ++j)
+        a[j] = 2.0 * (static_cast<double>(num::CounterRandomBits(c.seed ^ 0xAC7ull, stats.step * A + j) >> 11) * 0x1p-53) - 1.0;
+    } else {
+      agent.Act(obs, a);
+      noise.Sample(static_cast<std::uint64_t>(stats.step), unit, eps);
+      for (int j = 0; j < A; ++j) a[j] = std::clamp(a[j] + eps[j], -1.0, 1.0);
+    }
+    const auto t1 = Clock::now();
+    scale.ToEnv(a, env_a);
+    auto s = env->step(env_a);
+    buffer.Add(obs, a, s.reward, s.observation, s.terminated);  // truncation still bootstraps
+    ep_return += s.reward;
+    ++ep_length;
+    obs = std::move(s.observation);
+    const auto t2 = Clock::now();
+    ++stats.step;
+    if (agent.SetTrainingStep(stats.step)) {
+      stats.switch_step = stats.step;
+      stats.eval_before_switch = stats.last_eval_mean;
+      util::LogInfo("step {}: QAT switch: activations now {} bits", stats.step, c.qat_activation_bits);
+    }
+    if (stats.step > c.warmup_steps && buffer.size() >= c.batch_size) {
+      buffer.Sample(c.batch_size, c.seed ^ 0x5A3Bull, static_cast<std::uint64_t>(stats.step), batch);
+      last_update = agent.Update(batch);
+      const auto t3 = Clock::now();
+      env_s += Seconds(t2 - t1);
+      act_s += Seconds(t1 - t0);
+      update_s += Seconds(t3 - t2);
+      window_wall += Seconds(t3 - t0);
+      ++window_updates;
+    }
+    const bool episode_end = s.terminated || s.truncated;
+    if (episode_end) {
+      stats.last_return = ep_return;
+      stats.last_length = ep_length;
+      ++stats.episode;
+      ep_return = 0;
+      ep_length = 0;
+      obs = env->reset(EpisodeSeed(c.seed, stats.episode));
+      noise.ResetEpisode();
+    }
+    if (stats.step % c.eval_every == 0) {
+      const EvalResult e = RunEvaluation(agent, c.task, c.eval_episodes, 1'000'000'007ull + c.seed);
+      stats.last_eval_mean = e.mean;
+      stats.last_eval_std = e.std;
+      stats.best_eval_mean = std::max(stats.best_eval_mean, e.mean);
+      stats.evals.push_back({stats.step, e.mean});
+      if (stats.switch_step >= 0 && std::isnan(stats.eval_after_switch)) stats.eval_after_switch = e.mean;
+    }
+    const double ips = window_updates ? c.batch_size * window_updates / window_wall : NAN;
+    if (stats.step % c.log_every == 0) {
+      const bool evaluated = stats.step % c.eval_every == 0;
+      const double n = std::max<double>(1, window_updates);
+      csv << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}", stats.step, stats.episode, Num(stats.last_return),
+                         stats.last_length, evaluated ? Num(stats.last_eval_mean) : "",
+                         evaluated ? Num(stats.last_eval_std) : "", Num(last_update.critic_loss),
+                         Num(last_update.q_mean), Num(ips), Num(1e3 * env_s / n), Num(1e3 * update_s / n),
+                         Num(1e3 * act_s / n), agent.actor().quantized() ? 1 : 0);
+      for (const auto& l : agent.Stats())
+        csv << fmt::format(",{},{},{},{}", Num(l.saturation_rate()), Num(l.range_min), Num(l.range_max),
+                           l.activation_format.to_string());
+      csv << "\n";
+      csv.flush();
+      agent.ResetStats();
+      env_s = update_s = act_s = window_wall = 0;
+      window_updates = 0;
+    }
+    stats.wall_s = wall_before + Seconds(Clock::now() - run_start);
+    progress.Update(stats.step, c.total_steps, stats.last_return, stats.last_eval_mean, ips, stats.wall_s - wall_before);
+    // Checkpoints at episode boundaries, so a resumed run restarts exactly here.
+    if (episode_end && (stats.step >= next_checkpoint || stats.step == c.total_steps)) {
+      WriteCheckpoint(dir, c, stats, agent, buffer);
+      next_checkpoint = (stats.step / c.checkpoint_every + 1) * c.checkpoint_every;
+    }
+  }
+  progress.Update(stats.step, c.total_steps, stats.last_return, stats.last_eval_mean, NAN,
+                  stats.wall_s - wall_before, true);
+  progress.Finish();
+  if (ep_length == 0) WriteCheckpoint(dir, c, stats, agent, buffer);  // ended on an episode boundary
+
+  // ---- Summary ----------------------------------------------------------------------
+  nlohmann::json j;
+  j["run_dir"] = dir.string();
+  j["task"] = c.task;
+  j["algorithm"] = c.algorithm;
+  j["actor_precision"] = c.ActorPolicy().describe();
+  j["critic_precision"] = c.CriticPolicy().describe();
+  j["seed"] = c.seed;
+  j["steps"] = stats.step;
+  j["episodes"] = stats.episode;
+  j["wall_seconds"] = stats.wall_s;
+  j["final_eval_mean"] = stats.last_eval_mean;
+  j["final_eval_std"] = stats.last_eval_std;
+  j["best_eval_mean"] = stats.best_eval_mean;
+  j["qat"] = {{"delay", c.qat_delay},
+              {"switched_at_step", stats.switch_step},
+              {"eval_before_switch", stats.eval_before_switch},
+              {"eval_after_switch", stats.eval_after_switch}};
+  j["peak_rss_mb"] = PeakRssBytes() / 1048576.0;
+  j["replay_buffer_mb"] = buffer.bytes() / 1048576.0;
+  j["evals"] = nlohmann::json::array();
+  for (const EvalPoint& e : stats.evals) j["evals"].push_back({{"step", e.step}, {"mean", e.mean}});
+  std::ofstream(dir / "summary.json", std::ios::trunc) << j.dump(2) << "\n";
+  return j;
+}
+
+nlohmann::json Evaluate(const EvalOptions& options) {
+  const fs::path dir = options.run_dir;
+  if (!fs::exists(dir / "config.toml"))
+    throw std::invalid_argument(fmt::format("'{}' is not a run directory (no config.toml)", dir.string()));
+  const TrainConfig c = LoadTrainConfig((dir / "config.toml").string());
+  auto env = envs::make(c.task);
+  Ddpg agent(SpecFor(c, *env));
+  RunStats stats;
+  ReadCheckpoint(dir, c, stats, agent, nullptr);
+  const EvalResult e = RunEvaluation(agent, c.task, options.episodes, options.seed);
+  return {{"run_dir", dir.string()}, {"task", c.task}, {"step", stats.step}, {"episodes", options.episodes},
+          {"mean", e.mean}, {"std", e.std}, {"returns", e.returns}, {"lengths", e.lengths}};
+}
+
+}  // namespace fixar::rl

@@ -1,0 +1,39 @@
+// A training run: environment loop, evaluation, logging, checkpoints, resume.
+//
+// Run directory (name: task_algorithm_precision_sSEED, a -2, -3 … suffix if taken):
+//   config.toml     the resolved configuration
+//   progress.csv    one row per run.log_every steps (columns in docs/training.md)
+//   checkpoint.bin  the latest checkpoint (atomic write, versioned, checksummed)
+//   summary.json    written at the end
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "rl/config.h"
+
+namespace fixar::rl {
+
+struct TrainOptions {
+  TrainConfig config;
+  std::string resume_dir;  // non-empty: continue the run in this directory
+  bool progress = true;    // live progress line (on a terminal) or periodic lines
+};
+
+// Runs to config.total_steps and returns the summary (also written to summary.json).
+nlohmann::json Train(const TrainOptions& options);
+
+struct EvalOptions {
+  std::string run_dir;
+  int episodes = 10;
+  std::uint64_t seed = 1'000'000'007;
+};
+// Loads the run's checkpoint and returns {mean, std, returns, lengths}.
+nlohmann::json Evaluate(const EvalOptions& options);
+
+// Peak resident set size of this process in bytes (getrusage).
+std::int64_t PeakRssBytes();
+
+}  // namespace fixar::rl

@@ -1,0 +1,90 @@
+// Little binary serialization for checkpoints: typed values and vectors appended to a
+// byte buffer, read back with bounds checks. A file is written atomically (temp file +
+// rename) with a header: magic, format version, payload size and an FNV-1a checksum,
+// so a truncated, corrupt or foreign file fails with a clear error instead of loading
+// garbage.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace fixar::util {
+
+class ByteWriter {
+ public:
+  template <typename T>
+  void Put(const T& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    const auto* p = reinterpret_cast<const std::uint8_t*>(&v);
+    bytes_.insert(bytes_.end(), p, p + sizeof(T));
+  }
+  template <typename T>
+  void PutVector(const std::vector<T>& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    Put<std::uint64_t>(v.size());
+    const auto* p = reinterpret_cast<const std::uint8_t*>(v.data());
+    bytes_.insert(bytes_.end(), p, p + v.size() * sizeof(T));
+  }
+  void PutString(const std::string& s) { PutVector(std::vector<char>(s.begin(), s.end())); }
+  const std::vector<std::uint8_t>& bytes() const { return bytes_; }
+
+ private:
+  std::vector<std::uint8_t> bytes_;
+};
+
+class ByteReader {
+ public:
+  ByteReader(const std::uint8_t* data, std::size_t size, std::string what)
+      : data_(data), size_(size), what_(std::move(what)) {}
+  template <typename T>
+  T Get() {
+    static_assert(std::is_trivially_copyable_v<T>);
+    Need(sizeof(T));
+    T v;
+    std::memcpy(&v, data_ + pos_, sizeof(T));
+    pos_ += sizeof(T);
+    return v;
+  }
+  template <typename T>
+  std::vector<T> GetVector(std::size_t expected_size = SIZE_MAX) {
+    const auto n = Get<std::uint64_t>();
+    if (expected_size != SIZE_MAX && n != expected_size)
+      throw std::runtime_error(what_ + ": a stored array has " + std::to_string(n) + " elements, expected " +
+                               std::to_string(expected_size) + " (the checkpoint is for a different network shape)");
+    Need(n * sizeof(T));
+    std::vector<T> v(n);
+    std::memcpy(v.data(), data_ + pos_, n * sizeof(T));
+    pos_ += n * sizeof(T);
+    return v;
+  }
+  std::string GetString() {
+    auto v = GetVector<char>();
+    return std::string(v.begin(), v.end());
+  }
+  bool at_end() const { return pos_ == size_; }
+
+ private:
+  void Need(std::size_t n) const {
+    if (n > size_ - pos_)
+      throw std::runtime_error(what_ + ": unexpected end of data (need " + std::to_string(n) + " bytes at offset " +
+                               std::to_string(pos_) + " of " + std::to_string(size_) + ")");
+  }
+  const std::uint8_t* data_;
+  std::size_t size_, pos_ = 0;
+  std::string what_;
+};
+
+std::uint64_t Fnv1a64(const std::uint8_t* data, std::size_t size);
+
+// Writes header + payload to `path` atomically (path.tmp, fsync, rename).
+void WriteCheckedFile(const std::string& path, const std::string& magic, std::uint32_t version,
+                      const std::vector<std::uint8_t>& payload);
+// Reads and verifies a file written by WriteCheckedFile; throws std::runtime_error naming
+// the file and the problem (missing, wrong magic, version mismatch, truncated, checksum).
+std::vector<std::uint8_t> ReadCheckedFile(const std::string& path, const std::string& magic, std::uint32_t version);
+
+}  // namespace fixar::util

@@ -1,0 +1,330 @@
+// Every available kernel path against the scalar reference: bit-identical integer
+// results and saturation counts, for all type combinations, layouts and output-stage
+// options, on awkward shapes and extreme values; identical results for 1 and 2 threads.
+#include "kernels/gemm.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kernels/parallel.h"
+
+namespace fixar::kern {
+namespace {
+
+// Restores the path and thread count a test changed.
+class KernelState : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    saved_path_ = ActivePath();
+    saved_threads_ = NumThreads();
+  }
+  void TearDown() override {
+    ForcePath(saved_path_);
+    SetNumThreads(saved_threads_);
+  }
+  Path saved_path_ = Path::kReference;
+  int saved_threads_ = 1;
+};
+
+struct Shape {
+  int M, N, K;
+};
+// 1, odd sizes, sizes around vector widths (16 / 32 lanes) and tile sizes (8 rows).
+const std::vector<Shape> kShapes = {{1, 1, 1},   {1, 37, 40},  {3, 33, 17},  {1, 300, 47},
+                                    {8, 32, 32}, {9, 31, 33},  {17, 65, 2},  {5, 7, 0},
+                                    {64, 23, 70}, {2, 16, 31}, {13, 40, 64}};
+
+enum class Values { kSmall, kTypical, kExtreme };
+const char* Name(Values v) {
+  return v == Values::kSmall ? "small" : v == Values::kTypical ? "typical" : "extreme";
+}
+
+template <typename T>
+std::vector<T> RandomInts(std::size_t n, Values v, std::mt19937_64& rng) {
+  using L = std::numeric_limits<T>;
+  std::vector<T> out(n);
+  const std::int64_t span = v == Values::kSmall ? 100 : (std::int64_t{1} << (8 * sizeof(T) - 3));
+  std::uniform_int_distribution<std::int64_t> dist(-span, span);
+  std::uniform_int_distribution<int> pick(0, 3);
+  for (auto& x : out) {
+    x = static_cast<T>(dist(rng));
+    if (v == Values::kExtreme) {  // mostly the ends of the range, INT_MIN included
+      const int p = pick(rng);
+      x = p == 0 ? L::min() : p == 1 ? L::max() : p == 2 ? static_cast<T>(L::min() + 1) : x;
+    }
+  }
+  return out;
+}
+
+// Operands stored with padded row strides (ld > row length) to catch stride mistakes.
+template <typename TA, typename TB, typename TC>
+struct Problem {
+  std::vector<TA> a;
+  std::vector<TB> b;
+  std::vector<std::int64_t> bias;
+  GemmArgs<TA, TB, TC> args;
+  Problem(Layout layout, Shape s, Values v, std::mt19937_64& rng) {
+    args.layout = layout;
+    args.M = s.M, args.N = s.N, args.K = s.K;
+    const bool a_t = layout == Layout::kTN, b_t = layout == Layout::kNT;
+    const int a_rows = a_t ? s.K : s.M, a_cols = a_t ? s.M : s.K;
+    const int b_rows = b_t ? s.N : s.K, b_cols = b_t ? s.K : s.N;
+    args.lda = a_cols + 3;
+    args.ldb = b_cols + 1;
+    args.ldc = s.N + 2;
+    a = RandomInts<TA>(static_cast<std::size_t>(a_rows) * args.lda + 1, v, rng);
+    b = RandomInts<TB>(static_cast<std::size_t>(b_rows) * args.ldb + 1, v, rng);
+    std::uniform_int_distribution<std::int64_t> bd(-(std::int64_t{1} << 40), std::int64_t{1} << 40);
+    bias.resize(s.N + 1);
+    for (auto& x : bias) x = bd(rng);
+    args.A = a.data();
+    args.B = b.data();
+  }
+};
+
+struct StageCase {
+  int acc_frac, out_frac;
+};
+// shift = acc_frac - out_frac: 0, small, typical, > 62 (int128 fallback), negative.
+const std::vector<StageCase> kStageCases = {{0, 0}, {9, 4}, {24, 8}, {80, 8}, {2, 6}};
+
+template <typename TA, typename TB, typename TC>
+// expect_widened: 0 / 1 = Stats::widened_calls of every fast call; -1 = not checked.
+void CheckAllPathsMatchReference(Values values, std::uint64_t seed, int expect_widened) {
+  std::mt19937_64 rng(seed);
+  int case_index = 0;
+  for (Layout layout : {Layout::kNT, Layout::kNN, Layout::kTN}) {
+    for (const Shape& shape : kShapes) {
+      Problem<TA, TB, TC> prob(layout, shape, values, rng);
+      OutputStage stage;
+      const int q = case_index % 5, o = (case_index / 5) % 2;
+      const StageCase sc = kStageCases[(case_index / 3) % kStageCases.size()];
+      ++case_index;
+      stage.quant = static_cast<num::Quant>(q);
+      stage.overflow = static_cast<num::Overflow>(o);
+      stage.acc_frac_bits = sc.acc_frac;
+      stage.out = num::Signed(8 * sizeof(TC) - (case_index % 3 == 0 ? 3 : 0), sc.out_frac);
+      stage.seed = seed + case_index;
+      stage.bias = case_index % 2 ? prob.bias.data() : nullptr;
+      stage.relu = case_index % 4 == 1;
+      const std::string what = std::string("layout ") + to_string(layout) + " M=" +
+                               std::to_string(shape.M) + " N=" + std::to_string(shape.N) +
+                               " K=" + std::to_string(shape.K) + " values " + Name(values) +
+                               " quant " + num::to_string(stage.quant) + " overflow " +
+                               num::to_string(stage.overflow) + " out " + stage.out.to_string();
+
+      std::vector<TC> expected(static_cast<std::size_t>(shape.M) * prob.args.ldc + 1, TC{7});
+      auto ref_args = prob.args;
+      ref_args.C = expected.data();
+      const Stats ref_stats = GemmReference(ref_args, stage);
+      for (Path path : AvailablePaths()) {
+        ForcePath(path);
+        for (int threads : {1, 2}) {
+          SetNumThreads(threads);
+          std::vector<TC> got(expected.size(), TC{7});
+          auto args = prob.args;
+          args.C = got.data();
+          args.split = (case_index % 3 == 0) ? Split::kCols : Split::kAuto;
+          const Stats stats = Gemm(args, stage);
+          ASSERT_EQ(got, expected) << what << " path " << to_string(path) << " threads " << threads;
+          ASSERT_EQ(stats.saturations, ref_stats.saturations) << what << " path " << to_string(path);
+          if (expect_widened >= 0 && path != Path::kReference && shape.K > 1) {
+            EXPECT_EQ(stats.widened_calls, static_cast<std::uint64_t>(expect_widened)) << what << " path " << to_string(path);
+          }
+        }
+      }
+    }
+  }
+}
+
+template <typename Combo>
+class GemmIntTest : public KernelState {};
+template <typename A, typename B, typename C>
+struct Combo {
+  using TA = A;
+  using TB = B;
+  using TC = C;
+};
+using Combos = ::testing::Types<
+    Combo<std::int16_t, std::int16_t, std::int16_t>, Combo<std::int16_t, std::int16_t, std::int32_t>,
+    Combo<std::int16_t, std::int32_t, std::int16_t>, Combo<std::int16_t, std::int32_t, std::int32_t>,
+    Combo<std::int32_t, std::int16_t, std::int16_t>, Combo<std::int32_t, std::int16_t, std::int32_t>,
+    Combo<std::int32_t, std::int32_t, std::int16_t>, Combo<std::int32_t, std::int32_t, std::int32_t>>;
+TYPED_TEST_SUITE(GemmIntTest, Combos);
+template <typename C>
+constexpr bool kSameWidth = sizeof(typename C::TA) == sizeof(typename C::TB);
+
+TYPED_TEST(GemmIntTest, SmallValuesMatchReferenceWithNarrowAccumulators) {
+  using C = TypeParam;
+  CheckAllPathsMatchReference<typename C::TA, typename C::TB, typename C::TC>(Values::kSmall, 11, 0);
+}
+
+TYPED_TEST(GemmIntTest, TypicalValuesMatchReference) {
+  using C = TypeParam;
+  // int16 x int16 at ±2^13: K > 32 needs chunked int32 sums; 32-bit operands stay narrow.
+  // Same-width operands at a quarter of their range overflow the narrow sum for larger K
+  // (depends on the shape: not checked); mixed 16/32-bit products always fit int64.
+  CheckAllPathsMatchReference<typename C::TA, typename C::TB, typename C::TC>(
+      Values::kTypical, 22, kSameWidth<C> ? -1 : 0);
+}
+
+TYPED_TEST(GemmIntTest, ExtremeValuesForceWideAccumulatorsAndMatchReference) {
+  using C = TypeParam;
+  // INT_MIN·INT_MIN products: int16×int16 cannot use vpmaddwd pairs, int32×int32 sums
+  // exceed int64; a 16×32-bit product (< 2^46) sums in int64 for any K here.
+  CheckAllPathsMatchReference<typename C::TA, typename C::TB, typename C::TC>(
+      Values::kExtreme, 33, kSameWidth<C> ? 1 : 0);
+}
+
+// Float: within a bound of the reference that scales with sum |a·b|, and bit-identical
+// between 1 and 2 threads.
+TEST_F(KernelState, FloatPathsAgreeWithReferenceAndAcrossThreadCounts) {
+  std::mt19937_64 rng(44);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (Layout layout : {Layout::kNT, Layout::kNN, Layout::kTN}) {
+    for (Shape s : kShapes) {
+      const bool a_t = layout == Layout::kTN, b_t = layout == Layout::kNT;
+      GemmArgs<float, float, float> args;
+      args.layout = layout;
+      args.M = s.M, args.N = s.N, args.K = s.K;
+      args.lda = (a_t ? s.M : s.K) + 1;
+      args.ldb = (b_t ? s.K : s.N) + 2;
+      args.ldc = s.N + 1;
+      std::vector<float> a(static_cast<std::size_t>(a_t ? s.K : s.M) * args.lda + 1);
+      std::vector<float> b(static_cast<std::size_t>(b_t ? s.N : s.K) * args.ldb + 1);
+      std::vector<float> bias(s.N + 1);
+      for (auto& x : a) x = dist(rng);
+      for (auto& x : b) x = dist(rng);
+      for (auto& x : bias) x = dist(rng);
+      args.A = a.data();
+      args.B = b.data();
+      FloatStage stage{bias.data(), s.M % 2 == 1};
+      std::vector<float> expected(static_cast<std::size_t>(s.M) * args.ldc + 1, 7.0f);
+      auto ref = args;
+      ref.C = expected.data();
+      GemmF32Reference(ref, stage);
+      for (Path path : AvailablePaths()) {
+        ForcePath(path);
+        std::vector<float> by_threads[2];
+        for (int threads : {1, 2}) {
+          SetNumThreads(threads);
+          auto& got = by_threads[threads - 1];
+          got.assign(expected.size(), 7.0f);
+          auto run = args;
+          run.C = got.data();
+          GemmF32(run, stage);
+        }
+        ASSERT_EQ(by_threads[0], by_threads[1]) << to_string(path) << " " << to_string(layout);
+        for (int i = 0; i < s.M; ++i) {
+          for (int j = 0; j < s.N; ++j) {
+            const std::size_t at = static_cast<std::size_t>(i) * args.ldc + j;
+            // |error| <= K · 2^-23 · sum|a·b| (+ bias rounding); sum|a·b| <= K here.
+            const float tol = 1e-6f + 2.0f * static_cast<float>(s.K) * static_cast<float>(s.K) * 0x1p-23f;
+            ASSERT_NEAR(by_threads[0][at], expected[at], tol)
+                << to_string(path) << " " << to_string(layout) << " i=" << i << " j=" << j;
+          }
+          // Padding between rows untouched.
+          if (args.ldc > s.N) {
+            ASSERT_EQ(by_threads[0][static_cast<std::size_t>(i) * args.ldc + s.N], 7.0f);
+          }
+        }
+      }
+    }
+  }
+}
+
+// The DDPG shapes at batch 1 and 64 on the fast paths, threads 1 and 2, both splits.
+TEST_F(KernelState, DdpgShapesMatchReferenceForBothSplits) {
+  std::mt19937_64 rng(55);
+  for (Shape s : {Shape{1, 300, 400}, Shape{64, 400, 23}, Shape{64, 6, 300}}) {
+    Problem<std::int16_t, std::int16_t, std::int16_t> prob(Layout::kNT, s, Values::kSmall, rng);
+    OutputStage stage;
+    stage.acc_frac_bits = 20;
+    stage.out = num::Signed(16, 10);
+    stage.bias = prob.bias.data();
+    stage.relu = true;
+    std::vector<std::int16_t> expected(static_cast<std::size_t>(s.M) * prob.args.ldc);
+    auto ref = prob.args;
+    ref.C = expected.data();
+    const Stats ref_stats = GemmReference(ref, stage);
+    for (Path path : AvailablePaths()) {
+      ForcePath(path);
+      for (int threads : {1, 2}) {
+        SetNumThreads(threads);
+        for (Split split : {Split::kRows, Split::kCols, Split::kAuto}) {
+          std::vector<std::int16_t> got(expected.size());
+          auto args = prob.args;
+          args.C = got.data();
+          args.split = split;
+          const Stats st = Gemm(args, stage);
+          ASSERT_EQ(got, expected) << to_string(path) << " M=" << s.M << " N=" << s.N;
+          ASSERT_EQ(st.saturations, ref_stats.saturations);
+        }
+      }
+    }
+  }
+}
+
+TEST_F(KernelState, PathNamesRoundTripAndBadNamesThrow) {
+  for (Path p : {Path::kReference, Path::kSse4, Path::kAvx2, Path::kAvx512, Path::kAvx512Vnni}) {
+    EXPECT_EQ(parse_path(to_string(p)), p);
+  }
+  try {
+    parse_path("avx9000");
+    FAIL() << "parse_path accepted a bad name";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("avx9000"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("avx512_vnni"), std::string::npos) << e.what();
+  }
+  const auto paths = AvailablePaths();
+  ASSERT_FALSE(paths.empty());
+  EXPECT_EQ(paths.front(), Path::kReference);
+}
+
+TEST_F(KernelState, ForcingAnUnavailablePathThrows) {
+  EXPECT_THROW(ForcePath(static_cast<Path>(42)), std::invalid_argument);
+  const auto paths = AvailablePaths();
+  for (Path p : {Path::kSse4, Path::kAvx2, Path::kAvx512, Path::kAvx512Vnni}) {
+    if (std::find(paths.begin(), paths.end(), p) == paths.end()) {
+      try {
+        ForcePath(p);
+        FAIL() << "ForcePath accepted " << to_string(p);
+      } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find(to_string(p)), std::string::npos) << e.what();
+      }
+    }
+  }
+}
+
+TEST_F(KernelState, BadArgumentsThrowNamingTheField) {
+  std::vector<std::int16_t> a(64), b(64), c(64);
+  GemmArgs<std::int16_t, std::int16_t, std::int16_t> args;
+  args.M = 2, args.N = 2, args.K = 4;
+  args.A = a.data(), args.B = b.data(), args.C = c.data();
+  args.lda = 3, args.ldb = 4, args.ldc = 2;  // lda < K
+  OutputStage stage;
+  stage.out = num::Signed(16, 8);
+  try {
+    Gemm(args, stage);
+    FAIL() << "accepted lda < K";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("lda = 3"), std::string::npos) << e.what();
+  }
+  args.lda = 4;
+  stage.out = num::Signed(32, 8);  // does not fit int16 C
+  EXPECT_THROW(Gemm(args, stage), std::invalid_argument);
+  stage.out = num::Signed(16, 8);
+  args.B = nullptr;
+  EXPECT_THROW(Gemm(args, stage), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace fixar::kern
