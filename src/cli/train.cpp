@@ -26,6 +26,10 @@ struct TrainArgs {
 std::string Fmt(double x, const char* spec = "{:.1f}") {
   return std::isfinite(x) ? fmt::format(fmt::runtime(spec), x) : std::string("n/a");
 }
+// A number from the summary; NaN where it is null (e.g. no evaluation happened).
+double Get(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN;
+}
 
 void PrintSummary(const nlohmann::json& j) {
   const auto& q = j["qat"];
@@ -38,19 +42,18 @@ void PrintSummary(const nlohmann::json& j) {
             << fmt::format("critic               {}\n", j["critic_precision"].get<std::string>());
   if (q["switched_at_step"].get<std::int64_t>() >= 0)
     std::cout << fmt::format("QAT switch           at step {}: eval return {} before, {} at the first eval after\n",
-                             q["switched_at_step"].get<std::int64_t>(), Fmt(q["eval_before_switch"].get<double>()),
-                             Fmt(q["eval_after_switch"].get<double>()));
+                             q["switched_at_step"].get<std::int64_t>(), Fmt(Get(q, "eval_before_switch")),
+                             Fmt(Get(q, "eval_after_switch")));
   else
     std::cout << "QAT switch           none in this run\n";
   std::cout << fmt::format("final eval return    {} ± {} (mean ± std over the last evaluation's episodes)\n",
-                           Fmt(j["final_eval_mean"].get<double>()), Fmt(j["final_eval_std"].get<double>()))
-            << fmt::format("best eval return     {}\n", Fmt(j["best_eval_mean"].get<double>()))
+                           Fmt(Get(j, "final_eval_mean")), Fmt(Get(j, "final_eval_std")))
+            << fmt::format("best eval return     {}\n", Fmt(Get(j, "best_eval_mean")))
             << fmt::format("throughput           {} IPS (batch / wall time of env step + update + action; mean of "
                            "progress.csv rows)\n",
-                           Fmt(j.value("ips_mean", NAN), "{:.0f}"))
+                           Fmt(Get(j, "ips_mean"), "{:.0f}"))
             << fmt::format("wall time            {:.1f} s; peak memory {:.0f} MB (replay buffer {:.0f} MB)\n",
-                           j["wall_seconds"].get<double>(), j["peak_rss_mb"].get<double>(),
-                           j["replay_buffer_mb"].get<double>());
+                           Get(j, "wall_seconds"), Get(j, "peak_rss_mb"), Get(j, "replay_buffer_mb"));
 }
 
 const CommandRegistrar kTrain(

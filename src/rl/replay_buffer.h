@@ -31,7 +31,8 @@ class ReplayBuffer {
 
   std::int64_t size() const { return size_; }
   std::int64_t capacity() const { return capacity_; }
-  std::size_t bytes() const { return data_.capacity() * sizeof(float); }
+  // Bytes of stored transitions (the reserved address space is committed only as used).
+  std::size_t bytes() const { return static_cast<std::size_t>(size_) * row() * sizeof(float); }
 
   void Save(util::ByteWriter& w) const;
   void Load(util::ByteReader& r);

@@ -141,6 +141,8 @@ struct RunStats {
   std::int64_t switch_step = -1;
   double eval_before_switch = NAN, eval_after_switch = NAN;
   double wall_s = 0;  // accumulated over resumes
+  double ips_sum = 0;  // of progress.csv rows with updates (for the mean IPS)
+  std::int64_t ips_rows = 0;
   std::vector<EvalPoint> evals;
 };
 
@@ -156,6 +158,8 @@ void SaveStats(util::ByteWriter& w, const RunStats& s) {
   w.Put(s.eval_before_switch);
   w.Put(s.eval_after_switch);
   w.Put(s.wall_s);
+  w.Put(s.ips_sum);
+  w.Put(s.ips_rows);
   w.PutVector(s.evals);
 }
 
@@ -171,6 +175,8 @@ void LoadStats(util::ByteReader& r, RunStats& s) {
   s.eval_before_switch = r.Get<double>();
   s.eval_after_switch = r.Get<double>();
   s.wall_s = r.Get<double>();
+  s.ips_sum = r.Get<double>();
+  s.ips_rows = r.Get<std::int64_t>();
   s.evals = r.GetVector<EvalPoint>();
 }
 
@@ -359,6 +365,10 @@ nlohmann::json Train(const TrainOptions& options) {
                            l.activation_format.to_string());
       csv << "\n";
       csv.flush();
+      if (window_updates > 0) {
+        stats.ips_sum += ips;
+        ++stats.ips_rows;
+      }
       agent.ResetStats();
       env_s = update_s = act_s = window_wall = 0;
       window_updates = 0;
@@ -394,6 +404,7 @@ nlohmann::json Train(const TrainOptions& options) {
               {"switched_at_step", stats.switch_step},
               {"eval_before_switch", stats.eval_before_switch},
               {"eval_after_switch", stats.eval_after_switch}};
+  j["ips_mean"] = stats.ips_rows ? stats.ips_sum / stats.ips_rows : NAN;
   j["peak_rss_mb"] = PeakRssBytes() / 1048576.0;
   j["replay_buffer_mb"] = buffer.bytes() / 1048576.0;
   j["evals"] = nlohmann::json::array();

@@ -1,0 +1,74 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "rl/config.h"
+
+namespace fixar::rl {
+namespace {
+
+std::string Message(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(TrainConfig, DefaultsAreFixarsSettingAndValid) {
+  TrainConfig c;
+  EXPECT_NO_THROW(c.validate());
+  EXPECT_EQ(c.hidden, (std::vector<int>{400, 300}));
+  EXPECT_EQ(c.batch_size, 64);
+  EXPECT_DOUBLE_EQ(c.actor_lr, 1e-4);
+  EXPECT_EQ(c.RunName(), "HalfCheetah_ddpg_fixar_s0");
+}
+
+TEST(TrainConfig, LoadsTomlAndRoundTripsThroughToToml) {
+  const auto path = std::filesystem::temp_directory_path() / "fixar_config_test.toml";
+  std::ofstream(path) << "[run]\ntask = \"Pendulum\"\nseed = 3\n[ddpg]\nhidden = [32, 16]\ngamma = 0.95\n"
+                         "[precision]\nactor = \"float32\"\n";
+  TrainConfig c = LoadTrainConfig(path.string());
+  EXPECT_EQ(c.task, "Pendulum");
+  EXPECT_EQ(c.seed, 3u);
+  EXPECT_EQ(c.hidden, (std::vector<int>{32, 16}));
+  EXPECT_DOUBLE_EQ(c.gamma, 0.95);
+  EXPECT_EQ(c.RunName(), "Pendulum_ddpg_float32-fixar_s3");
+  std::ofstream(path) << c.ToToml();
+  const TrainConfig again = LoadTrainConfig(path.string());
+  EXPECT_EQ(again.ToToml(), c.ToToml());
+  std::filesystem::remove(path);
+}
+
+TEST(TrainConfig, BadValuesNameTheKeyTheValueAndWhatIsValid) {
+  TrainConfig c;
+  c.batch_size = 0;
+  EXPECT_EQ(Message([&] { c.validate(); }), "config: ddpg.batch_size = 0 is invalid; valid: 1..65536");
+  c = TrainConfig{};
+  c.task = "Cheetah";
+  EXPECT_NE(Message([&] { c.validate(); }).find("HalfCheetah"), std::string::npos);
+  c = TrainConfig{};
+  c.actor_precision = "w40a16";
+  EXPECT_NE(Message([&] { c.validate(); }).find("precision.actor"), std::string::npos);
+  c = TrainConfig{};
+  c.log_every = 3000;  // does not divide eval_every = 5000
+  EXPECT_NE(Message([&] { c.validate(); }).find("run.log_every"), std::string::npos);
+}
+
+TEST(TrainConfig, OverridesAreTypeChecked) {
+  TrainConfig c;
+  ApplyOverride(c, "ddpg.batch_size=128");
+  ApplyOverride(c, "run.task=Hopper");  // a bare word is a string
+  ApplyOverride(c, "ddpg.hidden=[256, 256]");
+  EXPECT_EQ(c.batch_size, 128);
+  EXPECT_EQ(c.task, "Hopper");
+  EXPECT_EQ(c.hidden, (std::vector<int>{256, 256}));
+  EXPECT_NE(Message([&] { ApplyOverride(c, "ddpg.batch_size=big"); }).find("expected an integer"), std::string::npos);
+  EXPECT_NE(Message([&] { ApplyOverride(c, "ddpg.batchsize=1"); }).find("unknown key"), std::string::npos);
+  EXPECT_NE(Message([&] { ApplyOverride(c, "nonsense"); }).find("section.key=value"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fixar::rl

@@ -1,0 +1,57 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "rl/replay_buffer.h"
+
+namespace fixar::rl {
+namespace {
+
+TEST(ReplayBuffer, StoresTransitionsAndWrapsAround) {
+  ReplayBuffer b(3, 2, 1);
+  for (int i = 0; i < 5; ++i) {
+    const double o[2] = {double(i), -double(i)}, a[1] = {0.5}, n[2] = {i + 1.0, 0};
+    b.Add(o, a, 10.0 * i, n, i == 4);
+  }
+  EXPECT_EQ(b.size(), 3);
+  Batch batch;
+  std::set<double> rewards;
+  for (int draw = 0; draw < 50; ++draw) {
+    b.Sample(4, 1, draw, batch);
+    for (int i = 0; i < 4; ++i) {
+      rewards.insert(batch.reward[i]);
+      EXPECT_EQ(batch.obs[2 * i], batch.reward[i] / 10.0);           // the row stays together
+      EXPECT_EQ(batch.next_obs[2 * i], batch.obs[2 * i] + 1.0);
+      EXPECT_EQ(batch.not_terminated[i], batch.reward[i] == 40.0 ? 0.0 : 1.0);
+    }
+  }
+  EXPECT_EQ(rewards, (std::set<double>{20.0, 30.0, 40.0}));  // the oldest two were overwritten
+}
+
+TEST(ReplayBuffer, SamplingIsAPureFunctionOfSeedAndDraw) {
+  ReplayBuffer b(100, 1, 1);
+  for (int i = 0; i < 100; ++i) {
+    const double o[1] = {double(i)}, a[1] = {0};
+    b.Add(o, a, i, o, false);
+  }
+  Batch x, y, z;
+  b.Sample(16, 5, 42, x);
+  b.Sample(16, 5, 41, z);
+  b.Sample(16, 5, 42, y);
+  EXPECT_EQ(x.reward, y.reward);
+  EXPECT_NE(x.reward, z.reward);
+}
+
+TEST(ReplayBuffer, RejectsWrongSizesAndChecksCheckpointShape) {
+  ReplayBuffer b(10, 2, 1);
+  const double o[3] = {0, 0, 0}, a[1] = {0};
+  EXPECT_THROW(b.Add(std::span<const double>(o, 3), a, 0, std::span<const double>(o, 2), false), std::invalid_argument);
+  util::ByteWriter w;
+  b.Save(w);
+  ReplayBuffer other(10, 3, 1);
+  util::ByteReader r(w.bytes().data(), w.bytes().size(), "test");
+  EXPECT_THROW(other.Load(r), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace fixar::rl

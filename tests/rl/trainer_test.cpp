@@ -1,0 +1,113 @@
+// Run directories, checkpoints and resume.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "rl/trainer.h"
+#include "util/binary_io.h"
+
+namespace fixar::rl {
+namespace {
+namespace fs = std::filesystem;
+
+TrainOptions Small(const std::string& out, std::int64_t steps) {
+  TrainOptions o;
+  TrainConfig& c = o.config;
+  c.task = "Pendulum";
+  c.total_steps = steps;
+  c.hidden = {16, 16};
+  c.batch_size = 16;
+  c.warmup_steps = 200;
+  c.eval_every = 400;
+  c.eval_episodes = 2;
+  c.log_every = 200;
+  c.checkpoint_every = 400;
+  c.qat_delay = 500;
+  c.out_dir = out;
+  o.progress = false;
+  return o;
+}
+
+fs::path Fresh(const char* name) {
+  const fs::path p = fs::temp_directory_path() / name;
+  fs::remove_all(p);
+  return p;
+}
+
+TEST(Trainer, WritesTheRunDirectory) {
+  const fs::path out = Fresh("fixar_trainer_dir");
+  const auto s = Train(Small(out.string(), 800));
+  const fs::path dir = s["run_dir"].get<std::string>();
+  EXPECT_EQ(dir.filename(), "Pendulum_ddpg_fixar_s0");
+  for (const char* f : {"config.toml", "progress.csv", "checkpoint.bin", "summary.json"}) EXPECT_TRUE(fs::exists(dir / f)) << f;
+  std::ifstream csv(dir / "progress.csv");
+  std::string header, line;
+  std::getline(csv, header);
+  EXPECT_NE(header.find("eval_mean"), std::string::npos);
+  EXPECT_NE(header.find("actor.fc1.sat_rate"), std::string::npos);
+  EXPECT_NE(header.find("critic.fc3.range_max"), std::string::npos);
+  int rows = 0;
+  while (std::getline(csv, line)) ++rows;
+  EXPECT_EQ(rows, 4);  // every 200 steps
+  EXPECT_EQ(s["qat"]["switched_at_step"].get<std::int64_t>(), 500);
+  // A second run with the same name does not overwrite the first.
+  const auto s2 = Train(Small(out.string(), 200));
+  EXPECT_EQ(fs::path(s2["run_dir"].get<std::string>()).filename(), "Pendulum_ddpg_fixar_s0-2");
+}
+
+// Stopping at step 800 and resuming to 1600 gives exactly the run that went straight
+// to 1600: same evaluations, same parameters (checkpoints sit on episode boundaries and
+// every random number is a function of the seed and the step).
+TEST(Trainer, ResumeContinuesExactlyWhereItStopped) {
+  const fs::path out = Fresh("fixar_trainer_resume");
+  const auto straight = Train(Small((out / "a").string(), 1600));
+  const auto first = Train(Small((out / "b").string(), 800));
+  TrainOptions more = Small((out / "b").string(), 1600);
+  more.resume_dir = first["run_dir"].get<std::string>();
+  const auto resumed = Train(more);
+  EXPECT_EQ(resumed["steps"], straight["steps"]);
+  EXPECT_EQ(resumed["evals"], straight["evals"]);
+  EXPECT_EQ(resumed["final_eval_mean"], straight["final_eval_mean"]);
+  EXPECT_EQ(resumed["qat"], straight["qat"]);
+  const auto eval_a = Evaluate({straight["run_dir"].get<std::string>(), 3, 99});
+  const auto eval_b = Evaluate({resumed["run_dir"].get<std::string>(), 3, 99});
+  EXPECT_EQ(eval_a["returns"], eval_b["returns"]);
+}
+
+TEST(Trainer, CorruptOrMismatchedCheckpointsFailClearly) {
+  const fs::path out = Fresh("fixar_trainer_corrupt");
+  const auto s = Train(Small(out.string(), 400));
+  const fs::path dir = s["run_dir"].get<std::string>();
+  {  // flip one byte in the payload
+    std::fstream f(dir / "checkpoint.bin", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x5a');
+  }
+  try {
+    Evaluate({dir.string(), 1, 1});
+    FAIL() << "a corrupt checkpoint loaded";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("checksum"), std::string::npos) << e.what();
+  }
+  fs::resize_file(dir / "checkpoint.bin", 10);
+  EXPECT_THROW(Evaluate({dir.string(), 1, 1}), std::runtime_error);
+  // A checkpoint of another configuration (different precision -> different run name).
+  const auto other = Train(Small((out / "x").string(), 400));
+  TrainOptions wrong = Small(out.string(), 800);
+  wrong.config.actor_precision = "float32";
+  wrong.resume_dir = other["run_dir"].get<std::string>();
+  try {
+    Train(wrong);
+    FAIL() << "resumed a mismatched checkpoint";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("checkpoint is for run"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Trainer, EvaluateRejectsANonRunDirectory) {
+  EXPECT_THROW(Evaluate({fs::temp_directory_path().string() + "/no_such_run_dir", 1, 1}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace fixar::rl
