@@ -99,6 +99,9 @@ const std::map<std::string, Key>& Keys() {
     k["ddpg.noise_sigma"] = Real(&TrainConfig::noise_sigma);
     k["ddpg.ou_theta"] = Real(&TrainConfig::ou_theta);
     k["ddpg.ou_sigma"] = Real(&TrainConfig::ou_sigma);
+    k["ddpg.td3_target_noise"] = Real(&TrainConfig::td3_target_noise);
+    k["ddpg.td3_noise_clip"] = Real(&TrainConfig::td3_noise_clip);
+    k["ddpg.td3_policy_delay"] = Int(&TrainConfig::td3_policy_delay);
     k["precision.actor"] = Str(&TrainConfig::actor_precision);
     k["precision.critic"] = Str(&TrainConfig::critic_precision);
     k["precision.qat_delay"] = Int(&TrainConfig::qat_delay);
@@ -154,7 +157,9 @@ void TrainConfig::validate() const {
   if (std::find(names.begin(), names.end(), task) == names.end())
     throw std::invalid_argument(
         fmt::format("config: run.task = '{}' is not a known task; valid: {}", task, fmt::join(names, ", ")));
-  Require(algorithm == "ddpg", "run.algorithm", algorithm, "ddpg");
+  Require(algorithm == "ddpg" || algorithm == "td3", "run.algorithm", algorithm, "ddpg, td3");
+  Require(td3_target_noise >= 0 && td3_noise_clip >= 0, "ddpg.td3_target_noise/td3_noise_clip", td3_target_noise, ">= 0");
+  Require(td3_policy_delay >= 1, "ddpg.td3_policy_delay", td3_policy_delay, ">= 1");
   Require(total_steps > 0, "run.total_steps", total_steps, "> 0");
   Require(eval_every > 0, "run.eval_every", eval_every, "> 0");
   Require(eval_episodes > 0 && eval_episodes <= 1000, "run.eval_episodes", eval_episodes, "1..1000");

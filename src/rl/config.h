@@ -21,7 +21,7 @@ enum class NoiseKind : std::uint8_t { kGaussian, kOrnsteinUhlenbeck, kNone };
 struct TrainConfig {
   // [run]
   std::string task = "HalfCheetah";
-  std::string algorithm = "ddpg";
+  std::string algorithm = "ddpg";  // ddpg, or td3 (twin critics, smoothing, delay)
   std::uint64_t seed = 0;
   std::int64_t total_steps = 1'000'000;
   std::string out_dir = "runs";
@@ -44,6 +44,9 @@ struct TrainConfig {
   double noise_sigma = 0.1;              // TD3 paper: N(0, 0.1) scaled by the action bound
   double ou_theta = 0.15;                // Lillicrap et al. OU parameters
   double ou_sigma = 0.2;
+  double td3_target_noise = 0.2;         // TD3 paper: σ = 0.2, clip 0.5, policy delay 2
+  double td3_noise_clip = 0.5;
+  int td3_policy_delay = 2;
 
   // [precision]
   std::string actor_precision = "fixar";

@@ -11,6 +11,7 @@
 // critic's formats (below), so the whole update is bit-accurate.
 #include "rl/ddpg.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -18,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "numerics/rounding.h"
+#include "rl/noise.h"
 
 namespace fixar::rl {
 
@@ -37,57 +39,85 @@ Ddpg::Ddpg(const DdpgSpec& spec) : spec_(spec) {
   if (spec.obs_dim < 1 || spec.action_dim < 1)
     throw std::invalid_argument(fmt::format("DDPG: obs_dim = {}, action_dim = {}; both must be >= 1", spec.obs_dim,
                                             spec.action_dim));
-  const auto actor = Net("actor", spec.obs_dim, spec.hidden, spec.action_dim, nn::Activation::kTanh);
-  const auto critic = Net("critic", spec.obs_dim + spec.action_dim, spec.hidden, 1, nn::Activation::kNone);
-  actor_ = nn::Mlp::Create(actor, spec.actor_policy, spec.seed * 4 + 1);
-  critic_ = nn::Mlp::Create(critic, spec.critic_policy, spec.seed * 4 + 2);
-  auto actor_target_spec = actor, critic_target_spec = critic;
-  actor_target_spec.name = "actor_target";
-  critic_target_spec.name = "critic_target";
-  actor_target_ = nn::Mlp::Create(actor_target_spec, spec.actor_policy, spec.seed * 4 + 1);
-  critic_target_ = nn::Mlp::Create(critic_target_spec, spec.critic_policy, spec.seed * 4 + 2);
+  if (spec.policy_delay < 1)
+    throw std::invalid_argument(fmt::format("TD3: policy_delay = {}; valid: >= 1", spec.policy_delay));
+  const auto make = [&](const char* name, bool is_actor, std::uint64_t seed) {
+    auto s = is_actor ? Net(name, spec.obs_dim, spec.hidden, spec.action_dim, nn::Activation::kTanh)
+                      : Net(name, spec.obs_dim + spec.action_dim, spec.hidden, 1, nn::Activation::kNone);
+    return nn::Mlp::Create(s, is_actor ? spec.actor_policy : spec.critic_policy, seed);
+  };
+  actor_ = make("actor", true, spec.seed * 4 + 1);
+  critic_ = make("critic", false, spec.seed * 4 + 2);
+  actor_target_ = make("actor_target", true, spec.seed * 4 + 1);
+  critic_target_ = make("critic_target", false, spec.seed * 4 + 2);
   actor_target_->CopyParametersFrom(*actor_);
   critic_target_->CopyParametersFrom(*critic_);
+  if (spec.td3) {
+    critic2_ = make("critic2", false, spec.seed * 4 + 3);
+    critic2_target_ = make("critic2_target", false, spec.seed * 4 + 3);
+    critic2_target_->CopyParametersFrom(*critic2_);
+  }
 }
 
 void Ddpg::Act(std::span<const double> obs, std::span<double> action) {
   actor_->Forward(obs, 1, action, /*for_training=*/false);
 }
 
-// y and ∂L_Q/∂Q into dq_; q_ holds Q(s, a), q_next_ holds Q'(s', μ'(s')).
-void Ddpg::CriticTargetGradient(const Batch& b, UpdateStats& stats) {
+// y = r + γ (1 − d) q'  into y_, from q_next_.
+void Ddpg::TdTargets(const Batch& b) {
   const int B = b.size;
+  y_.resize(B);
+  const nn::PrecisionPolicy& p = spec_.critic_policy;
+  if (p.is_float) {
+    for (int i = 0; i < B; ++i) y_[i] = b.reward[i] + spec_.gamma * b.not_terminated[i] * q_next_[i];
+    return;
+  }
+  // Integers in the critic's activation format A: y = r + (γ·q' >> 30), γ in Q30.
+  const num::Format& A = p.activation;
+  const num::int128 gamma_q = std::llround(std::ldexp(spec_.gamma, 30));
+  for (int i = 0; i < B; ++i) {
+    const std::int64_t r = num::FromDouble(b.reward[i], A, p.rounding, p.overflow);
+    const std::int64_t qn = num::FromDouble(q_next_[i], A, p.rounding, p.overflow);  // exact: already in A
+    const std::int64_t discounted =
+        b.not_terminated[i] > 0 ? num::Requantize(gamma_q * qn, A.frac_bits + 30, A, p.rounding, p.overflow) : 0;
+    y_[i] = num::ToDouble(num::HandleOverflow(static_cast<num::int128>(r) + discounted, A, p.overflow), A);
+  }
+}
+
+// dq_ = ∂L_Q/∂q = 2 (q − y) / B; returns L_Q = mean (q − y)².
+double Ddpg::LossGradient(std::span<const double> q, int B) {
   dq_.resize(B);
   double loss = 0;
   const nn::PrecisionPolicy& p = spec_.critic_policy;
   if (p.is_float) {
     for (int i = 0; i < B; ++i) {
-      const double y = b.reward[i] + spec_.gamma * b.not_terminated[i] * q_next_[i];
-      const double diff = q_[i] - y;
+      const double diff = q[i] - y_[i];
       loss += diff * diff;
       dq_[i] = 2.0 * diff / B;
     }
-  } else {
-    // Integers in the critic's activation format A and gradient format G:
-    //   y = r + (γ·q' >> 30) (γ in Q30), diff = q − y, dq = (diff · (2/B in Q30)) >> 30 into G.
-    const num::Format& A = p.activation;
-    const num::int128 gamma_q = std::llround(std::ldexp(spec_.gamma, 30));
-    const num::int128 scale_q = std::llround(std::ldexp(2.0 / B, 30));
-    for (int i = 0; i < B; ++i) {
-      const std::int64_t r = num::FromDouble(b.reward[i], A, p.rounding, p.overflow);
-      const std::int64_t qn = num::FromDouble(q_next_[i], A, p.rounding, p.overflow);  // exact: already in A
-      const std::int64_t q = num::FromDouble(q_[i], A, p.rounding, p.overflow);
-      const std::int64_t discounted =
-          b.not_terminated[i] > 0 ? num::Requantize(gamma_q * qn, A.frac_bits + 30, A, p.rounding, p.overflow) : 0;
-      const std::int64_t y = num::HandleOverflow(static_cast<num::int128>(r) + discounted, A, p.overflow);
-      const num::int128 diff = static_cast<num::int128>(q) - y;
-      const std::int64_t g = num::Requantize(diff * scale_q, A.frac_bits + 30, p.gradient, p.rounding, p.overflow);
-      const double d = num::ToDouble(static_cast<std::int64_t>(diff), A);
-      loss += d * d;
-      dq_[i] = num::ToDouble(g, p.gradient);
-    }
+    return loss / B;
   }
-  stats.critic_loss = loss / B;
+  // diff = q − y exactly in A; dq = (diff · (2/B in Q30)) >> 30 into the gradient format.
+  const num::Format& A = p.activation;
+  const num::int128 scale_q = std::llround(std::ldexp(2.0 / B, 30));
+  for (int i = 0; i < B; ++i) {
+    const num::int128 diff = static_cast<num::int128>(num::FromDouble(q[i], A)) - num::FromDouble(y_[i], A);
+    const std::int64_t g = num::Requantize(diff * scale_q, A.frac_bits + 30, p.gradient, p.rounding, p.overflow);
+    const double d = num::ToDouble(static_cast<std::int64_t>(diff), A);
+    loss += d * d;
+    dq_[i] = num::ToDouble(g, p.gradient);
+  }
+  return loss / B;
+}
+
+// Q(s, a) forward, ∂L_Q/∂Q, backward, Adam.
+void Ddpg::UpdateCritic(nn::Mlp& critic, const Batch& b, UpdateStats& stats) {
+  const int B = b.size;
+  nn::ConcatColumns(B, spec_.obs_dim, b.obs.data(), spec_.action_dim, b.action.data(), critic_in_.data());
+  critic.Forward(critic_in_, B, q_, true);                                      // Q(s, a)
+  stats.critic_loss += LossGradient(q_, B);                                     // ∂L_Q/∂Q
+  critic.Backward(dq_, {}, /*param_grads=*/true);
+  critic.AdamStep(spec_.critic_adam);
 }
 
 UpdateStats Ddpg::Update(const Batch& b) {
@@ -100,17 +130,34 @@ UpdateStats Ddpg::Update(const Batch& b) {
   next_action_.resize(static_cast<std::size_t>(B) * A);
   q_.resize(B);
   q_next_.resize(B);
+  ++updates_;
 
   // ---- Critic: forward, backward, update -------------------------------------------
   actor_target_->Forward(b.next_obs, B, next_action_, false);                   // μ'(s')
+  if (spec_.td3)  // target policy smoothing: a' = clip(μ'(s') + clip(σε, ±c), ±1)
+    for (std::size_t i = 0; i < next_action_.size(); ++i) {
+      const double eps = std::clamp(spec_.target_noise * CounterNormal(spec_.seed ^ 0x7D3ull, updates_ * next_action_.size() + i),
+                                    -spec_.target_noise_clip, spec_.target_noise_clip);
+      next_action_[i] = std::clamp(next_action_[i] + eps, -1.0, 1.0);
+    }
   nn::ConcatColumns(B, S, b.next_obs.data(), A, next_action_.data(), critic_in_.data());
-  critic_target_->Forward(critic_in_, B, q_next_, false);                       // Q'(s', μ'(s'))
-  nn::ConcatColumns(B, S, b.obs.data(), A, b.action.data(), critic_in_.data());
-  critic_->Forward(critic_in_, B, q_, true);                                    // Q(s, a)
-  CriticTargetGradient(b, stats);                                               // ∂L_Q/∂Q
-  critic_->Backward(dq_, {}, /*param_grads=*/true);
-  critic_->AdamStep(spec_.critic_adam);
+  critic_target_->Forward(critic_in_, B, q_next_, false);                       // Q'(s', a')
+  if (spec_.td3) {                                                              // min(Q1', Q2')
+    q_next2_.resize(B);
+    critic2_target_->Forward(critic_in_, B, q_next2_, false);
+    for (int i = 0; i < B; ++i) q_next_[i] = std::min(q_next_[i], q_next2_[i]);
+  }
+  TdTargets(b);                                                                 // y
+  UpdateCritic(*critic_, b, stats);
+  if (spec_.td3) {
+    UpdateCritic(*critic2_, b, stats);
+    stats.critic_loss /= 2;
+  }
   const auto t1 = Clock::now();
+  if (spec_.td3 && updates_ % spec_.policy_delay != 0) {  // TD3: actor and targets wait
+    stats.critic_s = seconds(t0, t1);
+    return stats;
+  }
 
   // ---- Actor: forward, backward, update --------------------------------------------
   act_out_.resize(static_cast<std::size_t>(B) * A);
@@ -131,6 +178,7 @@ UpdateStats Ddpg::Update(const Batch& b) {
 
   // ---- Targets: θ' ← τθ + (1 − τ)θ' ------------------------------------------------
   critic_target_->SoftUpdateFrom(*critic_, spec_.tau);
+  if (spec_.td3) critic2_target_->SoftUpdateFrom(*critic2_, spec_.tau);
   actor_target_->SoftUpdateFrom(*actor_, spec_.tau);
   const auto t3 = Clock::now();
   stats.critic_s = seconds(t0, t1);
@@ -139,10 +187,18 @@ UpdateStats Ddpg::Update(const Batch& b) {
   return stats;
 }
 
+std::vector<nn::Mlp*> Ddpg::Networks() const {
+  std::vector<nn::Mlp*> n{actor_.get(), critic_.get(), actor_target_.get(), critic_target_.get()};
+  if (critic2_) {
+    n.push_back(critic2_.get());
+    n.push_back(critic2_target_.get());
+  }
+  return n;
+}
+
 bool Ddpg::SetTrainingStep(std::int64_t step) {
   bool switched = false;
-  for (nn::Mlp* n : {actor_.get(), critic_.get(), actor_target_.get(), critic_target_.get()})
-    switched |= n->SetTrainingStep(step);
+  for (nn::Mlp* n : Networks()) switched |= n->SetTrainingStep(step);
   return switched;
 }
 
@@ -159,11 +215,13 @@ void Ddpg::ResetStats() {
 }
 
 void Ddpg::Save(util::ByteWriter& w) const {
-  for (const nn::Mlp* n : {actor_.get(), critic_.get(), actor_target_.get(), critic_target_.get()}) n->Save(w);
+  w.Put(updates_);
+  for (const nn::Mlp* n : Networks()) n->Save(w);
 }
 
 void Ddpg::Load(util::ByteReader& r) {
-  for (nn::Mlp* n : {actor_.get(), critic_.get(), actor_target_.get(), critic_target_.get()}) n->Load(r);
+  updates_ = r.Get<std::int64_t>();
+  for (nn::Mlp* n : Networks()) n->Load(r);
 }
 
 }  // namespace fixar::rl

@@ -1,6 +1,8 @@
 // DDPG (Lillicrap et al.) as FIXAR runs it: one update per environment step, in the
 // paper's order — critic forward, backward, update; actor forward, backward, update —
 // then the soft target updates. Networks are nn::Mlp in any precision policy.
+// The TD3 switch (Fujimoto et al.) adds twin critics with the smaller target, target
+// policy smoothing and delayed actor/target updates.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +22,11 @@ struct DdpgSpec {
   nn::AdamConfig actor_adam, critic_adam;
   double gamma = 0.99, tau = 0.005;
   std::uint64_t seed = 0;
+  // TD3 (Fujimoto et al. 2018): twin critics, target smoothing noise N(0, σ) clipped to
+  // ±c (in the [−1, 1] action space), actor and targets updated every `policy_delay`.
+  bool td3 = false;
+  double target_noise = 0.2, target_noise_clip = 0.5;
+  int policy_delay = 2;
 };
 
 struct UpdateStats {
@@ -49,12 +56,17 @@ class Ddpg {
   void Load(util::ByteReader& r);
 
  private:
-  void CriticTargetGradient(const Batch& b, UpdateStats& stats);
+  void TdTargets(const Batch& b);                                  // y_ from q_next_
+  double LossGradient(std::span<const double> q, int batch);       // dq_ from q and y_; returns L_Q
+  void UpdateCritic(nn::Mlp& critic, const Batch& b, UpdateStats& stats);
+  std::vector<nn::Mlp*> Networks() const;
 
   DdpgSpec spec_;
   std::unique_ptr<nn::Mlp> actor_, critic_, actor_target_, critic_target_;
+  std::unique_ptr<nn::Mlp> critic2_, critic2_target_;  // TD3 only
+  std::int64_t updates_ = 0;
   // Scratch, reused every update (no allocation in steady state).
-  std::vector<double> next_action_, critic_in_, q_, q_next_, dq_, dcritic_in_, action_grad_, act_out_;
+  std::vector<double> next_action_, critic_in_, q_, q_next_, q_next2_, y_, dq_, dcritic_in_, action_grad_, act_out_;
 };
 
 }  // namespace fixar::rl

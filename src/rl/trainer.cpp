@@ -192,6 +192,10 @@ DdpgSpec SpecFor(const TrainConfig& c, const envs::Env& env) {
   s.gamma = c.gamma;
   s.tau = c.tau;
   s.seed = c.seed;
+  s.td3 = c.algorithm == "td3";
+  s.target_noise = c.td3_target_noise;
+  s.target_noise_clip = c.td3_noise_clip;
+  s.policy_delay = c.td3_policy_delay;
   return s;
 }
 
