@@ -1,0 +1,466 @@
+#include "autoq/run.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+#include <toml++/toml.h>
+
+#include "accel/reram/config.h"
+#ifdef FIXAR_AUTOQ_HAVE_CNN
+#include "autoq/cnn_target.h"
+#endif
+#ifdef FIXAR_AUTOQ_HAVE_PLOT
+#include "plot/svg_plot.h"
+#endif
+
+namespace fixar::autoq {
+
+// ---------------------------------------------------------------- config
+
+namespace {
+
+// Reads the keys of one table, refusing unknown ones.
+class TableReader {
+ public:
+  TableReader(const toml::table* t, std::string section, std::string file)
+      : t_(t), section_(std::move(section)), file_(std::move(file)) {}
+  ~TableReader() = default;
+  void Check() const {
+    if (!t_) return;
+    for (const auto& [k, v] : *t_)
+      if (!seen_.contains(std::string(k.str())))
+        throw std::invalid_argument(fmt::format("{}: unknown key [{}] {}; valid: {}", file_, section_, k.str(),
+                                                fmt::join(seen_, ", ")));
+  }
+  template <typename T>
+  void Get(const char* key, T& out) {
+    seen_.insert(key);
+    if (!t_) return;
+    const toml::node* n = t_->get(key);
+    if (!n) return;
+    if constexpr (std::is_same_v<T, bool>) {
+      if (auto v = n->value<bool>()) return void(out = *v);
+    } else if constexpr (std::is_integral_v<T>) {
+      if (auto v = n->value<std::int64_t>()) return void(out = static_cast<T>(*v));
+    } else if constexpr (std::is_floating_point_v<T>) {
+      if (auto v = n->value<double>()) return void(out = *v);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      if (auto v = n->value<std::string>()) return void(out = *v);
+    }
+    Fail(key, "of the wrong type");
+  }
+  template <typename T>
+  void GetList(const char* key, std::vector<T>& out) {
+    seen_.insert(key);
+    if (!t_) return;
+    const toml::node* n = t_->get(key);
+    if (!n) return;
+    const toml::array* a = n->as_array();
+    if (!a) Fail(key, "not an array");
+    out.clear();
+    for (const auto& e : *a) {
+      if constexpr (std::is_same_v<T, std::string>) {
+        if (auto v = e.value<std::string>()) out.push_back(*v);
+        else Fail(key, "not a list of strings");
+      } else {
+        if (auto v = e.value<std::int64_t>()) out.push_back(static_cast<T>(*v));
+        else Fail(key, "not a list of integers");
+      }
+    }
+  }
+  [[noreturn]] void Fail(const char* key, const char* what) const {
+    throw std::invalid_argument(fmt::format("{}: [{}] {} is {}", file_, section_, key, what));
+  }
+
+ private:
+  const toml::table* t_;
+  std::string section_, file_;
+  std::set<std::string> seen_;
+};
+
+}  // namespace
+
+RunConfig RunConfig::Load(const std::filesystem::path& path) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path.string());
+  } catch (const toml::parse_error& e) {
+    throw std::invalid_argument(fmt::format("{}: TOML parse error: {}", path.string(), e.description()));
+  }
+  const std::string file = path.string();
+  RunConfig c;
+  for (const auto& [k, v] : root)
+    if (!std::set<std::string>{"target", "search", "reward", "ppo", "ddpg"}.contains(std::string(k.str())))
+      throw std::invalid_argument(
+          fmt::format("{}: unknown table [{}]; valid: target, search, reward, ppo, ddpg", file, k.str()));
+
+  TableReader t(root["target"].as_table(), "target", file);
+  t.Get("kind", c.target);
+  t.Get("network", c.network);
+  t.Get("model_config", c.model_config);
+  t.Get("checkpoint", c.checkpoint);
+  t.Get("data_dir", c.data_dir);
+  t.Get("validation_size", c.validation_size);
+  t.Get("search_finetune_steps", c.search_finetune_steps);
+  t.Get("search_finetune_subset", c.search_finetune_subset);
+  t.Get("search_finetune_batch", c.search_finetune_batch);
+  t.Get("final_finetune_steps", c.final_finetune_steps);
+  t.Get("final_finetune_batch", c.final_finetune_batch);
+  t.Get("finetune_lr", c.finetune_lr);
+  t.Check();
+
+  TableReader s(root["search"].as_table(), "search", file);
+  s.Get("budget", c.budget);
+  std::string metric = to_string(c.metric);
+  s.Get("metric", metric);
+  c.metric = ParseCostMetric(metric, file + ": [search] metric");
+  s.Get("reram_config", c.reram_config);
+  std::vector<std::string> agents;
+  s.GetList("agents", agents);
+  if (!agents.empty()) {
+    c.agents.clear();
+    for (const auto& a : agents) c.agents.push_back(ParseAgent(a, file + ": [search] agents"));
+  }
+  s.GetList("seeds", c.seeds);
+  s.Get("episodes", c.search.episodes);
+  s.GetList("candidates", c.search.env.candidates);
+  s.Get("random_matches_ppo", c.random_matches_ppo);
+  s.Get("final_finetune", c.final_finetune);
+  s.Check();
+
+  TableReader r(root["reward"].as_table(), "reward", file);
+  r.Get("accuracy_scale", c.search.env.reward.accuracy_scale);
+  r.Get("over_budget_penalty", c.search.env.reward.over_budget_penalty);
+  r.Get("overshoot_scale", c.search.env.reward.overshoot_scale);
+  r.Check();
+
+  PpoConfig& p = c.search.ppo;
+  TableReader pr(root["ppo"].as_table(), "ppo", file);
+  pr.Get("episodes_per_update", c.search.ppo_episodes_per_update);
+  pr.Get("learning_rate", p.learning_rate);
+  pr.Get("anneal_lr", p.anneal_lr);
+  pr.Get("gamma", p.gamma);
+  pr.Get("gae_lambda", p.gae_lambda);
+  pr.Get("num_minibatches", p.num_minibatches);
+  pr.Get("update_epochs", p.update_epochs);
+  pr.Get("clip_coef", p.clip_coef);
+  pr.Get("clip_vloss", p.clip_vloss);
+  pr.Get("ent_coef", p.ent_coef);
+  pr.Get("vf_coef", p.vf_coef);
+  pr.Get("max_grad_norm", p.max_grad_norm);
+  pr.GetList("hidden", p.hidden);
+  pr.Check();
+
+  HaqDdpgConfig& d = c.search.ddpg;
+  TableReader dr(root["ddpg"].as_table(), "ddpg", file);
+  dr.GetList("hidden", d.hidden);
+  dr.Get("actor_lr", d.actor_lr);
+  dr.Get("critic_lr", d.critic_lr);
+  dr.Get("batch", d.batch);
+  dr.Get("tau", d.tau);
+  dr.Get("noise_sigma", d.noise_sigma);
+  dr.Get("noise_decay", d.noise_decay);
+  dr.Get("warmup_episodes", d.warmup_episodes);
+  dr.Get("replay_episodes", d.replay_episodes);
+  dr.Get("keep_first_last", d.keep_first_last);
+  dr.Check();
+  c.Validate();
+  return c;
+}
+
+void RunConfig::Validate() const {
+  if (target != "synthetic" && target != "cnn")
+    throw std::invalid_argument(fmt::format("target '{}' is unknown; valid: synthetic, cnn", target));
+  if (!(budget > 0 && budget <= 1))
+    throw std::invalid_argument(fmt::format("budget {} is invalid; valid: (0, 1] of the uniform 8/8 cost", budget));
+  if (agents.empty()) throw std::invalid_argument("agents: the list is empty; valid: ppo, ddpg, random, uniform");
+  if (seeds.empty()) throw std::invalid_argument("seeds: the list is empty");
+  if (search_finetune_steps < 0 || final_finetune_steps < 0)
+    throw std::invalid_argument(fmt::format("fine-tune steps {} / {} are invalid; valid: >= 0", search_finetune_steps,
+                                            final_finetune_steps));
+  search.validate();
+  search.ppo.validate();
+}
+
+// ---------------------------------------------------------------- run
+
+namespace {
+
+std::unique_ptr<QuantTarget> MakeTarget(const RunConfig& c, const std::filesystem::path& out_dir,
+                                        const std::function<void(const std::string&)>& progress) {
+  if (c.target == "synthetic") return MakeSyntheticTarget({.network = c.network, .seed = 1});
+#ifdef FIXAR_AUTOQ_HAVE_CNN
+  CnnTargetOptions o;
+  o.model_config = c.model_config;
+  o.checkpoint = c.checkpoint.empty() ? out_dir / "trained_model.bin" : std::filesystem::path(c.checkpoint);
+  if (!c.data_dir.empty()) o.data_dir = c.data_dir;
+  o.validation_size = static_cast<std::size_t>(c.validation_size);
+  o.search_finetune = CnnTargetOptions::Finetune(c.search_finetune_steps, c.search_finetune_batch,
+                                                 static_cast<std::size_t>(c.search_finetune_subset), c.finetune_lr);
+  o.final_finetune = CnnTargetOptions::Finetune(c.final_finetune_steps, c.final_finetune_batch, 0, c.finetune_lr);
+  o.log = progress;
+  return MakeCnnTarget(o);
+#else
+  (void)out_dir;
+  (void)progress;
+  throw std::invalid_argument("target 'cnn' needs src/cnn in the build (FIXAR_CONCEPTS with cnn); valid here: synthetic");
+#endif
+}
+
+std::string Join(const std::vector<int>& v) { return fmt::format("{}", fmt::join(v, "-")); }
+
+#ifdef FIXAR_AUTOQ_HAVE_PLOT
+plot::Series MakeSeries(std::string name, bool lines, bool markers) {
+  plot::Series s;
+  s.name = std::move(name);
+  s.lines = lines;
+  s.markers = markers;
+  return s;
+}
+plot::PlotSpec MakePlot(std::string title, std::string xlabel, std::string ylabel) {
+  plot::PlotSpec p;
+  p.title = std::move(title);
+  p.xlabel = std::move(xlabel);
+  p.ylabel = std::move(ylabel);
+  return p;
+}
+#endif
+
+struct MeanStd {
+  double mean = NAN, std = NAN;
+  int n = 0;
+};
+MeanStd Stats(const std::vector<double>& xs) {
+  MeanStd m;
+  std::vector<double> v;
+  for (double x : xs)
+    if (std::isfinite(x)) v.push_back(x);
+  m.n = static_cast<int>(v.size());
+  if (v.empty()) return m;
+  m.mean = 0;
+  for (double x : v) m.mean += x / v.size();
+  double var = 0;
+  for (double x : v) var += (x - m.mean) * (x - m.mean);
+  m.std = v.size() > 1 ? std::sqrt(var / (v.size() - 1)) : 0.0;
+  return m;
+}
+std::string Pm(const MeanStd& m, double scale, const char* spec) {
+  if (m.n == 0) return "n/a";
+  return fmt::format(fmt::runtime(std::string(spec) + " ± " + spec), m.mean * scale, m.std * scale);
+}
+
+}  // namespace
+
+RunOutcome RunAutoq(const RunConfig& c, const std::filesystem::path& out_dir,
+                    const std::function<void(const std::string&)>& progress) {
+  c.Validate();
+  auto say = [&](const std::string& s) {
+    if (progress) progress(s);
+  };
+  std::filesystem::create_directories(out_dir);
+  const reram::CostModel cost_model(c.reram_config.empty() ? reram::ReramConfig::Isaac()
+                                                           : reram::load_reram_config(c.reram_config));
+  std::unique_ptr<QuantTarget> target = MakeTarget(c, out_dir, progress);
+  RunOutcome out;
+  {
+    Evaluator probe(*target, cost_model, c.metric, c.budget);
+    out.float_accuracy = probe.float_accuracy();
+  }
+  say(fmt::format("target {}: {} weight layers, float accuracy {:.2f} % (validation); budget {:.3f} of the 8/8 {}",
+                  target->name(), target->layers().size(), 100 * out.float_accuracy, c.budget, to_string(c.metric)));
+
+  std::ofstream csv(out_dir / "evaluations.csv");
+  csv << "agent,seed,index,episode,weight_bits,activation_bits,accuracy,cost_ratio,crossbars_ratio,area_ratio,"
+         "energy_ratio,latency_ratio,in_budget,measured,cache_hit,reward,measure_s,elapsed_s\n";
+  std::ofstream ppo_csv(out_dir / "ppo_log.csv");
+  ppo_csv << "seed,update,global_step,name,value\n";
+  nlohmann::json summary = nlohmann::json::array();
+  std::map<std::uint64_t, std::int64_t> ppo_measurements;  // per seed, for random_matches_ppo
+
+  // PPO first, so random can match its measurement count.
+  std::vector<Agent> order = c.agents;
+  std::stable_sort(order.begin(), order.end(), [](Agent a, Agent b) { return a == Agent::kPpo && b != Agent::kPpo; });
+  std::vector<std::vector<Evaluation>> kept_records;
+  for (Agent agent : order) {
+    for (std::uint64_t seed : c.seeds) {
+      SearchOptions o = c.search;
+      o.agent = agent;
+      o.seed = seed;
+      if (agent == Agent::kRandom && c.random_matches_ppo && ppo_measurements.contains(seed))
+        o.episodes = static_cast<int>(std::max<std::int64_t>(1, ppo_measurements[seed]));
+      Evaluator ev(*target, cost_model, c.metric, c.budget);
+      const int total = agent == Agent::kUniform ? static_cast<int>(o.env.candidates.size()) : o.episodes;
+      const int every = std::max(1, total / 10);
+      ev.on_record = [&, agent, seed](const Evaluation& e) {
+        if ((e.episode + 1) % every != 0 || (agent == Agent::kRandom && !e.measured)) return;
+        const Evaluation* best = ev.Best();
+        say(fmt::format("[{} seed {}] episode {:>4}/{}  best {}  measurements {}  cache hits {}  {:.1f} s",
+                        to_string(agent), seed, e.episode + 1, total,
+                        best ? fmt::format("{:.2f} % at {:.3f}", 100 * best->accuracy, best->cost_ratio)
+                             : std::string("none within budget yet"),
+                        ev.measurements(), ev.cache_hits(), ev.elapsed_seconds()));
+      };
+      SearchResult r = RunSearch(ev, o);
+      if (agent == Agent::kPpo) ppo_measurements[seed] = r.measurements;
+      double final_acc = std::numeric_limits<double>::quiet_NaN();
+      if (r.best && c.final_finetune) {
+        say(fmt::format("[{} seed {}] final fine-tune of {}", to_string(agent), seed, FormatBits(r.best->bits)));
+        final_acc = target->FinalAccuracy(r.best->bits);
+      }
+      say(fmt::format("[{} seed {}] done: best {} ({}), final {}, {} measurements, {} cache hits, {:.1f} s search",
+                      to_string(agent), seed,
+                      r.best ? fmt::format("{:.2f} % at {:.3f} {}", 100 * r.best->accuracy, r.best->cost_ratio,
+                                           to_string(c.metric))
+                             : std::string("none within budget"),
+                      r.best ? FormatBits(r.best->bits) : "-",
+                      std::isfinite(final_acc) ? fmt::format("{:.2f} %", 100 * final_acc) : std::string("n/a"),
+                      r.measurements, r.cache_hits, r.wall_seconds));
+      for (const Evaluation& e : ev.records()) {
+        std::vector<int> wb, ab;
+        for (const auto& b : e.bits) wb.push_back(b.weight_bits), ab.push_back(b.activation_bits);
+        csv << fmt::format("{},{},{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{},{},{:.6f},{:.4f},{:.4f}\n",
+                           to_string(agent), seed, e.index, e.episode, Join(wb), Join(ab),
+                           e.measured ? fmt::format("{:.6f}", e.accuracy) : std::string(""), e.cost_ratio,
+                           e.cost.crossbars, e.cost.area, e.cost.energy, e.cost.latency, e.in_budget ? 1 : 0,
+                           e.measured ? 1 : 0, e.cache_hit ? 1 : 0, e.reward, e.measure_seconds, e.elapsed_seconds);
+      }
+      for (const PpoLog& l : r.ppo_log)
+        for (const auto& [name, value] : l.scalars)
+          ppo_csv << fmt::format("{},{},{},{},{}\n", seed, l.update, l.global_step, name, value);
+      nlohmann::json j{{"agent", to_string(agent)},
+                       {"seed", seed},
+                       {"episodes", r.episodes},
+                       {"measurements", r.measurements},
+                       {"cache_hits", r.cache_hits},
+                       {"over_budget", r.over_budget},
+                       {"search_seconds", r.wall_seconds},
+                       {"measure_seconds", r.measure_seconds},
+                       {"final_accuracy", std::isfinite(final_acc) ? nlohmann::json(final_acc) : nlohmann::json()}};
+      if (r.best) {
+        std::vector<int> wb, ab;
+        for (const auto& b : r.best->bits) wb.push_back(b.weight_bits), ab.push_back(b.activation_bits);
+        j["best"] = {{"weight_bits", wb},          {"activation_bits", ab},
+                     {"accuracy", r.best->accuracy}, {"cost_ratio", r.best->cost_ratio},
+                     {"crossbars_ratio", r.best->cost.crossbars}, {"area_ratio", r.best->cost.area},
+                     {"energy_ratio", r.best->cost.energy},       {"latency_ratio", r.best->cost.latency}};
+      }
+      summary.push_back(j);
+      kept_records.push_back(ev.records());
+      out.searches.push_back(std::move(r));
+      out.seeds.push_back(seed);
+      out.final_accuracy.push_back(final_acc);
+    }
+  }
+  std::ofstream(out_dir / "summary.json") << nlohmann::json{{"target", target->name()},
+                                                            {"metric", to_string(c.metric)},
+                                                            {"budget", c.budget},
+                                                            {"float_accuracy", out.float_accuracy},
+                                                            {"searches", summary}}
+                                                 .dump(2)
+                                          << "\n";
+
+  // ---- report.md: agents compared over seeds.
+  std::ofstream md(out_dir / "report.md");
+  md << fmt::format("# AutoQ search: {}\n\nBudget: {:.3f} × the uniform 8/8 {} (ReRAM cost model, {}). "
+                    "Float accuracy (validation): {:.2f} %. Seeds: {}.\n\n",
+                    target->name(), c.budget, to_string(c.metric),
+                    c.reram_config.empty() ? std::string("built-in ISAAC figures") : c.reram_config,
+                    100 * out.float_accuracy, c.seeds.size());
+  md << "Mean ± std over seeds. Accuracy: validation accuracy of the best assignment found within the budget "
+        "(short fine-tune); final: after the long fine-tune, on the test set. Cost: fraction of the 8/8 cost. "
+        "Search time: wall clock of the whole search. Measurements: accuracy evaluations (cache misses).\n\n";
+  md << "| agent | accuracy (%) | final accuracy (%) | cost (ratio) | search time (s) | measurements | cache hits | "
+        "episodes | over budget |\n|---|---|---|---|---|---|---|---|---|\n";
+  for (Agent agent : order) {
+    std::vector<double> acc, fin, cost, secs, meas, hits, eps, over;
+    for (std::size_t i = 0; i < out.searches.size(); ++i) {
+      const SearchResult& r = out.searches[i];
+      if (r.agent != agent) continue;
+      acc.push_back(r.best ? r.best->accuracy : NAN);
+      cost.push_back(r.best ? r.best->cost_ratio : NAN);
+      fin.push_back(out.final_accuracy[i]);
+      secs.push_back(r.wall_seconds);
+      meas.push_back(static_cast<double>(r.measurements));
+      hits.push_back(static_cast<double>(r.cache_hits));
+      eps.push_back(r.episodes);
+      over.push_back(r.over_budget);
+    }
+    md << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", to_string(agent), Pm(Stats(acc), 100, "{:.2f}"),
+                      Pm(Stats(fin), 100, "{:.2f}"), Pm(Stats(cost), 1, "{:.3f}"), Pm(Stats(secs), 1, "{:.1f}"),
+                      Pm(Stats(meas), 1, "{:.0f}"), Pm(Stats(hits), 1, "{:.0f}"), Pm(Stats(eps), 1, "{:.0f}"),
+                      Pm(Stats(over), 1, "{:.0f}"));
+  }
+  md << "\n## Best assignment per search\n\n| agent | seed | bits (w/a per layer) | accuracy (%) | cost (ratio) |\n"
+        "|---|---|---|---|---|\n";
+  for (std::size_t i = 0; i < out.searches.size(); ++i) {
+    const SearchResult& r = out.searches[i];
+    md << fmt::format("| {} | {} | {} | {} | {} |\n", to_string(r.agent), out.seeds[i],
+                      r.best ? FormatBits(r.best->bits) : "-",
+                      r.best ? fmt::format("{:.2f}", 100 * r.best->accuracy) : "-",
+                      r.best ? fmt::format("{:.3f}", r.best->cost_ratio) : "-");
+  }
+
+#ifdef FIXAR_AUTOQ_HAVE_PLOT
+  // ---- pareto.svg: every measured assignment (first seed), and the front of all of them.
+  plot::PlotSpec pareto = MakePlot(fmt::format("{}: measured assignments (budget {:.2f})", target->name(), c.budget),
+                                   fmt::format("cost ({} / uniform 8/8)", to_string(c.metric)), "accuracy (%)");
+  std::vector<std::pair<double, double>> pts;
+  for (std::size_t i = 0; i < kept_records.size(); ++i) {
+    if (out.seeds[i] != c.seeds.front()) continue;
+    plot::Series s = MakeSeries(to_string(out.searches[i].agent), false, true);
+    for (const Evaluation& e : kept_records[i])
+      if (e.measured) {
+        s.xs.push_back(e.cost_ratio);
+        s.ys.push_back(100 * e.accuracy);
+        pts.emplace_back(e.cost_ratio, 100 * e.accuracy);
+      }
+    if (!s.xs.empty()) pareto.series.push_back(std::move(s));
+  }
+  std::sort(pts.begin(), pts.end());
+  plot::Series front = MakeSeries("Pareto front", true, false);
+  double best_acc = -1;
+  for (const auto& [x, y] : pts)
+    if (y > best_acc) front.xs.push_back(x), front.ys.push_back(y), best_acc = y;
+  if (!front.xs.empty()) pareto.series.push_back(front);
+  plot::Series budget_line = MakeSeries("budget", true, false);
+  budget_line.xs = {c.budget, c.budget};
+  budget_line.ys = {pts.empty() ? 0.0 : std::min_element(pts.begin(), pts.end(), [](auto& a, auto& b) {
+                                          return a.second < b.second;
+                                        })->second,
+                    best_acc};
+  pareto.series.push_back(budget_line);
+  if (!pts.empty()) plot::WriteSvgPlot((out_dir / "pareto.svg").string(), pareto);
+
+  // ---- bits.svg: weight and activation bits per layer of each agent's best (first seed).
+  plot::PlotSpec bits_plot = MakePlot("bits per layer of the best assignment (first seed)", "weight layer (index)", "bits");
+  for (std::size_t i = 0; i < out.searches.size(); ++i) {
+    const SearchResult& r = out.searches[i];
+    if (out.seeds[i] != c.seeds.front() || !r.best) continue;
+    plot::Series w = MakeSeries(fmt::format("{} weights", to_string(r.agent)), true, true);
+    plot::Series a = MakeSeries(fmt::format("{} activations", to_string(r.agent)), true, true);
+    for (std::size_t l = 0; l < r.best->bits.size(); ++l) {
+      w.xs.push_back(static_cast<double>(l));
+      w.ys.push_back(r.best->bits[l].weight_bits);
+      a.xs.push_back(static_cast<double>(l));
+      a.ys.push_back(r.best->bits[l].activation_bits);
+    }
+    bits_plot.series.push_back(std::move(w));
+    bits_plot.series.push_back(std::move(a));
+  }
+  if (!bits_plot.series.empty()) plot::WriteSvgPlot((out_dir / "bits.svg").string(), bits_plot);
+#else
+  md << "\n(no plots: this build has no fixar_plot; evaluations.csv holds the data)\n";
+#endif
+  say(fmt::format("results in {}", out_dir.string()));
+  return out;
+}
+
+}  // namespace fixar::autoq

@@ -1,0 +1,60 @@
+// One `fixar autoq` run: a target, a budget, several agents × seeds in the same harness,
+// and a results directory (docs/autoq.md, "Results directory"):
+//   evaluations.csv   every priced assignment of every search (bits, accuracy, cost, ...)
+//   ppo_log.csv       PPO's logged scalars per update (CleanRL names)
+//   summary.json      per search: best assignment, accuracy, cost, wall time, counts
+//   report.md         agents compared (mean ± std over seeds), best assignment per agent
+//   pareto.svg        cost–accuracy scatter of the measured assignments with the Pareto front
+//   bits.svg          weight and activation bits per layer of each agent's best
+// The config is TOML (configs/autoq/*.toml); every key has a default.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "autoq/search.h"
+
+namespace fixar::autoq {
+
+struct RunConfig {
+  // [target]
+  std::string target = "synthetic";              // synthetic | cnn
+  std::string network = "vgg_small";             // synthetic: lenet5 | vgg_small
+  std::string model_config = "configs/models/vgg_small.toml";  // cnn
+  std::string checkpoint;                        // cnn: trained model (trained and saved when missing)
+  std::string data_dir;                          // cnn: Fashion-MNIST IDX directory ("" = default)
+  int validation_size = 5000;                    // cnn: images held out of the training set
+  int search_finetune_steps = 50, search_finetune_subset = 4096, search_finetune_batch = 64;
+  int final_finetune_steps = 1000, final_finetune_batch = 128;
+  double finetune_lr = 1e-4;
+  // [search]
+  double budget = 0.5;                           // fraction of the uniform 8/8 cost
+  CostMetric metric = CostMetric::kEnergy;
+  std::string reram_config;                      // "" = built-in ISAAC figures
+  std::vector<Agent> agents = {Agent::kPpo};
+  std::vector<std::uint64_t> seeds = {1};
+  bool random_matches_ppo = true;                // random gets PPO's measurement count (same seed)
+  bool final_finetune = true;                    // long fine-tune of each search's best
+  SearchOptions search;                          // episodes, candidates, reward, ppo, ddpg
+  // Reads a TOML file; keys left out keep the defaults. Unknown keys, wrong types and bad
+  // values throw std::invalid_argument naming the key, the value, the file and what is valid.
+  static RunConfig Load(const std::filesystem::path& path);
+  void Validate() const;
+};
+
+struct RunOutcome {
+  std::vector<SearchResult> searches;      // agents × seeds, in run order
+  std::vector<std::uint64_t> seeds;        // seed of each search
+  std::vector<double> final_accuracy;      // per search: FinalAccuracy of its best (NaN if none/off)
+  double float_accuracy = 0;
+};
+
+// Runs every agent for every seed and writes the results directory. `progress` receives
+// one-line updates (may be empty).
+RunOutcome RunAutoq(const RunConfig& config, const std::filesystem::path& out_dir,
+                    const std::function<void(const std::string&)>& progress);
+
+}  // namespace fixar::autoq

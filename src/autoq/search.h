@@ -1,0 +1,90 @@
+// The search agents, all in the same harness (one Evaluator each, same target, same
+// cost model, same budget), so their accuracy, cost, wall time and evaluation counts
+// compare directly (docs/autoq.md):
+//   ppo      PPO over discrete bit widths on BitSearchEnv; the reward (SearchReward)
+//            teaches the budget, nothing corrects the actions.
+//   ddpg     HAQ (Wang et al. 2019) as its public code does it: continuous action ->
+//            bits, the budget wall from the last layer, first layer weights and the last
+//            layer at 8 bits, reward 0.1·(acc − acc_float) (haq_ddpg.cpp).
+//   random   uniform random bits per step; over-budget draws are rejected before any
+//            accuracy is measured; `episodes` counts measured assignments.
+//   uniform  coarse-grained: every candidate width b as w = a = b for all layers; the
+//            best one within the budget.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "autoq/ppo.h"
+#include "autoq/search_env.h"
+
+namespace fixar::autoq {
+
+enum class Agent { kPpo, kDdpg, kRandom, kUniform };
+const char* to_string(Agent a);  // ppo, ddpg, random, uniform
+Agent ParseAgent(const std::string& name, const std::string& where);  // throws listing the valid names
+
+// HAQ's DDPG (shared/reference/autoq.md) with its hyperparameters. HAQ runs 600 episodes
+// with 20 warm-up episodes and σ = 0.5·0.99^(episode − warm-up); for a shorter search the
+// warm-up is scaled (20/600 of the episodes, at least 2) and the decay exponent is
+// stretched so σ ends where HAQ's ends (0.5·0.99^580 ≈ 0.0015).
+struct HaqDdpgConfig {
+  std::vector<int> hidden = {300, 300};
+  double actor_lr = 1e-4, critic_lr = 1e-3;
+  int batch = 64;
+  double tau = 0.01;
+  double gamma = 1.0;
+  double noise_sigma = 0.5;       // initial σ of the truncated normal, in action units [0, 1]
+  double noise_decay = 0.99;      // per HAQ episode
+  int warmup_episodes = -1;       // -1: 20/600 of the episodes, at least 2
+  int replay_episodes = 128;      // the buffer holds this many episodes of transitions
+  double moving_alpha = 0.5;      // reward baseline b ← b + α (mean batch reward − b)
+  bool keep_first_last = true;    // first layer weight bits and last layer 8/8 fixed at 8
+  void validate() const;
+};
+
+struct SearchOptions {
+  Agent agent = Agent::kPpo;
+  int episodes = 200;             // ppo, ddpg: episodes; random: measured assignments
+  std::uint64_t seed = 1;
+  SearchEnvConfig env{};          // candidates and the PPO reward
+  int ppo_episodes_per_update = 4;  // 4 beat 8 on the synthetic target (docs/autoq.md)
+  PpoConfig ppo = DefaultSearchPpoConfig();  // total_timesteps/num_steps are set from the above
+  HaqDdpgConfig ddpg{};
+  static PpoConfig DefaultSearchPpoConfig();
+  void validate() const;
+};
+
+struct SearchResult {
+  Agent agent = Agent::kPpo;
+  std::optional<Evaluation> best;  // best measured in-budget assignment
+  double wall_seconds = 0;         // the whole search: agent updates and measurements
+  double measure_seconds = 0;      // of which spent measuring accuracy
+  int episodes = 0;                // episodes (or samples) the agent played
+  std::int64_t measurements = 0;   // accuracy measurements (cache misses)
+  std::int64_t cache_hits = 0;
+  int over_budget = 0;             // assignments priced over the budget (ddpg: before the wall)
+  std::vector<PpoLog> ppo_log;     // ppo only
+};
+
+// Runs options.agent on `evaluator` (fresh: its records become this search's records).
+SearchResult RunSearch(Evaluator& evaluator, const SearchOptions& options);
+
+SearchResult RunPpoSearch(Evaluator& evaluator, const SearchOptions& options);
+SearchResult RunHaqDdpgSearch(Evaluator& evaluator, const SearchOptions& options);
+SearchResult RunRandomSearch(Evaluator& evaluator, const SearchOptions& options);
+SearchResult RunUniformSearch(Evaluator& evaluator, const SearchOptions& options);
+
+// HAQ's map from a continuous action a in [0, 1] to bits:
+//   round((b_max − b_min + 1)·a + b_min − 0.5), clamped to [b_min, b_max].
+int HaqBits(double action, int b_min, int b_max);
+// HAQ's budget wall: while over budget, walk the layers from the last, lowering the
+// activation bits by 1 then the weight bits by 1 (not below b_min; fixed layers stay at
+// 8 when keep_first_last), re-checking after each layer. Returns false when even the
+// lowest widths cannot meet the budget (bits are then at their lowest).
+bool HaqBudgetWall(const Evaluator& evaluator, Bits& bits, int b_min, bool keep_first_last);
+
+}  // namespace fixar::autoq

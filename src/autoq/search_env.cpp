@@ -1,0 +1,229 @@
+#include "autoq/search_env.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace fixar::autoq {
+
+const char* to_string(CostMetric m) {
+  switch (m) {
+    case CostMetric::kCrossbars: return "crossbars";
+    case CostMetric::kArea: return "area";
+    case CostMetric::kEnergy: return "energy";
+    case CostMetric::kLatency: return "latency";
+  }
+  return "?";
+}
+
+CostMetric ParseCostMetric(const std::string& name, const std::string& where) {
+  for (CostMetric m : {CostMetric::kCrossbars, CostMetric::kArea, CostMetric::kEnergy, CostMetric::kLatency})
+    if (name == to_string(m)) return m;
+  throw std::invalid_argument(
+      fmt::format("{}: cost metric '{}' is unknown; valid: crossbars, area, energy, latency", where, name));
+}
+
+double Select(const reram::CostRatio& r, CostMetric m) {
+  switch (m) {
+    case CostMetric::kCrossbars: return r.crossbars;
+    case CostMetric::kArea: return r.area;
+    case CostMetric::kEnergy: return r.energy;
+    case CostMetric::kLatency: return r.latency;
+  }
+  return r.energy;
+}
+
+// ---------------------------------------------------------------- Evaluator
+
+Evaluator::Evaluator(QuantTarget& target, const reram::CostModel& model, CostMetric metric, double budget)
+    : target_(target), model_(model), metric_(metric), budget_(budget), start_(std::chrono::steady_clock::now()) {
+  if (!(budget > 0 && budget <= 1))
+    throw std::invalid_argument(
+        fmt::format("budget {} (fraction of the uniform 8/8 cost) is invalid; valid: (0, 1]", budget));
+  for (const LayerInfo& l : target_.layers()) shapes_.push_back(l.shape);
+  if (shapes_.empty()) throw std::invalid_argument(fmt::format("target {} has no weight layers", target_.name()));
+}
+
+double Evaluator::float_accuracy() {
+  if (float_accuracy_ < 0) float_accuracy_ = target_.FloatAccuracy();
+  return float_accuracy_;
+}
+
+reram::CostRatio Evaluator::CostRatios(std::span<const reram::LayerBits> bits) const {
+  if (static_cast<int>(bits.size()) != num_layers())
+    throw std::invalid_argument(
+        fmt::format("{} bit pairs given for {} weight layers of {}", bits.size(), num_layers(), target_.name()));
+  return model_.ratio(shapes_, bits);
+}
+
+double Evaluator::Cost(std::span<const reram::LayerBits> bits) const { return Select(CostRatios(bits), metric_); }
+
+double Evaluator::elapsed_seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+Evaluation& Evaluator::Evaluate(std::span<const reram::LayerBits> bits, bool measure, int episode) {
+  Evaluation e;
+  e.index = static_cast<int>(records_.size());
+  e.episode = episode;
+  e.bits.assign(bits.begin(), bits.end());
+  e.cost = CostRatios(bits);
+  e.cost_ratio = Select(e.cost, metric_);
+  e.in_budget = InBudget(e.cost_ratio);
+  if (measure) {
+    std::vector<int> key;
+    for (const auto& b : bits) key.insert(key.end(), {b.weight_bits, b.activation_bits});
+    if (auto it = cache_.find(key); it != cache_.end()) {
+      e.accuracy = it->second;
+      e.cache_hit = true;
+      ++cache_hits_;
+    } else {
+      const auto t0 = std::chrono::steady_clock::now();
+      e.accuracy = target_.Accuracy(bits);
+      e.measure_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      cache_.emplace(std::move(key), e.accuracy);
+      ++measurements_;
+    }
+    e.measured = true;
+  }
+  e.elapsed_seconds = elapsed_seconds();
+  records_.push_back(std::move(e));
+  if (on_record) on_record(records_.back());
+  return records_.back();
+}
+
+const Evaluation* Evaluator::Best() const {
+  const Evaluation* best = nullptr;
+  for (const Evaluation& e : records_) {
+    if (!e.measured || !e.in_budget) continue;
+    if (!best || e.accuracy > best->accuracy || (e.accuracy == best->accuracy && e.cost_ratio < best->cost_ratio))
+      best = &e;
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------- reward
+
+void RewardConfig::validate() const {
+  if (!(accuracy_scale > 0))
+    throw std::invalid_argument(fmt::format("reward accuracy_scale = {}; valid: > 0", accuracy_scale));
+  if (!(over_budget_penalty >= 0))
+    throw std::invalid_argument(fmt::format("reward over_budget_penalty = {}; valid: >= 0", over_budget_penalty));
+  if (!(overshoot_scale >= 0))
+    throw std::invalid_argument(fmt::format("reward overshoot_scale = {}; valid: >= 0", overshoot_scale));
+}
+
+double SearchReward(const RewardConfig& c, double accuracy, double float_accuracy, double cost_ratio,
+                    double budget) {
+  if (cost_ratio <= budget + 1e-12) return c.accuracy_scale * (accuracy - float_accuracy);
+  (void)float_accuracy;
+  return -c.over_budget_penalty - c.overshoot_scale * (cost_ratio - budget) / budget;
+}
+
+void SearchEnvConfig::validate() const {
+  if (candidates.empty()) throw std::invalid_argument("search candidates: the list of bit widths is empty");
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    if (candidates[i] < 1 || candidates[i] > 16)
+      throw std::invalid_argument(
+          fmt::format("search candidate bit width {} is invalid; valid: 1 .. 16 (the cost model's range)",
+                      candidates[i]));
+    if (i > 0 && candidates[i] <= candidates[i - 1])
+      throw std::invalid_argument(
+          fmt::format("search candidates must ascend without repeats; {} follows {}", candidates[i], candidates[i - 1]));
+  }
+  reward.validate();
+}
+
+// ---------------------------------------------------------------- HAQ features
+
+std::vector<std::array<double, 10>> HaqFeatureTable(const std::vector<LayerInfo>& layers) {
+  std::vector<std::array<double, 10>> t;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const LayerInfo& l = layers[i];
+    for (int flag : {1, 0}) {  // weight step, then activation step
+      t.push_back({l.depthwise ? 1.0 : 0.0, static_cast<double>(l.c_in), static_cast<double>(l.c_out),
+                   static_cast<double>(l.stride), static_cast<double>(l.kernel), static_cast<double>(l.weights),
+                   static_cast<double>(l.input_hw), static_cast<double>(i), 0.0, static_cast<double>(flag)});
+    }
+  }
+  // Min-max normalise the static columns (0..7) over the table; a constant column becomes 0.
+  for (int col = 0; col < 8; ++col) {
+    double lo = t[0][col], hi = t[0][col];
+    for (const auto& row : t) lo = std::min(lo, row[col]), hi = std::max(hi, row[col]);
+    for (auto& row : t) row[col] = hi > lo ? (row[col] - lo) / (hi - lo) : 0.0;
+  }
+  return t;
+}
+
+// ---------------------------------------------------------------- BitSearchEnv
+
+BitSearchEnv::BitSearchEnv(Evaluator& evaluator, SearchEnvConfig config)
+    : evaluator_(evaluator), config_(std::move(config)) {
+  config_.validate();
+  observation_space_.low.assign(kObservationSize, -std::numeric_limits<double>::infinity());
+  observation_space_.high.assign(kObservationSize, std::numeric_limits<double>::infinity());
+  action_space_.low = {0.0};
+  action_space_.high = {static_cast<double>(config_.candidates.size() - 1)};
+  features_ = HaqFeatureTable(evaluator_.layers());
+  const int b_min = config_.candidates.front();
+  min_cost_ = evaluator_.Cost(Bits(evaluator_.num_layers(), reram::LayerBits{b_min, b_min}));
+}
+
+std::vector<double> BitSearchEnv::reset(std::uint64_t) { return reset(); }  // deterministic: nothing to seed
+
+std::vector<double> BitSearchEnv::reset() {
+  const int b_min = config_.candidates.front();
+  bits_.assign(evaluator_.num_layers(), reram::LayerBits{b_min, b_min});
+  step_ = 0;
+  prev_action_ = 1.0;  // HAQ starts from "8 bits"
+  return Observe();
+}
+
+std::vector<double> BitSearchEnv::Observe() const {
+  const int row = std::min(step_, 2 * evaluator_.num_layers() - 1);
+  std::vector<double> o(features_[row].begin(), features_[row].end());
+  o[8] = prev_action_;
+  // bits_ holds the decided widths and the smallest candidate everywhere else.
+  const double c = evaluator_.Cost(bits_);
+  o.push_back(c - min_cost_);
+  const double b = evaluator_.budget();
+  o.push_back((b - c) / b);
+  return o;
+}
+
+envs::StepResult BitSearchEnv::step(std::span<const double> action) {
+  if (step_ < 0 || step_ >= 2 * evaluator_.num_layers())
+    throw std::logic_error("BitSearchEnv::step: call reset() first (episode not started or already ended)");
+  if (action.size() != 1)
+    throw std::invalid_argument(fmt::format("BitSearchEnv::step: action has {} values; expected 1", action.size()));
+  const int n = static_cast<int>(config_.candidates.size());
+  const int index = std::clamp(static_cast<int>(std::floor(action[0] + 0.5)), 0, n - 1);
+  const int bits = config_.candidates[index];
+  reram::LayerBits& layer = bits_[step_ / 2];
+  (step_ % 2 == 0 ? layer.weight_bits : layer.activation_bits) = bits;
+  prev_action_ = static_cast<double>(bits) / config_.candidates.back();
+  ++step_;
+
+  envs::StepResult r;
+  if (step_ < 2 * evaluator_.num_layers()) {
+    r.observation = Observe();
+    return r;
+  }
+  // Last step: price, measure only when feasible, reward.
+  const double cost = evaluator_.Cost(bits_);
+  Evaluation& e = evaluator_.Evaluate(bits_, evaluator_.InBudget(cost), episode_);
+  e.reward = SearchReward(config_.reward, e.measured ? e.accuracy : 0.0, evaluator_.float_accuracy(), e.cost_ratio,
+                          evaluator_.budget());
+  last_ = e.index;
+  ++episode_;
+  r.reward = e.reward;
+  r.terminated = true;
+  r.observation = Observe();
+  r.info.add("accuracy", e.measured ? e.accuracy : -1.0);
+  r.info.add("cost_ratio", e.cost_ratio);
+  return r;
+}
+
+}  // namespace fixar::autoq

@@ -1,0 +1,109 @@
+#include "autoq/target.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "autoq/random.h"
+
+namespace fixar::autoq {
+
+LayerInfo LayerInfo::Conv(std::string name, std::int64_t c_in, std::int64_t c_out, std::int64_t kernel,
+                          std::int64_t stride, std::int64_t in_h, std::int64_t in_w, std::int64_t out_h,
+                          std::int64_t out_w) {
+  LayerInfo l;
+  l.name = name;
+  l.conv = true;
+  l.c_in = c_in;
+  l.c_out = c_out;
+  l.kernel = kernel;
+  l.stride = stride;
+  l.weights = c_in * c_out * kernel * kernel;
+  l.input_hw = in_h * in_w;
+  l.shape = reram::LayerShape::Conv(std::move(name), c_in, c_out, kernel, out_h, out_w);
+  return l;
+}
+
+LayerInfo LayerInfo::FullyConnected(std::string name, std::int64_t in, std::int64_t out) {
+  LayerInfo l;
+  l.name = name;
+  l.conv = false;
+  l.c_in = in;
+  l.c_out = out;
+  l.kernel = 1;
+  l.stride = 0;
+  l.weights = in * out;
+  l.input_hw = 1;
+  l.shape = reram::LayerShape::FullyConnected(std::move(name), in, out);
+  return l;
+}
+
+std::string FormatBits(std::span<const reram::LayerBits> bits) {
+  std::string s;
+  for (const auto& b : bits) s += fmt::format("{}w{}a{}", s.empty() ? "" : " ", b.weight_bits, b.activation_bits);
+  return s;
+}
+
+std::vector<LayerInfo> BuiltinNetworkLayers(const std::string& network) {
+  // The weight layers of configs/models/<network>.toml (28 x 28 x 1 input).
+  if (network == "lenet5")  // conv5x5 6 (pad 2) pool, conv5x5 16 pool, fc 120, 84, 10
+    return {LayerInfo::Conv("conv1", 1, 6, 5, 1, 28, 28, 28, 28), LayerInfo::Conv("conv2", 6, 16, 5, 1, 14, 14, 10, 10),
+            LayerInfo::FullyConnected("fc1", 16 * 5 * 5, 120), LayerInfo::FullyConnected("fc2", 120, 84),
+            LayerInfo::FullyConnected("fc3", 84, 10)};
+  if (network == "vgg_small")  // conv3x3 16 pool, 2x conv3x3 32 pool, 2x conv3x3 64 pool, fc 128, fc 10
+    return {LayerInfo::Conv("conv1", 1, 16, 3, 1, 28, 28, 28, 28),  LayerInfo::Conv("conv2", 16, 32, 3, 1, 14, 14, 14, 14),
+            LayerInfo::Conv("conv3", 32, 32, 3, 1, 14, 14, 14, 14), LayerInfo::Conv("conv4", 32, 64, 3, 1, 7, 7, 7, 7),
+            LayerInfo::Conv("conv5", 64, 64, 3, 1, 7, 7, 7, 7),     LayerInfo::FullyConnected("fc1", 64 * 3 * 3, 128),
+            LayerInfo::FullyConnected("fc2", 128, 10)};
+  throw std::invalid_argument(fmt::format("network '{}' is unknown; valid: lenet5, vgg_small", network));
+}
+
+namespace {
+
+class SyntheticTarget final : public QuantTarget {
+ public:
+  explicit SyntheticTarget(const SyntheticTargetOptions& o) : options_(o), layers_(BuiltinNetworkLayers(o.network)) {
+    if (!(o.float_accuracy > 0.1 && o.float_accuracy <= 1))
+      throw std::invalid_argument(
+          fmt::format("synthetic target: float_accuracy = {}; valid: (0.1, 1]", o.float_accuracy));
+    Random rng(o.seed);
+    const std::size_t n = layers_.size();
+    for (std::size_t l = 0; l < n; ++l) {
+      const double edge = (l == 0 || l + 1 == n) ? 2.0 : 1.0;  // first/last layers are the sensitive ones
+      weight_sensitivity_.push_back(edge * rng.uniform(0.02, 0.06));
+      activation_sensitivity_.push_back(edge * rng.uniform(0.01, 0.05));
+    }
+  }
+  std::string name() const override { return "synthetic:" + options_.network; }
+  const std::vector<LayerInfo>& layers() const override { return layers_; }
+  double FloatAccuracy() override { return options_.float_accuracy; }
+  double Accuracy(std::span<const reram::LayerBits> bits) override {
+    if (bits.size() != layers_.size())
+      throw std::invalid_argument(fmt::format("synthetic target {}: {} bit pairs given for {} layers", name(),
+                                              bits.size(), layers_.size()));
+    double loss = 0;
+    std::uint64_t h = options_.seed * 0x9E3779B97F4A7C15ull;
+    for (std::size_t l = 0; l < bits.size(); ++l) {
+      loss += weight_sensitivity_[l] * std::exp(-0.9 * (bits[l].weight_bits - 2)) +
+              activation_sensitivity_[l] * std::exp(-0.9 * (bits[l].activation_bits - 2));
+      h = (h ^ static_cast<std::uint64_t>(bits[l].weight_bits * 31 + bits[l].activation_bits)) * 0x100000001B3ull;
+    }
+    const double noise = options_.noise * (2.0 * static_cast<double>(h >> 11) * 0x1.0p-53 - 1.0);
+    return std::clamp(std::max(0.1, options_.float_accuracy - loss) + noise, 0.0, 1.0);
+  }
+
+ private:
+  SyntheticTargetOptions options_;
+  std::vector<LayerInfo> layers_;
+  std::vector<double> weight_sensitivity_, activation_sensitivity_;
+};
+
+}  // namespace
+
+std::unique_ptr<QuantTarget> MakeSyntheticTarget(const SyntheticTargetOptions& options) {
+  return std::make_unique<SyntheticTarget>(options);
+}
+
+}  // namespace fixar::autoq

@@ -1,0 +1,76 @@
+// What the bit-width search quantizes: a network's weight layers (HAQ's per-layer
+// features and the ReRAM cost model's shapes) and the accuracy of a bit assignment.
+//
+// The search (search.h) only sees this interface. Two implementations:
+//   MakeSyntheticTarget  a closed-form accuracy model over the shapes of a real network
+//                        (milliseconds per evaluation; tests and quick comparisons);
+//   MakeCnnTarget        (cnn_target.h) a trained src/cnn model: quantize, short
+//                        fine-tune, validation accuracy.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "accel/reram/cost.h"
+
+namespace fixar::autoq {
+
+// One conv or fully connected layer, with what HAQ's state vector needs
+// (shared/reference/autoq.md): conv [depthwise, c_in, c_out, stride, kernel, #weights,
+// input h·w, ...]; fc [0, in, out, 0, 1, #weights, in h·w, ...].
+struct LayerInfo {
+  std::string name;
+  bool conv = true;
+  bool depthwise = false;
+  std::int64_t c_in = 1, c_out = 1;  // fc: in and out features
+  std::int64_t stride = 1;           // fc: 0
+  std::int64_t kernel = 1;           // fc: 1
+  std::int64_t weights = 1;
+  std::int64_t input_hw = 1;         // input feature map h·w (fc: 1)
+  reram::LayerShape shape;           // what the cost model prices
+
+  static LayerInfo Conv(std::string name, std::int64_t c_in, std::int64_t c_out, std::int64_t kernel,
+                        std::int64_t stride, std::int64_t in_h, std::int64_t in_w, std::int64_t out_h,
+                        std::int64_t out_w);
+  static LayerInfo FullyConnected(std::string name, std::int64_t in, std::int64_t out);
+};
+
+// Bits per weight layer, in the cost model's convention: activation_bits are the bits of
+// the layer's INPUT (layer 0's activation bits quantize the image).
+using Bits = std::vector<reram::LayerBits>;
+std::string FormatBits(std::span<const reram::LayerBits> bits);  // "w8a8 w4a6 ..."
+
+class QuantTarget {
+ public:
+  virtual ~QuantTarget() = default;
+  virtual std::string name() const = 0;
+  virtual const std::vector<LayerInfo>& layers() const = 0;
+  // Accuracy (fraction) of the unquantized model on the validation split.
+  virtual double FloatAccuracy() = 0;
+  // Quantize at `bits`, fine-tune briefly, accuracy (fraction) on the validation split.
+  // Deterministic: the same bits give the same accuracy (the search caches on that).
+  virtual double Accuracy(std::span<const reram::LayerBits> bits) = 0;
+  // The final, longer fine-tune of the chosen assignment; accuracy (fraction) on the
+  // held-out test set. Default: Accuracy(bits).
+  virtual double FinalAccuracy(std::span<const reram::LayerBits> bits) { return Accuracy(bits); }
+};
+
+// The weight layers of configs/models/lenet5.toml and vgg_small.toml (28 x 28 x 1 input),
+// so the synthetic target prices the same shapes as the real one. Throws std::invalid_argument listing the valid names.
+std::vector<LayerInfo> BuiltinNetworkLayers(const std::string& network);
+
+struct SyntheticTargetOptions {
+  std::string network = "vgg_small";  // BuiltinNetworkLayers name
+  double float_accuracy = 0.92;       // fraction
+  std::uint64_t seed = 1;             // draws the per-layer sensitivities and the noise
+  double noise = 0.002;               // ± deterministic "fine-tune noise" per assignment, fraction
+};
+// A closed-form stand-in for quantize + fine-tune (docs/autoq.md):
+//   acc = max(0.1, acc_float − Σ_l [s_w,l · e^{−0.9 (w_l − 2)} + s_a,l · e^{−0.9 (a_l − 2)}]) + noise(bits)
+// with s drawn from the seed, first and last layer twice as sensitive (as HAQ observes).
+std::unique_ptr<QuantTarget> MakeSyntheticTarget(const SyntheticTargetOptions& options);
+
+}  // namespace fixar::autoq

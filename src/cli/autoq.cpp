@@ -1,0 +1,112 @@
+// `fixar autoq`: search per-layer (weight, activation) bit widths of a CNN for a ReRAM
+// hardware budget with PPO, HAQ's DDPG, random search or uniform bits, and compare them
+// (src/autoq, docs/autoq.md).
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "autoq/run.h"
+#include "cli/command.h"
+
+namespace fixar::cli {
+namespace {
+
+struct AutoqArgs {
+  std::string config_file, out_dir = "results/autoq/run", target, network, model_config, checkpoint, metric, agents,
+                           seeds, candidates, reram_config;
+  std::optional<double> budget;
+  std::optional<int> episodes, search_steps, final_steps;
+  bool no_final = false, quiet = false;
+};
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+long ParseInteger(const std::string& s, const char* flag) {
+  std::size_t used = 0;
+  long v = 0;
+  try {
+    v = std::stol(s, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != s.size() || s.empty())
+    throw std::invalid_argument(fmt::format("{} entry '{}' is not an integer", flag, s));
+  return v;
+}
+
+const CommandRegistrar kAutoq(
+    "autoq", "Search per-layer bit widths for a ReRAM budget (PPO, HAQ DDPG, random, uniform)",
+    [](CLI::App& app) -> std::function<int()> {
+      auto a = std::make_shared<AutoqArgs>();
+      app.add_option("-c,--config", a->config_file, "TOML config (configs/autoq/*.toml); flags override it");
+      app.add_option("-o,--out", a->out_dir, "results directory (created)")->capture_default_str();
+      app.add_option("--target", a->target, "synthetic | cnn");
+      app.add_option("--network", a->network, "synthetic target's network: lenet5 | vgg_small");
+      app.add_option("--model", a->model_config, "cnn target: model config TOML (configs/models/*.toml)");
+      app.add_option("--checkpoint", a->checkpoint, "cnn target: trained model (trained and saved when missing)");
+      app.add_option("--budget", a->budget, "budget as a fraction of the uniform 8/8 cost, in (0, 1]");
+      app.add_option("--metric", a->metric, "cost metric of the budget: crossbars | area | energy | latency");
+      app.add_option("--reram", a->reram_config, "ReRAM config TOML (default: built-in ISAAC figures)");
+      app.add_option("--agent", a->agents, "comma list of ppo, ddpg, random, uniform, or all");
+      app.add_option("--episodes", a->episodes, "episodes per search (random: measured assignments)");
+      app.add_option("--seed,--seeds", a->seeds, "comma list of seeds; one search per agent and seed");
+      app.add_option("--candidates", a->candidates, "comma list of candidate bit widths (default 2..8)");
+      app.add_option("--search-finetune-steps", a->search_steps, "cnn: fine-tune steps per measured assignment");
+      app.add_option("--final-finetune-steps", a->final_steps, "cnn: fine-tune steps of each search's best");
+      app.add_flag("--no-final", a->no_final, "skip the final fine-tune of each search's best");
+      app.add_flag("-q,--quiet", a->quiet, "no progress lines");
+      return [a]() -> int {
+        autoq::RunConfig c;
+        if (!a->config_file.empty()) c = autoq::RunConfig::Load(a->config_file);
+        if (!a->target.empty()) c.target = a->target;
+        if (!a->network.empty()) c.network = a->network;
+        if (!a->model_config.empty()) c.model_config = a->model_config;
+        if (!a->checkpoint.empty()) c.checkpoint = a->checkpoint;
+        if (a->budget) c.budget = *a->budget;
+        if (!a->metric.empty()) c.metric = autoq::ParseCostMetric(a->metric, "--metric");
+        if (!a->reram_config.empty()) c.reram_config = a->reram_config;
+        if (!a->agents.empty()) {
+          c.agents.clear();
+          if (a->agents == "all")
+            c.agents = {autoq::Agent::kPpo, autoq::Agent::kDdpg, autoq::Agent::kRandom, autoq::Agent::kUniform};
+          else
+            for (const auto& name : SplitList(a->agents)) c.agents.push_back(autoq::ParseAgent(name, "--agent"));
+        }
+        if (a->episodes) c.search.episodes = *a->episodes;
+        if (!a->seeds.empty()) {
+          c.seeds.clear();
+          for (const auto& s : SplitList(a->seeds)) {
+            const long v = ParseInteger(s, "--seeds");
+            if (v < 0) throw std::invalid_argument(fmt::format("--seeds entry {} is invalid; valid: >= 0", v));
+            c.seeds.push_back(static_cast<std::uint64_t>(v));
+          }
+        }
+        if (!a->candidates.empty()) {
+          c.search.env.candidates.clear();
+          for (const auto& s : SplitList(a->candidates))
+            c.search.env.candidates.push_back(static_cast<int>(ParseInteger(s, "--candidates")));
+        }
+        if (a->search_steps) c.search_finetune_steps = *a->search_steps;
+        if (a->final_steps) c.final_finetune_steps = *a->final_steps;
+        if (a->no_final) c.final_finetune = false;
+        c.Validate();
+        const bool quiet = a->quiet;
+        autoq::RunAutoq(c, a->out_dir, [quiet](const std::string& line) {
+          if (!quiet) std::cerr << line << "\n";
+        });
+        std::cout << fmt::format("report: {}/report.md\n", a->out_dir);
+        return 0;
+      };
+    });
+
+}  // namespace
+}  // namespace fixar::cli

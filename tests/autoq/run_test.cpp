@@ -1,0 +1,60 @@
+// The `fixar autoq` run (what the CLI calls) end to end on the synthetic target.
+#include "autoq/run.h"
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace fixar::autoq {
+namespace {
+
+int CountLines(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) ++n;
+  return n;
+}
+
+TEST(RunAutoq, AllAgentsThreeEpisodesWriteResults) {
+  RunConfig c;
+  c.agents = {Agent::kPpo, Agent::kDdpg, Agent::kRandom, Agent::kUniform};
+  c.search.episodes = 3;
+  c.search.ddpg.hidden = {32, 32};
+  c.seeds = {1, 2};
+  const std::filesystem::path out = std::filesystem::temp_directory_path() / "fixar_autoq_run_test";
+  std::filesystem::remove_all(out);
+  const RunOutcome r = RunAutoq(c, out, {});
+  ASSERT_EQ(r.searches.size(), 8u);
+  for (const char* f : {"evaluations.csv", "summary.json", "report.md", "ppo_log.csv"})
+    EXPECT_TRUE(std::filesystem::exists(out / f)) << f;
+  int rows = 0;
+  for (const SearchResult& s : r.searches) rows += s.agent == Agent::kRandom ? s.episodes : 0;
+  EXPECT_GT(CountLines(out / "evaluations.csv"), 1 + rows);
+  std::ifstream md(out / "report.md");
+  const std::string text((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
+  for (const char* agent : {"| ppo |", "| ddpg |", "| random |", "| uniform |"})
+    EXPECT_NE(text.find(agent), std::string::npos) << agent;
+}
+
+TEST(RunConfig, LoadsTomlAndRejectsUnknownKeys) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path();
+  std::ofstream(dir / "autoq_ok.toml") << "[search]\nbudget = 0.4\nmetric = \"latency\"\nagents = [\"ppo\", \"uniform\"]\n"
+                                          "[ppo]\nlearning_rate = 0.0005\n";
+  const RunConfig c = RunConfig::Load(dir / "autoq_ok.toml");
+  EXPECT_DOUBLE_EQ(c.budget, 0.4);
+  EXPECT_EQ(c.metric, CostMetric::kLatency);
+  EXPECT_EQ(c.agents.size(), 2u);
+  EXPECT_DOUBLE_EQ(c.search.ppo.learning_rate, 5e-4);
+  std::ofstream(dir / "autoq_bad.toml") << "[search]\nbudgett = 0.4\n";
+  try {
+    RunConfig::Load(dir / "autoq_bad.toml");
+    FAIL() << "unknown key accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("budgett"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace fixar::autoq

@@ -1,0 +1,131 @@
+// The quantization API: bit assignments, layer descriptors for the cost model, and on
+// Fashion-MNIST (skipped when the Debian dataset is absent): a LeNet-5-like net trained
+// briefly loses < 1 % accuracy at uniform 8/8 bits; EvaluateQuantized is deterministic.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include "accel/reram/config.h"
+#include "accel/reram/cost.h"
+#include "cnn/quantize.h"
+#include "data/fashion_mnist.h"
+
+namespace fixar::cnn {
+namespace {
+
+std::filesystem::path Configs() { return std::filesystem::path(FIXAR_SOURCE_DIR) / "configs/models"; }
+
+TEST(LayerShapes, LeNetMatchesTheReramWorkedExample) {
+  Model m(LoadModelConfig(Configs() / "lenet5.toml"), 1);
+  const auto shapes = LayerShapes(m);
+  ASSERT_EQ(shapes.size(), 5u);
+  const reram::LayerShape expect[] = {reram::LayerShape::Conv("conv1", 1, 6, 5, 28, 28),
+                                      reram::LayerShape::Conv("conv2", 6, 16, 5, 10, 10),
+                                      reram::LayerShape::FullyConnected("fc1", 400, 120),
+                                      reram::LayerShape::FullyConnected("fc2", 120, 84),
+                                      reram::LayerShape::FullyConnected("fc3", 84, 10)};
+  for (std::size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(shapes[i].name, expect[i].name);
+    EXPECT_EQ(shapes[i].rows, expect[i].rows) << i;
+    EXPECT_EQ(shapes[i].cols, expect[i].cols) << i;
+    EXPECT_EQ(shapes[i].output_positions, expect[i].output_positions) << i;
+  }
+  const auto info = DescribeWeightLayers(m);
+  EXPECT_EQ(info[1].kind, WeightLayerKind::kConv);
+  EXPECT_EQ(info[1].c_in, 6);
+  EXPECT_EQ(info[1].input_hw(), 14 * 14);
+  EXPECT_EQ(info[1].weights, 16 * 6 * 25);
+  EXPECT_EQ(info[2].kind, WeightLayerKind::kFullyConnected);
+  EXPECT_EQ(info[2].stride, 0);
+  // The cost model accepts them.
+  const reram::CostModel cost(reram::ReramConfig::Isaac());
+  const auto r = cost.ratio(shapes, BitAssignment::Uniform(5, 4, 4).ToLayerBits());
+  EXPECT_LT(r.crossbars, 1.0);
+}
+
+TEST(BitAssignment, ValidationAndFiles) {
+  EXPECT_NO_THROW(BitAssignment::Uniform(3, 8, 8).Validate(3, "x"));
+  EXPECT_THROW(BitAssignment::Uniform(3, 8, 8).Validate(4, "x"), std::invalid_argument);
+  EXPECT_THROW(BitAssignment::Uniform(3, 9, 8).Validate(3, "x"), std::invalid_argument);
+  EXPECT_THROW(BitAssignment::Uniform(2, 32, 8).ToLayerBits(), std::invalid_argument);
+  const auto dir = std::filesystem::temp_directory_path();
+  {
+    std::ofstream(dir / "fixar_bits.toml") << "weight_bits = [8, 4, 3]\nactivation_bits = [8, 6, 5]\n";
+    std::ofstream(dir / "fixar_bits.json") << R"({"weight_bits": [8, 4, 3], "activation_bits": [8, 6, 5]})";
+    std::ofstream(dir / "fixar_bits_bad.json") << R"({"weight_bits": [8, 4, 1], "activation_bits": [8, 6, 5]})";
+  }
+  const BitAssignment expect{{8, 4, 3}, {8, 6, 5}};
+  EXPECT_EQ(LoadBitAssignment(dir / "fixar_bits.toml", 3), expect);
+  EXPECT_EQ(LoadBitAssignment(dir / "fixar_bits.json", 3), expect);
+  try {
+    LoadBitAssignment(dir / "fixar_bits_bad.json", 3);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("weight layer 2"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(LoadBitAssignment(dir / "fixar_bits.toml", 4), std::invalid_argument);
+  for (const char* f : {"fixar_bits.toml", "fixar_bits.json", "fixar_bits_bad.json"}) std::filesystem::remove(dir / f);
+}
+
+// Trained once for the Fashion-MNIST tests below.
+struct Trained {
+  data::Dataset train, test;
+  std::optional<Model> model;
+  double float_accuracy = 0;
+};
+Trained* TrainedLeNet() {
+  static Trained* t = [] {
+    auto* r = new Trained;
+    const data::FashionMnist fm = data::load_fashion_mnist();
+    auto perm = data::seeded_permutation(fm.train.size(), 3);
+    perm.resize(12000);
+    r->train = fm.train.subset(perm, "train subset");
+    std::vector<std::size_t> first(2000);
+    for (std::size_t i = 0; i < first.size(); ++i) first[i] = i;
+    r->test = fm.test.subset(first, "test subset");
+    ModelConfig c = LoadModelConfig(Configs() / "lenet5.toml");
+    r->model.emplace(c, 1);
+    TrainOptions o = c.train;
+    o.epochs = 2;
+    Train(*r->model, r->train, nullptr, o);
+    r->float_accuracy = Evaluate(*r->model, r->test).accuracy;
+    return r;
+  }();
+  return t;
+}
+
+bool HaveData() {
+  return std::filesystem::exists(std::filesystem::path(data::kDefaultFashionMnistDir) / "train-images-idx3-ubyte.gz") ||
+         std::filesystem::exists(std::filesystem::path(data::kDefaultFashionMnistDir) / "train-images-idx3-ubyte");
+}
+
+// One test (one training run under ctest, which starts a process per test).
+TEST(FashionMnist, Uniform8BitLosesUnderOnePercentAndFinetuneRecoversLowBits) {
+  if (!HaveData()) GTEST_SKIP() << "Fashion-MNIST not installed at " << data::kDefaultFashionMnistDir;
+  Trained* t = TrainedLeNet();
+  EXPECT_GT(t->float_accuracy, 0.80);  // 2 epochs on 12000 images
+  const std::size_t layers = t->model->num_weight_layers();
+  FinetuneOptions none;  // quantize only
+  const double q8 = EvaluateQuantized(*t->model, BitAssignment::Uniform(layers, 8, 8), t->train, t->test, none);
+  EXPECT_GT(q8, t->float_accuracy - 0.01) << "float " << t->float_accuracy << ", 8/8 " << q8;
+
+  const BitAssignment low = BitAssignment::Uniform(layers, 2, 3);
+  FinetuneOptions ft;
+  ft.steps = 60, ft.batch = 64, ft.lr = 5e-4, ft.seed = 5, ft.train_subset = 4000;
+  const QuantizeResult r = QuantizeAndFinetune(*t->model, low, t->train, t->test, ft);
+  EXPECT_NEAR(r.accuracy_float, t->float_accuracy, 1e-12);
+  EXPECT_LT(r.accuracy_quantized, r.accuracy_float);
+  EXPECT_GT(r.accuracy_finetuned, r.accuracy_quantized);
+  const double a = EvaluateQuantized(*t->model, low, t->train, t->test, ft);
+  const double b = EvaluateQuantized(*t->model, low, t->train, t->test, ft);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a, r.accuracy_finetuned);
+  std::cout << "LeNet-5 on 2000 test images: float " << t->float_accuracy << ", 8/8 " << q8 << ", 2/3 "
+            << r.accuracy_quantized << " -> " << r.accuracy_finetuned << " after 60 fine-tune steps\n";
+}
+
+}  // namespace
+}  // namespace fixar::cnn
