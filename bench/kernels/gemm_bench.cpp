@@ -10,6 +10,8 @@
 //   kTN weight grad  C[out×in] = dY[B×out]ᵀ · X[B×in]
 // Every variant does B·out·in MACs. Example:
 //   bench_kernels --benchmark_filter='gemm/(i16|f32)/kNT/avx512_vnni/batch:(64|256|512)/out:300/in:400'
+// Kernels: i16, f32, i16xi32, i32 (all |x| <= 1024), and at training magnitudes
+// g32xi16full (int32 ±2^20 × int16 ±32767), g32xw32 (both int32 ±2^20), i16fullxw32.
 // An "actor" benchmark times one single-sample forward pass of the 17-400-300-6 actor.
 #include <benchmark/benchmark.h>
 
@@ -30,17 +32,20 @@ struct Layer {
 const Layer kLayers[] = {{400, 23}, {300, 400}, {6, 300}, {1, 300}};
 const int kBatches[] = {1, 64, 256, 512};
 
+// limit 0: |x| <= 1024: int16 sums over K = 400 fit int32 (the narrow path, as in
+// training with activations and weights scaled to use about 11 bits). Otherwise |x| <=
+// limit, e.g. full-range int16 activations after the QAT switch (32767) and 24-fraction-bit
+// gradients (2^20), which exercise the int16-piece products of 32-bit operands.
 template <typename T>
-std::vector<T> Random(std::size_t n, std::uint64_t seed) {
+std::vector<T> Random(std::size_t n, std::uint64_t seed, std::int64_t limit = 0) {
   std::mt19937_64 rng(seed);
   std::vector<T> v(n);
   if constexpr (std::is_floating_point_v<T>) {
     std::uniform_real_distribution<T> d(-1, 1);
     for (auto& x : v) x = d(rng);
   } else {
-    // |x| <= 1024: int16 sums over K = 400 fit int32 (the narrow path, as in training
-    // with activations and weights scaled to use about 11 bits).
-    std::uniform_int_distribution<int> d(-1024, 1024);
+    const std::int64_t l = limit == 0 ? 1024 : limit;
+    std::uniform_int_distribution<std::int64_t> d(-l, l);
     for (auto& x : v) x = static_cast<T>(d(rng));
   }
   return v;
@@ -64,12 +69,13 @@ GemmArgs<TA, TB, TC> MakeArgs(Layout layout, int batch, Layer l, const std::vect
 }
 
 template <typename TA, typename TB, typename TC>
-void BenchGemm(benchmark::State& state, Layout layout, Path path, int batch, Layer l, int threads) {
+void BenchGemm(benchmark::State& state, Layout layout, Path path, int batch, Layer l, int threads,
+               std::int64_t a_limit = 0, std::int64_t b_limit = 0) {
   ForcePath(path);
   SetNumThreads(threads);
   const std::size_t a_size = static_cast<std::size_t>(batch) * (l.in > l.out ? l.in : l.out);
-  const auto a = Random<TA>(a_size, 1);
-  const auto b = Random<TB>(static_cast<std::size_t>(l.out) * l.in + static_cast<std::size_t>(batch) * l.in, 2);
+  const auto a = Random<TA>(a_size, 1, a_limit);
+  const auto b = Random<TB>(static_cast<std::size_t>(l.out) * l.in + static_cast<std::size_t>(batch) * l.in, 2, b_limit);
   std::vector<TC> c(static_cast<std::size_t>(batch) * l.in + static_cast<std::size_t>(l.out) * l.in + batch * l.out);
   const auto g = MakeArgs<TA, TB, TC>(layout, batch, l, a, b, c);
   const std::vector<std::int64_t> bias(g.N, 123);
@@ -156,6 +162,20 @@ void RegisterAll() {
             });
             reg("i32", [=](benchmark::State& s) {
               BenchGemm<std::int32_t, std::int32_t, std::int32_t>(s, layout, path, batch, l, threads);
+            });
+            // Training magnitudes: int32 gradients (±2^20) times full-range int16
+            // activations / weights (w16a16, fixar backward), and times int32 weights.
+            reg("g32xi16full", [=](benchmark::State& s) {
+              BenchGemm<std::int32_t, std::int16_t, std::int32_t>(s, layout, path, batch, l, threads,
+                                                                   std::int64_t{1} << 20, 32767);
+            });
+            reg("g32xw32", [=](benchmark::State& s) {
+              BenchGemm<std::int32_t, std::int32_t, std::int32_t>(s, layout, path, batch, l, threads,
+                                                                   std::int64_t{1} << 20, std::int64_t{1} << 20);
+            });
+            reg("i16fullxw32", [=](benchmark::State& s) {
+              BenchGemm<std::int16_t, std::int32_t, std::int32_t>(s, layout, path, batch, l, threads, 32767,
+                                                                   std::int64_t{1} << 20);
             });
           }
         }

@@ -13,7 +13,8 @@
 // is at most k·a_max·b_max. int16 products sum in int32 when K·a_max·b_max < 2^31;
 // otherwise the k range is cut into chunks that each fit int32 and the chunk sums are
 // added in int64 (Stats::widened_calls). 32-bit operands sum in int64 under the same
-// rule, with chunk sums added in int128.
+// rule, with chunk sums added in int128. Where the int64 bound holds, 32-bit operands are
+// split into int16 pieces and multiplied on the int16 tile (RunPieces, below).
 #include "kernels/gemm.h"
 
 #include <algorithm>
@@ -37,6 +38,10 @@ using detail::FinishContext;
 using detail::SimdKernels;
 
 constexpr int kGemvMaxRows = 4;  // kNT with M <= this uses the matrix-vector kernel
+// Tasks per thread of a parallel phase. The tasks are claimed dynamically, so when one
+// thread is preempted (the 2 cores are shared) the other takes over its remaining tasks
+// instead of waiting for it; each task's work is fixed, so results do not change.
+constexpr int kTasksPerThread = 4;
 
 // Grow-only, 64-byte aligned scratch. One per thread (thread_local), reused across calls.
 class Scratch {
@@ -68,6 +73,8 @@ class Scratch {
 
 thread_local Scratch t_packed_b;      // B' panels of the call this thread started
 thread_local Scratch t_transposed_a;  // A' rows for kTN
+thread_local Scratch t_split_a;       // int16 pieces of a 32-bit A (gemm of pieces)
+thread_local Scratch t_split_b;       // int16 pieces of a 32-bit B
 
 int CeilDiv(int a, int b) { return (a + b - 1) / b; }
 
@@ -82,7 +89,7 @@ SplitPlan PlanSplit(Split split, int M, int row_units, int col_units) {
   SplitPlan plan;
   plan.by_rows = split == Split::kRows || (split == Split::kAuto && M >= threads * 4);
   const int units = plan.by_rows ? row_units : col_units;
-  plan.tasks = std::max(1, std::min(threads, units));
+  plan.tasks = threads == 1 ? 1 : std::max(1, std::min(threads * kTasksPerThread, units));
   return plan;
 }
 
@@ -172,7 +179,8 @@ void RunTiled(const GemmArgs<TA, TB, TC>& g, int MR, int NR, std::size_t panel_e
 
   // Phase 1: pack B' (and transpose A for kTN), split over panels and rows.
   const int threads = NumThreads();
-  const int prep_tasks = std::max(1, std::min(threads, std::max(num_panels, row_blocks)));
+  const int prep_tasks =
+      threads == 1 ? 1 : std::max(1, std::min(threads * kTasksPerThread, std::max(num_panels, row_blocks)));
   ParallelFor(prep_tasks, [&](int t) {
     const Range pr = BlockRange(num_panels, prep_tasks, t);
     for (int p = pr.begin; p < pr.end; ++p) {
@@ -207,10 +215,33 @@ void RunTiled(const GemmArgs<TA, TB, TC>& g, int MR, int NR, std::size_t panel_e
   });
 }
 
+// The output stage of one row segment: the path's SIMD form where it covers the stage
+// (int32 / int64 accumulators, kSaturate, 0 <= shift <= 62, not kStochastic), else the
+// scalar FinishRowT.
+template <typename Acc, typename TC>
+detail::FinishRowFn<Acc, TC> SelectFinish(const FinishContext& ctx, const SimdKernels* kt) {
+  if constexpr (std::is_same_v<Acc, std::int32_t> || std::is_same_v<Acc, std::int64_t>) {
+    if (kt != nullptr && ctx.stage.overflow == num::Overflow::kSaturate && ctx.shift >= 0 && ctx.shift <= 62) {
+      detail::FinishRowFn<Acc, TC> fn = nullptr;
+      if constexpr (std::is_same_v<Acc, std::int32_t> && std::is_same_v<TC, std::int16_t>) {
+        if (kt->finish_32_to_16) fn = kt->finish_32_to_16(ctx.stage.quant);
+      } else if constexpr (std::is_same_v<Acc, std::int32_t>) {
+        if (kt->finish_32_to_32) fn = kt->finish_32_to_32(ctx.stage.quant);
+      } else if constexpr (std::is_same_v<TC, std::int16_t>) {
+        if (kt->finish_64_to_16) fn = kt->finish_64_to_16(ctx.stage.quant);
+      } else {
+        if (kt->finish_64_to_32) fn = kt->finish_64_to_32(ctx.stage.quant);
+      }
+      if (fn != nullptr) return fn;
+    }
+  }
+  return detail::SelectFinishRow<Acc, TC>(ctx.stage.quant, ctx.stage.overflow);
+}
+
 // The finish step for one accumulator type.
 template <typename Acc, typename TC>
-auto MakeFinish(const FinishContext& ctx, TC* C, int ldc) {
-  const auto row_fn = detail::SelectFinishRow<Acc, TC>(ctx.stage.quant, ctx.stage.overflow);
+auto MakeFinish(const FinishContext& ctx, TC* C, int ldc, const SimdKernels* kt = nullptr) {
+  const auto row_fn = SelectFinish<Acc, TC>(ctx, kt);
   return [row_fn, &ctx, C, ldc](const Acc* acc, int acc_stride, int i0, int rows, int j0, int cols,
                                 std::uint64_t* sat) {
     for (int r = 0; r < rows; ++r) {
@@ -218,6 +249,187 @@ auto MakeFinish(const FinishContext& ctx, TC* C, int ldc) {
              C + static_cast<long>(i0 + r) * ldc, ctx, sat);
     }
   };
+}
+
+// ---- 32-bit operands as sums of int16 pieces ------------------------------------------
+// FIXAR's PE computes 32 × 16 as two 16 × 16 products. Here a 32-bit operand x is written
+// x = Σ_p piece_p · 2^(11·p): balanced 11-bit digits piece_p in [-1024, 1023] and a top
+// piece that fits int16 (2 pieces when |x| < ~2^26, 3 for any int32). Then
+//   A'·B'ᵀ = Σ_{p,q} 2^(11·(p+q)) · (A'_p · B'_qᵀ),
+// each A'_p · B'_qᵀ an int16 product summed exactly in int32 chunks (bounded like the
+// int16 path), the chunk sums shifted and added in int64. int64 addition wraps modulo 2^64,
+// so the result is exact whenever the true sum fits int64 (the narrow64 bound).
+constexpr int kPieceBits = 11;
+constexpr std::int64_t kPieceHalf = std::int64_t{1} << (kPieceBits - 1);
+constexpr int kMaxPieces = 3;
+constexpr int kMaxPieceProducts = 4;  // beyond this the int64 kernel is as fast
+constexpr int kPieceMinRows = 8;      // below a tile of rows, packing pieces does not pay
+
+struct Pieces {
+  int count = 1;
+  std::int64_t bound[kMaxPieces] = {};  // max |piece p|
+};
+
+// max_abs: max |x| of the operand; int16 operands (max_abs <= 32768) stay one piece.
+Pieces PlanPieces(std::int64_t max_abs, bool is_int16) {
+  Pieces pc;
+  if (is_int16 || max_abs <= 32767) {
+    pc.bound[0] = max_abs;
+    return pc;
+  }
+  // |rest after p digits| <= floor(max_abs / 2^(11p)) + 1 (each digit step rounds to nearest).
+  pc.count = 2;
+  while (pc.count < kMaxPieces && (max_abs >> (kPieceBits * (pc.count - 1))) + 1 > 32767) ++pc.count;
+  for (int p = 0; p + 1 < pc.count; ++p) pc.bound[p] = kPieceHalf;
+  pc.bound[pc.count - 1] = (max_abs >> (kPieceBits * (pc.count - 1))) + 1;
+  return pc;
+}
+
+// All `count` pieces of x, lowest first.
+inline void PiecesOf(std::int64_t x, int count, std::int16_t* out) {
+  for (int p = 0; p + 1 < count; ++p) {
+    const std::int64_t digit = ((x + kPieceHalf) & (2 * kPieceHalf - 1)) - kPieceHalf;
+    out[p] = static_cast<std::int16_t>(digit);
+    x = (x - digit) >> kPieceBits;  // exact
+  }
+  out[count - 1] = static_cast<std::int16_t>(x);
+}
+
+// Rows [r0, r1) of a rows x cols matrix (row stride ld) into `count` int16 piece
+// matrices out[p] (row stride cols).
+template <typename T>
+void SplitRows(const T* x, int r0, int r1, int cols, int ld, int count, std::int16_t* const* out,
+               const SimdKernels& kt) {
+  for (int r = r0; r < r1; ++r) {
+    const T* src = x + static_cast<long>(r) * ld;
+    std::int16_t* dst[kMaxPieces];
+    for (int p = 0; p < count; ++p) dst[p] = out[p] + static_cast<long>(r) * cols;
+    if constexpr (std::is_same_v<T, std::int32_t>) {
+      kt.split_pieces_i32(src, static_cast<std::size_t>(cols), count, dst);
+    } else {
+      std::int16_t pc[kMaxPieces];
+      for (int c = 0; c < cols; ++c) {
+        PiecesOf(src[c], count, pc);
+        for (int p = 0; p < count; ++p) dst[p][c] = pc[p];
+      }
+    }
+  }
+}
+
+template <typename TA, typename TB, typename TC>
+void RunPieces(const GemmArgs<TA, TB, TC>& g, const Pieces& pa, const Pieces& pb, const SimdKernels& kt,
+               const FinishContext& ctx, std::vector<std::uint64_t>* task_saturations) {
+  const int MR = kt.i16_rows, NR = kt.i16_cols;
+  const int pairs = CeilDiv(g.K, 2);
+  const std::size_t panel_elems = 2 * static_cast<std::size_t>(pairs) * NR;
+  const int num_panels = CeilDiv(g.N, NR), row_blocks = CeilDiv(g.M, MR);
+  const int threads = NumThreads();
+  const bool transpose_a = g.layout == Layout::kTN;
+
+  // Phase 0: each operand that is not already one int16 piece -> int16 piece matrices
+  // (the storage layout of the operand, rows packed), so that every piece product is an
+  // ordinary int16 product of the same layout.
+  const bool a_t = g.layout == Layout::kTN, b_t = g.layout == Layout::kNT;
+  const int a_rows_st = a_t ? g.K : g.M, a_cols_st = a_t ? g.M : g.K;
+  const int b_rows_st = b_t ? g.N : g.K, b_cols_st = b_t ? g.K : g.N;
+  const bool split_a = !std::is_same_v<TA, std::int16_t> || pa.count > 1;
+  const bool split_b = !std::is_same_v<TB, std::int16_t> || pb.count > 1;
+  const std::size_t a_piece = static_cast<std::size_t>(a_rows_st) * a_cols_st;
+  const std::size_t b_piece = static_cast<std::size_t>(b_rows_st) * b_cols_st;
+  std::int16_t* a_split = split_a ? t_split_a.Get<std::int16_t>(a_piece * pa.count) : nullptr;
+  std::int16_t* b_split = split_b ? t_split_b.Get<std::int16_t>(b_piece * pb.count) : nullptr;
+  std::int16_t* a_out[kMaxPieces];
+  std::int16_t* b_out[kMaxPieces];
+  for (int p = 0; p < pa.count; ++p) a_out[p] = split_a ? a_split + p * a_piece : nullptr;
+  for (int q = 0; q < pb.count; ++q) b_out[q] = split_b ? b_split + q * b_piece : nullptr;
+  if (split_a || split_b) {
+    const int tasks =
+        threads == 1 ? 1 : std::max(1, std::min(threads * kTasksPerThread, std::max(a_rows_st, b_rows_st)));
+    ParallelFor(tasks, [&](int t) {
+      if (split_a) {
+        const Range r = BlockRange(a_rows_st, tasks, t);
+        SplitRows(g.A, r.begin, r.end, a_cols_st, g.lda, pa.count, a_out, kt);
+      }
+      if (split_b) {
+        const Range r = BlockRange(b_rows_st, tasks, t);
+        SplitRows(g.B, r.begin, r.end, b_cols_st, g.ldb, pb.count, b_out, kt);
+      }
+    });
+  }
+  // int16 views of the pieces (or of the operand itself).
+  GemmArgs<std::int16_t, std::int16_t, TC> ga[kMaxPieces], gb[kMaxPieces];
+  for (int p = 0; p < pa.count; ++p) {
+    ga[p].layout = g.layout;
+    ga[p].M = g.M, ga[p].N = g.N, ga[p].K = g.K;
+    ga[p].A = split_a ? a_out[p] : reinterpret_cast<const std::int16_t*>(g.A);
+    ga[p].lda = split_a ? a_cols_st : g.lda;
+  }
+  for (int q = 0; q < pb.count; ++q) {
+    gb[q].layout = g.layout;
+    gb[q].M = g.M, gb[q].N = g.N, gb[q].K = g.K;
+    gb[q].B = split_b ? b_out[q] : reinterpret_cast<const std::int16_t*>(g.B);
+    gb[q].ldb = split_b ? b_cols_st : g.ldb;
+  }
+
+  // Phase 1: pack every piece of B' into pair panels; transpose the pieces of A for kTN.
+  const int a_ld = transpose_a ? g.K + (g.K & 1) : 0;
+  std::int16_t* packed = t_packed_b.Get<std::int16_t>(panel_elems * num_panels * pb.count);
+  std::int16_t* at =
+      transpose_a ? t_transposed_a.Get<std::int16_t>(static_cast<std::size_t>(pa.count) * g.M * a_ld + 1) : nullptr;
+  const int prep_tasks =
+      threads == 1 ? 1 : std::max(1, std::min(threads * kTasksPerThread, std::max(num_panels, row_blocks)));
+  ParallelFor(prep_tasks, [&](int t) {
+    const Range pr = BlockRange(num_panels, prep_tasks, t);
+    for (int p = pr.begin; p < pr.end; ++p)
+      for (int q = 0; q < pb.count; ++q)
+        PackPanelPairs(gb[q], p, NR, packed + (static_cast<std::size_t>(p) * pb.count + q) * panel_elems);
+    if (transpose_a) {
+      const Range rr = BlockRange(g.M, prep_tasks, t);
+      for (int pp = 0; pp < pa.count; ++pp)
+        TransposeRowsA(ga[pp], rr.begin, rr.end, a_ld, at + static_cast<std::size_t>(pp) * g.M * a_ld);
+    }
+  });
+
+  // Chunk length (pairs) of each piece product: 2·chunk·|A'_p|·|B'_q| <= INT32_MAX.
+  std::size_t chunk[kMaxPieces][kMaxPieces];
+  for (int p = 0; p < pa.count; ++p)
+    for (int q = 0; q < pb.count; ++q) {
+      const std::int64_t prod = pa.bound[p] * pb.bound[q];
+      chunk[p][q] = prod == 0 ? static_cast<std::size_t>(std::max(pairs, 1))
+                              : static_cast<std::size_t>(std::max<std::int64_t>(
+                                    1, std::min<std::int64_t>(std::max(pairs, 1),
+                                                              std::numeric_limits<std::int32_t>::max() / (2 * prod))));
+    }
+  auto finish = MakeFinish<std::int64_t, TC>(ctx, g.C, g.ldc, &kt);
+  const SplitPlan plan = PlanSplit(g.split, g.M, row_blocks, num_panels);
+  task_saturations->assign(plan.tasks, 0);
+  ParallelFor(plan.tasks, [&](int t) {
+    const Range rows = plan.by_rows ? BlockRange(row_blocks, plan.tasks, t) : Range{0, row_blocks};
+    const Range panels = plan.by_rows ? Range{0, num_panels} : BlockRange(num_panels, plan.tasks, t);
+    std::uint64_t* sat = &(*task_saturations)[t];
+    const std::int16_t* a_rows[kMaxPieces][detail::kMaxTileRows];
+    alignas(64) std::int64_t acc64[detail::kMaxTileRows * detail::kMaxTileCols];
+    for (int p = panels.begin; p < panels.end; ++p) {
+      const int j0 = p * NR, cols = std::min(NR, g.N - j0);
+      for (int rb = rows.begin; rb < rows.end; ++rb) {
+        const int i0 = rb * MR, valid_rows = std::min(MR, g.M - i0);
+        for (int r = 0; r < MR; ++r) {  // rows past M repeat the last row; results dropped
+          const int i = i0 + std::min(r, valid_rows - 1);
+          for (int pp = 0; pp < pa.count; ++pp) {
+            a_rows[pp][r] = transpose_a ? at + (static_cast<std::size_t>(pp) * g.M + i) * a_ld
+                                        : ga[pp].A + static_cast<long>(i) * ga[pp].lda;
+          }
+        }
+        std::fill(acc64, acc64 + MR * NR, 0);
+        for (int pp = 0; pp < pa.count; ++pp)
+          for (int q = 0; q < pb.count; ++q) {
+            const std::int16_t* panel = packed + (static_cast<std::size_t>(p) * pb.count + q) * panel_elems;
+            kt.i16_tile_wide(a_rows[pp], g.K, chunk[pp][q], panel, kPieceBits * (pp + q), acc64);
+          }
+        finish(static_cast<const std::int64_t*>(acc64), NR, i0, valid_rows, j0, cols, sat);
+      }
+    }
+  });
 }
 
 // ---- integer paths ------------------------------------------------------------------
@@ -261,7 +473,7 @@ Stats GemmIntFast(const GemmArgs<TA, TB, TC>& g, const OutputStage& stage, const
         const int threads = NumThreads();
         const SplitPlan plan = PlanSplit(g.split, g.M, g.M, CeilDiv(g.N, 16));
         task_sat.assign(plan.tasks, 0);
-        const auto finish_row = detail::SelectFinishRow<std::int32_t, TC>(stage.quant, stage.overflow);
+        const auto finish_row = SelectFinish<std::int32_t, TC>(ctx, &kt);
         (void)threads;
         ParallelFor(plan.tasks, [&](int t) {
           const Range rows = plan.by_rows ? BlockRange(g.M, plan.tasks, t) : Range{0, g.M};
@@ -300,8 +512,8 @@ Stats GemmIntFast(const GemmArgs<TA, TB, TC>& g, const OutputStage& stage, const
           }
           consume(static_cast<const std::int64_t*>(acc64));
         };
-        auto finish32 = MakeFinish<std::int32_t, TC>(ctx, g.C, g.ldc);
-        auto finish64 = MakeFinish<std::int64_t, TC>(ctx, g.C, g.ldc);
+        auto finish32 = MakeFinish<std::int32_t, TC>(ctx, g.C, g.ldc, &kt);
+        auto finish64 = MakeFinish<std::int64_t, TC>(ctx, g.C, g.ldc, &kt);
         auto finish = [&](const auto* acc, int stride, int i0, int rows, int j0, int cols,
                           std::uint64_t* sat) {
           using Acc = std::remove_cv_t<std::remove_pointer_t<decltype(acc)>>;
@@ -321,6 +533,55 @@ Stats GemmIntFast(const GemmArgs<TA, TB, TC>& g, const OutputStage& stage, const
   // 64-bit accumulators (32-bit operands, or int16 whose bound rules out int32 sums).
   const num::int128 int64_max = std::numeric_limits<std::int64_t>::max();
   const bool narrow64 = sum_bound <= int64_max;
+  if (narrow64 && g.layout == Layout::kNT && g.M <= kGemvMaxRows && g.K > 0 && kt.i64_gemv_16_16 != nullptr) {
+    // Batch-1 forward (32-bit operands, or int16 too wide for int32 sums): int64 dot
+    // products straight from the weight rows, columns split over threads, no packing.
+    if (kBoth16) stats.widened_calls = 1;
+    auto gemv = [&](const TA* a, const TB* b, std::size_t n, std::int64_t* out) {
+      if constexpr (std::is_same_v<TA, std::int16_t> && std::is_same_v<TB, std::int16_t>) {
+        kt.i64_gemv_16_16(a, g.K, b, g.ldb, n, out);
+      } else if constexpr (std::is_same_v<TA, std::int16_t>) {
+        kt.i64_gemv_16_32(a, g.K, b, g.ldb, n, out);
+      } else if constexpr (std::is_same_v<TB, std::int16_t>) {
+        kt.i64_gemv_32_16(a, g.K, b, g.ldb, n, out);
+      } else {
+        kt.i64_gemv_32_32(a, g.K, b, g.ldb, n, out);
+      }
+    };
+    const SplitPlan plan = PlanSplit(g.split, g.M, g.M, CeilDiv(g.N, 16));
+    task_sat.assign(plan.tasks, 0);
+    const auto finish_row = SelectFinish<std::int64_t, TC>(ctx, &kt);
+    ParallelFor(plan.tasks, [&](int t) {
+      const Range rows = plan.by_rows ? BlockRange(g.M, plan.tasks, t) : Range{0, g.M};
+      const Range cols = plan.by_rows ? Range{0, g.N} : BlockRange(g.N, plan.tasks, t, 16);
+      constexpr int kChunk = 128;
+      std::int64_t acc[kChunk];
+      for (int i = rows.begin; i < rows.end; ++i) {
+        for (int j = cols.begin; j < cols.end; j += kChunk) {
+          const int n = std::min(kChunk, cols.end - j);
+          gemv(g.A + static_cast<long>(i) * g.lda, g.B + static_cast<long>(j) * g.ldb, n, acc);
+          finish_row(acc, n, i, j, g.C + static_cast<long>(i) * g.ldc, ctx, &task_sat[t]);
+        }
+      }
+    });
+    for (auto s : task_sat) stats.saturations += s;
+    return stats;
+  }
+  if (narrow64 && g.M >= kPieceMinRows && g.K > 0 && kt.i16_tile_wide != nullptr) {
+    // int16 × int16 reaches here when both operands come near ±32768 (int32 pair sums
+    // could overflow): the larger operand goes in two pieces, which keeps chunks long.
+    const bool split_a = kBoth16 && a_max >= b_max, split_b = kBoth16 && !split_a;
+    const Pieces pa = PlanPieces(split_a ? std::max<std::int64_t>(a_max, 32768) : a_max,
+                                 std::is_same_v<TA, std::int16_t> && !split_a);
+    const Pieces pb = PlanPieces(split_b ? std::max<std::int64_t>(b_max, 32768) : b_max,
+                                 std::is_same_v<TB, std::int16_t> && !split_b);
+    if (pa.count * pb.count <= kMaxPieceProducts) {
+      if (kBoth16) stats.widened_calls = 1;
+      RunPieces(g, pa, pb, kt, ctx, &task_sat);
+      for (auto s : task_sat) stats.saturations += s;
+      return stats;
+    }
+  }
   if (!narrow64 || kBoth16) stats.widened_calls = 1;
   const std::size_t chunk =
       narrow64 || product_max == 0 ? static_cast<std::size_t>(g.K)
@@ -354,7 +615,7 @@ Stats GemmIntFast(const GemmArgs<TA, TB, TC>& g, const OutputStage& stage, const
     }
     consume(static_cast<const num::int128*>(acc128));
   };
-  auto finish64 = MakeFinish<std::int64_t, TC>(ctx, g.C, g.ldc);
+  auto finish64 = MakeFinish<std::int64_t, TC>(ctx, g.C, g.ldc, &kt);
   auto finish128 = MakeFinish<num::int128, TC>(ctx, g.C, g.ldc);
   auto finish = [&](const auto* acc, int stride, int i0, int rows, int j0, int cols,
                     std::uint64_t* sat) {

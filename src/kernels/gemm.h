@@ -92,9 +92,12 @@ struct GemmArgs {
 };
 
 // Widening as implemented: int16 × int16 whose bound exceeds int32 sums in int32 chunks
-// of k (each provably in range) added in int64; if even a vpmaddwd pair could overflow
-// (both operands reach -32768) it uses the int64 kernel. 32-bit operands whose bound
-// exceeds int64 sum in int64 chunks added in int128. Each such call counts one
+// of k (each provably in range) added in int64; if the chunks would be very short (both
+// operands near ±32768) the larger operand is split into two int16 pieces (gemm.cpp,
+// "sums of int16 pieces") or, for batch-1 forwards, int64 dot products are used. 32-bit
+// operands whose sum fits int64 run as int16 piece products (FIXAR's 32 × 16 as 16-bit
+// halves) when at most four are needed, else on the int64 kernel; beyond int64 they sum
+// in int64 chunks added in int128. Each call beyond the narrow accumulator counts one
 // widened_calls. The bound is K · max|A| · max|B|, computed per call (O(MK + NK)).
 //
 // Integer products. Instantiated for (TA, TB) in {int16,int32}² and TC in {int16, int32}:

@@ -20,6 +20,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels/detail/elementwise_kernels.h"
+#include "kernels/detail/output_stage.h"
 #include "kernels/detail/simd_kernels.h"
 
 #undef HWY_TARGET_INCLUDE
@@ -108,6 +110,89 @@ void I16Tile(const std::int16_t* const* a_rows, std::size_t K, std::size_t pair_
   }
 }
 
+// ---- int16 pieces -> int64: chunks of int32 sums folded into int64, shifted -------------
+// out (kTileRows x 2·L32 int64, row stride 2·L32) += Σ_chunks (Σ_pairs a·b) << shift, where
+// each chunk of `chunk_pairs` pairs sums exactly in int32 (the caller's bound). The
+// products of 32-bit operands are sums of such int16 piece products (gemm.cpp).
+void I16TileWide(const std::int16_t* const* a_rows, std::size_t K, std::size_t chunk_pairs,
+                 const std::int16_t* panel, int shift, std::int64_t* out) {
+  const D32 d32;
+  const D16 d16;
+  const D64 d64;
+  const hn::Half<D32> dh;
+  const std::size_t L16 = hn::Lanes(d16), L32 = hn::Lanes(d32), L64 = hn::Lanes(d64);
+  const std::size_t pairs = (K + 1) / 2, full_pairs = K / 2;
+  for (std::size_t p0 = 0; p0 < pairs; p0 += chunk_pairs) {
+    const std::size_t p1 = pairs - p0 < chunk_pairs ? pairs : p0 + chunk_pairs;
+    V32 acc0[kTileRows], acc1[kTileRows];
+    for (int r = 0; r < kTileRows; ++r) acc0[r] = acc1[r] = hn::Zero(d32);
+    const std::size_t loop_end = p1 < full_pairs ? p1 : full_pairs;
+    const std::int16_t* b = panel + p0 * 2 * L16;
+    for (std::size_t p = p0; p < loop_end; ++p, b += 2 * L16) {
+      const V16 b0 = hn::LoadU(d16, b), b1 = hn::LoadU(d16, b + L16);
+      for (int r = 0; r < kTileRows; ++r) {
+        const V16 a = BroadcastPair(d32, d16, a_rows[r] + 2 * p);
+        acc0[r] = MulAddPairs(d32, a, b0, acc0[r]);
+        acc1[r] = MulAddPairs(d32, a, b1, acc1[r]);
+      }
+    }
+    if (p1 > full_pairs) {  // odd K: the last pair is {A'(r, K-1), 0}
+      const V16 b0 = hn::LoadU(d16, b), b1 = hn::LoadU(d16, b + L16);
+      for (int r = 0; r < kTileRows; ++r) {
+        const std::int32_t lone = static_cast<std::uint16_t>(a_rows[r][K - 1]);
+        const V16 a = hn::BitCast(d16, hn::Set(d32, lone));
+        acc0[r] = MulAddPairs(d32, a, b0, acc0[r]);
+        acc1[r] = MulAddPairs(d32, a, b1, acc1[r]);
+      }
+    }
+    for (int r = 0; r < kTileRows; ++r) {
+      std::int64_t* o = out + r * 2 * L32;
+      const V32 halves[2] = {acc0[r], acc1[r]};
+      for (int h = 0; h < 2; ++h) {
+        const auto lo = hn::ShiftLeftSame(hn::PromoteTo(d64, hn::LowerHalf(dh, halves[h])), shift);
+        const auto hi = hn::ShiftLeftSame(hn::PromoteTo(d64, hn::UpperHalf(dh, halves[h])), shift);
+        std::int64_t* oh = o + h * L32;
+        hn::StoreU(hn::Add(hn::LoadU(d64, oh), lo), d64, oh);
+        hn::StoreU(hn::Add(hn::LoadU(d64, oh + L64), hi), d64, oh + L64);
+      }
+    }
+  }
+}
+
+// ---- 32-bit operand -> int16 pieces (gemm.cpp, "sums of int16 pieces") ----------------
+// digit = ((v + 1024) mod 2048) − 1024 and the rest floor((v + 1024) / 2048), written as
+// (v >> 11) + (((v & 2047) + 1024) >> 11) so that no int32 step overflows.
+void SplitPiecesI32(const std::int32_t* x, std::size_t n, int count, std::int16_t* const* out) {
+  const D32 d32;
+  const hn::Rebind<std::uint16_t, D32> du16;
+  const hn::Rebind<std::int16_t, D32> di16;
+  const hn::RebindToUnsigned<D32> du32;
+  const std::size_t L = hn::Lanes(d32);
+  const V32 low_mask = hn::Set(d32, 2047), half = hn::Set(d32, 1024);
+  auto store16 = [&](V32 v, std::int16_t* p) {
+    hn::StoreU(hn::BitCast(di16, hn::TruncateTo(du16, hn::BitCast(du32, v))), di16, p);
+  };
+  std::size_t i = 0;
+  for (; i + L <= n; i += L) {
+    V32 v = hn::LoadU(d32, x + i);
+    for (int p = 0; p + 1 < count; ++p) {
+      const V32 biased = hn::Add(hn::And(v, low_mask), half);  // in [1024, 3071]
+      store16(hn::Sub(hn::And(biased, low_mask), half), out[p] + i);
+      v = hn::Add(hn::ShiftRight<11>(v), hn::ShiftRight<11>(biased));
+    }
+    store16(v, out[count - 1] + i);
+  }
+  for (; i < n; ++i) {
+    std::int64_t v = x[i];
+    for (int p = 0; p + 1 < count; ++p) {
+      const std::int64_t digit = ((v + 1024) & 2047) - 1024;
+      out[p][i] = static_cast<std::int16_t>(digit);
+      v = (v - digit) >> 11;
+    }
+    out[count - 1][i] = static_cast<std::int16_t>(v);
+  }
+}
+
 // ---- int16 matrix-vector (batch 1): vectors along K, no packing ---------------------
 // The last partial vector is handled by re-reading the final full vector [K-L, K) with
 // the already-counted lanes of `a` zeroed, so nothing is read past a row.
@@ -155,6 +240,81 @@ void I16Gemv(const std::int16_t* a, std::size_t K, const std::int16_t* B, std::s
     if (has_tail) s = MulAddPairs(d32, a_tail, hn::LoadU(d16, bj + tail_start), s);
     out[j] = hn::GetLane(hn::SumOfLanes(d32, s));
   }
+}
+
+// ---- matrix-vector (batch 1) with int64 sums, any operand widths ------------------------
+// out[j] = Σ_k a[k]·B[j][k] for j < count: both operands widened to int64 lanes (their
+// values fit int32), vpmuldq products, int64 lane sums reduced at the end. Exact when the
+// sum bound fits int64 (the caller's narrow64); no packing.
+template <typename T>
+HWY_INLINE hn::Vec<D64> LoadWide(const T* p) {
+  const hn::Rebind<std::int32_t, D64> d32h;
+  if constexpr (sizeof(T) == 2) {  // int16 -> int32 -> int64 (no direct promotion in Highway 1.0)
+    return hn::PromoteTo(D64(), hn::PromoteTo(d32h, hn::LoadU(hn::Rebind<T, D64>(), p)));
+  } else {
+    return hn::PromoteTo(D64(), hn::LoadU(d32h, p));
+  }
+}
+template <typename TA, typename TB>
+void I64Gemv(const TA* a, std::size_t K, const TB* B, std::size_t ldb, std::size_t count, std::int64_t* out) {
+  const D64 d64;
+  const D32 d32;
+  using V64 = hn::Vec<D64>;
+  const std::size_t L = hn::Lanes(d64);
+  const std::size_t full = K / L * L;
+  auto mul = [&](V64 x, V64 y) { return hn::MulEven(hn::BitCast(d32, x), hn::BitCast(d32, y)); };
+  std::size_t j = 0;
+  for (; j + 4 <= count; j += 4) {
+    const TB* b0 = B + j * ldb;
+    const TB* b1 = b0 + ldb;
+    const TB* b2 = b1 + ldb;
+    const TB* b3 = b2 + ldb;
+    V64 s0 = hn::Zero(d64), s1 = s0, s2 = s0, s3 = s0;
+    for (std::size_t k = 0; k < full; k += L) {
+      const V64 va = LoadWide(a + k);
+      s0 = hn::Add(s0, mul(va, LoadWide(b0 + k)));
+      s1 = hn::Add(s1, mul(va, LoadWide(b1 + k)));
+      s2 = hn::Add(s2, mul(va, LoadWide(b2 + k)));
+      s3 = hn::Add(s3, mul(va, LoadWide(b3 + k)));
+    }
+    std::int64_t t0 = hn::GetLane(hn::SumOfLanes(d64, s0)), t1 = hn::GetLane(hn::SumOfLanes(d64, s1));
+    std::int64_t t2 = hn::GetLane(hn::SumOfLanes(d64, s2)), t3 = hn::GetLane(hn::SumOfLanes(d64, s3));
+    for (std::size_t k = full; k < K; ++k) {
+      const std::int64_t ak = a[k];
+      t0 += ak * b0[k];
+      t1 += ak * b1[k];
+      t2 += ak * b2[k];
+      t3 += ak * b3[k];
+    }
+    out[j] = t0;
+    out[j + 1] = t1;
+    out[j + 2] = t2;
+    out[j + 3] = t3;
+  }
+  for (; j < count; ++j) {
+    const TB* bj = B + j * ldb;
+    V64 sv = hn::Zero(d64);
+    for (std::size_t k = 0; k < full; k += L) sv = hn::Add(sv, mul(LoadWide(a + k), LoadWide(bj + k)));
+    std::int64_t t = hn::GetLane(hn::SumOfLanes(d64, sv));
+    for (std::size_t k = full; k < K; ++k) t += static_cast<std::int64_t>(a[k]) * bj[k];
+    out[j] = t;
+  }
+}
+void I64Gemv1616(const std::int16_t* a, std::size_t K, const std::int16_t* B, std::size_t ldb, std::size_t n,
+                 std::int64_t* out) {
+  I64Gemv(a, K, B, ldb, n, out);
+}
+void I64Gemv1632(const std::int16_t* a, std::size_t K, const std::int32_t* B, std::size_t ldb, std::size_t n,
+                 std::int64_t* out) {
+  I64Gemv(a, K, B, ldb, n, out);
+}
+void I64Gemv3216(const std::int32_t* a, std::size_t K, const std::int16_t* B, std::size_t ldb, std::size_t n,
+                 std::int64_t* out) {
+  I64Gemv(a, K, B, ldb, n, out);
+}
+void I64Gemv3232(const std::int32_t* a, std::size_t K, const std::int32_t* B, std::size_t ldb, std::size_t n,
+                 std::int64_t* out) {
+  I64Gemv(a, K, B, ldb, n, out);
 }
 
 // ---- 32-bit operands -> int64: vpmuldq (MulEven) on int64 lanes ----------------------
@@ -298,6 +458,95 @@ std::int64_t MaxAbsI32(const std::int32_t* p, std::size_t r, std::size_t c, std:
   return MaxAbsT(p, r, c, ld);
 }
 
+// ---- output stage (detail/output_stage.h) in SIMD ------------------------------------
+// x = acc + bias; RoundingShiftRight64<Q>(x, shift) (0 <= shift <= 62); clamp to the
+// output format, counting; ReLU; store. The int64 form equals FinishRowT's fast branch;
+// a vector where acc + bias overflows int64 (FinishRowT's int128 branch) is handed to
+// FinishRowT itself. Not for kStochastic or kWrap (the driver keeps FinishRowT there).
+template <num::Quant Q>
+HWY_INLINE hn::Vec<D64> ShiftRound(hn::Vec<D64> x, int shift) {
+  const D64 d;
+  const auto floor_q = hn::ShiftRightSame(x, shift);
+  if constexpr (Q == num::Quant::kFloor) {
+    return floor_q;
+  } else {
+    const auto rem = hn::And(x, hn::Set(d, (std::int64_t{1} << shift) - 1));
+    const auto half = hn::Set(d, std::int64_t{1} << (shift - 1));
+    hn::Mask<D64> up;
+    if constexpr (Q == num::Quant::kTowardZero) {
+      up = hn::And(hn::Lt(x, hn::Zero(d)), hn::Ne(rem, hn::Zero(d)));
+    } else if constexpr (Q == num::Quant::kHalfUp) {
+      up = hn::Not(hn::Lt(rem, half));
+    } else {  // kHalfEven
+      const auto odd = hn::Ne(hn::And(floor_q, hn::Set(d, 1)), hn::Zero(d));
+      up = hn::Or(hn::Gt(rem, half), hn::And(hn::Eq(rem, half), odd));
+    }
+    return hn::Sub(floor_q, hn::VecFromMask(d, up));
+  }
+}
+
+template <typename Acc, typename TC, num::Quant Q>
+void FinishRowSimdT(const Acc* acc, int count, int i, int j0, TC* c_row, const FinishContext& f,
+                    std::uint64_t* saturations) {
+  const D64 d;
+  const int L = static_cast<int>(hn::Lanes(d));
+  const OutputStage& s = f.stage;
+  const auto lo = hn::Set(d, f.min_raw), hi = hn::Set(d, f.max_raw), zero = hn::Zero(d);
+  std::uint64_t sat = 0;
+  int t = 0;
+  for (; t + L <= count; t += L) {
+    hn::Vec<D64> a;
+    if constexpr (sizeof(Acc) == 4) {
+      a = hn::PromoteTo(d, hn::LoadU(hn::Rebind<std::int32_t, D64>(), acc + t));
+    } else {
+      a = hn::LoadU(d, acc + t);
+    }
+    hn::Vec<D64> x = a;
+    if (s.bias != nullptr) {
+      const auto b = hn::LoadU(d, s.bias + j0 + t);
+      x = hn::Add(a, b);
+      // Signed overflow iff a and b share a sign that x lacks.
+      const auto ovf = hn::And(hn::Xor(a, x), hn::Xor(b, x));
+      if (!hn::AllFalse(d, hn::Lt(ovf, zero))) {
+        FinishRowT<Acc, TC, Q, num::Overflow::kSaturate>(acc + t, L, i, j0 + t, c_row, f, &sat);
+        continue;
+      }
+    }
+    const auto y = f.shift == 0 ? x : ShiftRound<Q>(x, f.shift);
+    auto v = hn::Min(hn::Max(y, lo), hi);
+    sat += hn::CountTrue(d, hn::Ne(v, y));
+    if (s.relu) v = hn::Max(v, zero);
+    const auto bits = hn::BitCast(hn::RebindToUnsigned<D64>(), v);
+    if constexpr (sizeof(TC) == 4) {
+      const hn::Rebind<std::uint32_t, D64> du32;
+      hn::StoreU(hn::BitCast(hn::Rebind<std::int32_t, D64>(), hn::TruncateTo(du32, bits)),
+                 hn::Rebind<std::int32_t, D64>(), c_row + j0 + t);
+    } else {
+      const hn::Rebind<std::uint16_t, D64> du16;
+      hn::StoreU(hn::BitCast(hn::Rebind<std::int16_t, D64>(), hn::TruncateTo(du16, bits)),
+                 hn::Rebind<std::int16_t, D64>(), c_row + j0 + t);
+    }
+  }
+  if (t < count) FinishRowT<Acc, TC, Q, num::Overflow::kSaturate>(acc + t, count - t, i, j0 + t, c_row, f, &sat);
+  *saturations += sat;
+}
+
+template <typename Acc, typename TC>
+FinishRowFn<Acc, TC> SelectFinishRowSimd(num::Quant q) {
+  switch (q) {
+    case num::Quant::kFloor: return &FinishRowSimdT<Acc, TC, num::Quant::kFloor>;
+    case num::Quant::kTowardZero: return &FinishRowSimdT<Acc, TC, num::Quant::kTowardZero>;
+    case num::Quant::kHalfUp: return &FinishRowSimdT<Acc, TC, num::Quant::kHalfUp>;
+    case num::Quant::kHalfEven: return &FinishRowSimdT<Acc, TC, num::Quant::kHalfEven>;
+    case num::Quant::kStochastic: break;
+  }
+  return nullptr;
+}
+FinishRowFn<std::int32_t, std::int16_t> SelectFinish32To16(num::Quant q) { return SelectFinishRowSimd<std::int32_t, std::int16_t>(q); }
+FinishRowFn<std::int32_t, std::int32_t> SelectFinish32To32(num::Quant q) { return SelectFinishRowSimd<std::int32_t, std::int32_t>(q); }
+FinishRowFn<std::int64_t, std::int16_t> SelectFinish64To16(num::Quant q) { return SelectFinishRowSimd<std::int64_t, std::int16_t>(q); }
+FinishRowFn<std::int64_t, std::int32_t> SelectFinish64To32(num::Quant q) { return SelectFinishRowSimd<std::int64_t, std::int32_t>(q); }
+
 SimdKernels GetKernels() {
   SimdKernels k;
   k.target_name = hwy::TargetName(HWY_TARGET);
@@ -305,6 +554,16 @@ SimdKernels GetKernels() {
   k.i16_rows = kTileRows;
   k.i16_cols = static_cast<int>(2 * L32);
   k.i16_tile = &I16Tile;
+  k.i16_tile_wide = &I16TileWide;
+  k.split_pieces_i32 = &SplitPiecesI32;
+  k.i64_gemv_16_16 = &I64Gemv1616;
+  k.i64_gemv_16_32 = &I64Gemv1632;
+  k.i64_gemv_32_16 = &I64Gemv3216;
+  k.i64_gemv_32_32 = &I64Gemv3232;
+  k.finish_32_to_16 = &SelectFinish32To16;
+  k.finish_32_to_32 = &SelectFinish32To32;
+  k.finish_64_to_16 = &SelectFinish64To16;
+  k.finish_64_to_32 = &SelectFinish64To32;
   k.i16_gemv_min_k = hn::Lanes(D16());
   k.i16_gemv = &I16Gemv;
   k.i64_rows = kTileRows;
@@ -371,6 +630,8 @@ const KernelTables& Tables() {
 }
 
 }  // namespace
+
+std::size_t HighwayDispatchIndex(Path p) { return DispatchIndex(HighwayTargetOf(p)); }
 
 bool PathSupported(Path p) {
   const int i = static_cast<int>(p);

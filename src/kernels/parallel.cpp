@@ -1,14 +1,20 @@
 // Persistent thread pool behind ParallelFor.
 //
-// One job at a time: the caller publishes (fn, num_tasks) under `mutex_` and bumps
-// `generation_`; workers that see a new generation take a snapshot of the job under the
-// same mutex, then claim task indices from an atomic counter. Workers spin for a short
-// while (kSpinIterations pauses, tens of microseconds) before sleeping on a condition
-// variable, so back-to-back parallel sections (a layer after a layer) do not pay a
-// futex wake-up each, while an idle pool does not burn the shared cores.
+// One job at a time: the caller publishes (fn, num_tasks) under `mutex_`, bumps
+// `generation_` and resets `claim_`, which holds (generation << 32 | next task index).
+// Workers that see a new generation take a snapshot of the job under the same mutex,
+// then claim task indices with a compare-and-swap on `claim_` that succeeds only while
+// the claim word still carries their snapshot's generation. A worker that wakes up late
+// (its job already finished, maybe the next one already published) therefore claims
+// nothing and goes back to waiting; the caller never waits for such a worker, which
+// matters on busy machines where a preempted worker may not run again for milliseconds.
+// A claimed task always belongs to the current job, whose `fn` stays alive until the
+// caller has seen all its tasks done.
 //
-// Before publishing the next job the caller waits until no worker still holds the old
-// snapshot (`busy_` == 0), so a late worker can never mix two jobs' state.
+// Workers spin for a short while (kSpinIterations pauses, tens of microseconds) before
+// sleeping on a condition variable, so back-to-back parallel sections (a layer after a
+// layer) do not pay a futex wake-up each, while an idle pool does not burn the shared
+// cores.
 #include "kernels/parallel.h"
 
 #include <algorithm>
@@ -54,22 +60,19 @@ class ThreadPool {
 
   // Caller holds the pool's call lock (one job at a time).
   void Run(int num_tasks, const std::function<void(int)>& fn) {
+    std::uint32_t gen = 0;
     {
-      std::unique_lock<std::mutex> lock(mutex_);
-      while (busy_.load(std::memory_order_acquire) != 0) {  // late workers of the last job
-        lock.unlock();
-        CpuRelax();
-        lock.lock();
-      }
+      std::lock_guard<std::mutex> lock(mutex_);
       fn_ = &fn;
       num_tasks_ = num_tasks;
-      next_task_.store(0, std::memory_order_relaxed);
       done_tasks_.store(0, std::memory_order_relaxed);
       error_ = nullptr;
+      gen = static_cast<std::uint32_t>(generation_.load(std::memory_order_relaxed) + 1);
+      claim_.store(static_cast<std::uint64_t>(gen) << 32, std::memory_order_release);
       generation_.fetch_add(1, std::memory_order_release);
       if (sleeping_ > 0) wake_.notify_all();
     }
-    RunTasks(fn, num_tasks);
+    RunTasks(gen, fn, num_tasks);
     while (done_tasks_.load(std::memory_order_acquire) != num_tasks) CpuRelax();
     std::exception_ptr error;
     {
@@ -81,17 +84,22 @@ class ThreadPool {
   }
 
  private:
-  void RunTasks(const std::function<void(int)>& fn, int num_tasks) {
+  // Claims and runs tasks of job `gen` until none is left (or the job is no longer current).
+  void RunTasks(std::uint32_t gen, const std::function<void(int)>& fn, int num_tasks) {
+    std::uint64_t c = claim_.load(std::memory_order_acquire);
     for (;;) {
-      const int t = next_task_.fetch_add(1, std::memory_order_relaxed);
-      if (t >= num_tasks) return;
+      if (static_cast<std::uint32_t>(c >> 32) != gen) return;
+      const auto t = static_cast<std::uint32_t>(c);
+      if (t >= static_cast<std::uint32_t>(num_tasks)) return;
+      if (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
       try {
-        fn(t);
+        fn(static_cast<int>(t));
       } catch (...) {
         std::lock_guard<std::mutex> lock(mutex_);
         if (!error_) error_ = std::current_exception();
       }
       done_tasks_.fetch_add(1, std::memory_order_acq_rel);
+      c = claim_.load(std::memory_order_acquire);
     }
   }
 
@@ -118,12 +126,8 @@ class ThreadPool {
         if (stop_) return;
         fn = fn_;
         num_tasks = num_tasks_;
-        if (fn != nullptr) busy_.fetch_add(1, std::memory_order_acq_rel);
       }
-      if (fn != nullptr) {
-        RunTasks(*fn, num_tasks);
-        busy_.fetch_sub(1, std::memory_order_acq_rel);
-      }
+      if (fn != nullptr) RunTasks(static_cast<std::uint32_t>(seen), *fn, num_tasks);
     }
   }
 
@@ -136,9 +140,8 @@ class ThreadPool {
   int num_tasks_ = 0;                             // guarded by mutex_
   std::exception_ptr error_;                      // guarded by mutex_
   std::atomic<std::uint64_t> generation_{0};
-  std::atomic<int> next_task_{0};
+  std::atomic<std::uint64_t> claim_{0};  // (generation << 32) | next task index
   std::atomic<int> done_tasks_{0};
-  std::atomic<int> busy_{0};
 };
 
 int ThreadsFromEnvironment() {

@@ -15,11 +15,13 @@
 // compute with a narrowed copy of the weights while the master copy takes the updates.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
+#include "kernels/elementwise.h"
 #include "nn/fixed_math.h"
 #include "nn/mlp.h"
 #include "numerics/observer.h"
@@ -49,6 +51,10 @@ struct FixedLayer {
   std::vector<std::int32_t> W, b, dW, db;  // master weights (policy.weight), gradients (policy.gradient)
   FixedAdam adam_W, adam_b;
   IntBuffer Wc;                            // the weights the datapath multiplies (narrowed copy or W)
+  // b at the accumulator scale of the last forward (frac bits bias_acc_frac); recomputed
+  // when the parameters change (RefreshComputeWeights) or the input format does.
+  std::vector<std::int64_t> bias_acc;
+  int bias_acc_frac = std::numeric_limits<int>::min();  // min: not computed
   std::uint64_t saturations = 0, values = 0;
 };
 
@@ -134,12 +140,15 @@ class FixedMlp final : public Mlp {
       st.quant = policy_.rounding;
       st.overflow = policy_.overflow;
       st.relu = act == Activation::kRelu;
-      bias_acc_.resize(L.out);
-      for (int j = 0; j < L.out; ++j)  // bias from the master format to the accumulator's scale
-        bias_acc_[j] = static_cast<std::int64_t>(
-            num::Requantize(L.b[j], policy_.weight.frac_bits, num::Signed(64, st.acc_frac_bits), num::Quant::kFloor,
-                            num::Overflow::kSaturate));
-      st.bias = bias_acc_.data();
+      if (L.bias_acc_frac != st.acc_frac_bits) {
+        L.bias_acc.resize(L.out);
+        for (int j = 0; j < L.out; ++j)  // bias from the master format to the accumulator's scale
+          L.bias_acc[j] = static_cast<std::int64_t>(
+              num::Requantize(L.b[j], policy_.weight.frac_bits, num::Signed(64, st.acc_frac_bits), num::Quant::kFloor,
+                              num::Overflow::kSaturate));
+        L.bias_acc_frac = st.acc_frac_bits;
+      }
+      st.bias = L.bias_acc.data();
       wide_.resize(static_cast<std::size_t>(batch) * L.out);
       const kern::Stats ks = RunAB(kern::Layout::kNT, batch, L.out, L.in, X, L.in, L.Wc, L.in, wide_.data(), st, split);
       L.saturations += ks.saturations;
@@ -255,10 +264,9 @@ class FixedMlp final : public Mlp {
     const auto& o = Same(online);
     const std::int64_t t = std::llround(std::ldexp(tau, 30)), one = std::int64_t{1} << 30;
     for (std::size_t l = 0; l < layers_.size(); ++l) {
+      (void)one;  // kern::SoftUpdate forms 1−τ as 2^30 − τ itself
       auto blend = [&](std::vector<std::int32_t>& dst, const std::vector<std::int32_t>& src) {
-        for (std::size_t i = 0; i < dst.size(); ++i)
-          dst[i] = static_cast<std::int32_t>(num::RoundingShiftRight64(t * src[i] + (one - t) * dst[i], 30,
-                                                                       policy_.rounding));
+        kern::SoftUpdate(t, policy_.rounding, src, dst);
       };
       blend(layers_[l].W, o.layers_[l].W);
       blend(layers_[l].b, o.layers_[l].b);
@@ -384,14 +392,12 @@ class FixedMlp final : public Mlp {
     X.narrow = f.word_bits <= 16;
     if (X.narrow) {
       X.i16.resize(wide.size());
-      for (std::size_t i = 0; i < wide.size(); ++i)
-        X.i16[i] = static_cast<std::int16_t>(num::Requantize(wide[i], policy_.activation.frac_bits, f, policy_.rounding,
-                                                             num::Overflow::kSaturate, 0, &owner.saturations));
+      owner.saturations += kern::RequantizeBuffer(wide, policy_.activation.frac_bits, f, policy_.rounding,
+                                                  num::Overflow::kSaturate, std::span<std::int16_t>(X.i16));
     } else {
       X.i32.resize(wide.size());
-      for (std::size_t i = 0; i < wide.size(); ++i)
-        X.i32[i] = static_cast<std::int32_t>(num::Requantize(wide[i], policy_.activation.frac_bits, f, policy_.rounding,
-                                                             num::Overflow::kSaturate, 0, &owner.saturations));
+      owner.saturations += kern::RequantizeBuffer(wide, policy_.activation.frac_bits, f, policy_.rounding,
+                                                  num::Overflow::kSaturate, std::span<std::int32_t>(X.i32));
     }
   }
 
@@ -423,6 +429,7 @@ class FixedMlp final : public Mlp {
   void RefreshComputeWeights() {
     const bool narrow_weights = switched_ && policy_.qat_weight_bits < policy_.weight.word_bits;
     for (FixedLayer& L : layers_) {
+      L.bias_acc_frac = std::numeric_limits<int>::min();  // b may have changed: realign at the next forward
       IntBuffer& C = L.Wc;
       if (!narrow_weights) {
         C.fmt = policy_.weight;
@@ -440,9 +447,8 @@ class FixedMlp final : public Mlp {
       C.narrow = f.word_bits <= 16;
       auto narrow = [&](auto& dst) {
         dst.resize(L.W.size());
-        for (std::size_t i = 0; i < L.W.size(); ++i)
-          dst[i] = static_cast<std::remove_reference_t<decltype(dst[0])>>(num::Requantize(
-              L.W[i], policy_.weight.frac_bits, f, policy_.rounding, num::Overflow::kSaturate, 0, &L.saturations));
+        L.saturations += kern::RequantizeBuffer(L.W, policy_.weight.frac_bits, f, policy_.rounding,
+                                                num::Overflow::kSaturate, std::span(dst));
       };
       if (C.narrow)
         narrow(C.i16);
@@ -468,7 +474,6 @@ class FixedMlp final : public Mlp {
   std::vector<Format> input_formats_;          // layer-input formats after the switch
   std::vector<std::optional<num::AffineQuantizer>> affine_;
   std::vector<std::int32_t> wide_, grad_, prev_grad_;
-  std::vector<std::int64_t> bias_acc_;
   int batch_ = 0;
   std::int64_t adam_t_ = 0;
   bool switched_ = false, pending_switch_ = false;

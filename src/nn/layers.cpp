@@ -30,6 +30,11 @@ kern::Split ChooseSplit(Parallelism p, int batch_rows) {
   }
   // FIXAR: a single vector splits the layer's columns over cores; a batch splits vectors.
   // With fewer rows than 4 per thread the row split would leave threads idle.
+  // Exception, measured (bench_nn parallelism/*/batch:1, docs/throughput.md): one sample's
+  // layers are at most ~0.1 M MACs (a few microseconds on one core), less than a thread
+  // handoff costs on the shared 2-core machine, so a single row runs on the calling thread
+  // (kRows with one row is one task).
+  if (batch_rows <= 1) return kern::Split::kRows;
   return batch_rows >= 4 * kern::NumThreads() ? kern::Split::kRows : kern::Split::kCols;
 }
 

@@ -42,20 +42,30 @@ const std::vector<Shape> kShapes = {{1, 1, 1},   {1, 37, 40},  {3, 33, 17},  {1,
                                     {8, 32, 32}, {9, 31, 33},  {17, 65, 2},  {5, 7, 0},
                                     {64, 23, 70}, {2, 16, 31}, {13, 40, 64}};
 
-enum class Values { kSmall, kTypical, kExtreme };
+// kTraining: int32 at gradient-like magnitudes (±2^20, some near ±1.5·2^25, the largest
+// that still splits into two int16 pieces) and int16 over its full range, -32768 included:
+// the piece products of 32-bit operands (gemm.cpp) with short and long int32 chunks.
+enum class Values { kSmall, kTypical, kExtreme, kTraining };
 const char* Name(Values v) {
-  return v == Values::kSmall ? "small" : v == Values::kTypical ? "typical" : "extreme";
+  return v == Values::kSmall ? "small" : v == Values::kTypical ? "typical" : v == Values::kExtreme ? "extreme" : "training";
 }
 
 template <typename T>
 std::vector<T> RandomInts(std::size_t n, Values v, std::mt19937_64& rng) {
   using L = std::numeric_limits<T>;
   std::vector<T> out(n);
-  const std::int64_t span = v == Values::kSmall ? 100 : (std::int64_t{1} << (8 * sizeof(T) - 3));
+  const std::int64_t span = v == Values::kSmall      ? 100
+                            : v == Values::kTraining ? (sizeof(T) == 2 ? 32767 : std::int64_t{1} << 20)
+                                                     : (std::int64_t{1} << (8 * sizeof(T) - 3));
   std::uniform_int_distribution<std::int64_t> dist(-span, span);
   std::uniform_int_distribution<int> pick(0, 3);
+  std::uniform_int_distribution<int> rare(0, 63);
   for (auto& x : out) {
     x = static_cast<T>(dist(rng));
+    if (v == Values::kTraining && rare(rng) == 0) {
+      const std::int64_t edge = sizeof(T) == 2 ? 32768 : (std::int64_t{3} << 24);
+      x = static_cast<T>(rng() & 1 ? -edge : edge - 1);
+    }
     if (v == Values::kExtreme) {  // mostly the ends of the range, INT_MIN included
       const int p = pick(rng);
       x = p == 0 ? L::min() : p == 1 ? L::max() : p == 2 ? static_cast<T>(L::min() + 1) : x;
@@ -182,6 +192,11 @@ TYPED_TEST(GemmIntTest, ExtremeValuesForceWideAccumulatorsAndMatchReference) {
   // exceed int64; a 16×32-bit product (< 2^46) sums in int64 for any K here.
   CheckAllPathsMatchReference<typename C::TA, typename C::TB, typename C::TC>(
       Values::kExtreme, 33, kSameWidth<C> ? 1 : 0);
+}
+
+TYPED_TEST(GemmIntTest, TrainingMagnitudesMatchReference) {
+  using C = TypeParam;
+  CheckAllPathsMatchReference<typename C::TA, typename C::TB, typename C::TC>(Values::kTraining, 55, -1);
 }
 
 // Float: within a bound of the reference that scales with sum |a·b|, and bit-identical

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/detail/output_stage.h"
 #include "kernels/gemm.h"
 
 namespace fixar::kern::detail {
@@ -27,6 +28,13 @@ struct SimdKernels {
   int i16_rows = 0, i16_cols = 0;  // MR, NR
   void (*i16_tile)(const std::int16_t* const* a_rows, std::size_t K, std::size_t pair_begin,
                    std::size_t pair_end, const std::int16_t* panel, std::int32_t* out) = nullptr;
+  // The same tile summed in int32 chunks of `chunk_pairs` pairs, each chunk sign-extended,
+  // shifted left by `shift` and added to out (int64, MR x NR, row stride NR; modulo 2^64).
+  void (*i16_tile_wide)(const std::int16_t* const* a_rows, std::size_t K, std::size_t chunk_pairs,
+                        const std::int16_t* panel, int shift, std::int64_t* out) = nullptr;
+  // x[0, n) -> `count` (1..3) int16 pieces out[p][0, n), x = Σ piece_p · 2^(11p): balanced
+  // 11-bit digits, the last piece the rest (the caller's bound makes it fit int16).
+  void (*split_pieces_i32)(const std::int32_t* x, std::size_t n, int count, std::int16_t* const* out) = nullptr;
   // C'(j) = dot(B[j, 0:K], a) for j in [0, count), B rows ldb apart; needs K >= i16_gemv_min_k.
   std::size_t i16_gemv_min_k = 0;
   void (*i16_gemv)(const std::int16_t* a, std::size_t K, const std::int16_t* B, std::size_t ldb,
@@ -39,6 +47,17 @@ struct SimdKernels {
   void (*i64_tile_a32)(const std::int32_t* const* a_rows, std::size_t k_begin, std::size_t k_end,
                        const std::int64_t* panel, std::int64_t* out) = nullptr;
 
+  // Matrix-vector with int64 sums for any operand widths (batch-1 forward without packing):
+  // out[j] = Σ_k a[k]·B[j·ldb + k], j < count; exact when the sum bound fits int64.
+  void (*i64_gemv_16_16)(const std::int16_t* a, std::size_t K, const std::int16_t* B, std::size_t ldb,
+                         std::size_t count, std::int64_t* out) = nullptr;
+  void (*i64_gemv_16_32)(const std::int16_t* a, std::size_t K, const std::int32_t* B, std::size_t ldb,
+                         std::size_t count, std::int64_t* out) = nullptr;
+  void (*i64_gemv_32_16)(const std::int32_t* a, std::size_t K, const std::int16_t* B, std::size_t ldb,
+                         std::size_t count, std::int64_t* out) = nullptr;
+  void (*i64_gemv_32_32)(const std::int32_t* a, std::size_t K, const std::int32_t* B, std::size_t ldb,
+                         std::size_t count, std::int64_t* out) = nullptr;
+
   // float32 with fused multiply-add (where the target has it), k summed in order 0..K-1.
   int f32_rows = 0, f32_cols = 0;
   void (*f32_tile)(const float* const* a_rows, std::size_t K, const float* panel,
@@ -46,6 +65,14 @@ struct SimdKernels {
   std::size_t f32_gemv_min_k = 0;
   void (*f32_gemv)(const float* a, std::size_t K, const float* B, std::size_t ldb,
                    std::size_t count, float* out) = nullptr;
+
+  // The output stage of a row segment in SIMD (detail/output_stage.h), per accumulator
+  // and C type; null for a rounding mode it does not cover (kStochastic). The driver uses
+  // them only with overflow kSaturate and 0 <= shift <= 62.
+  FinishRowFn<std::int32_t, std::int16_t> (*finish_32_to_16)(num::Quant q) = nullptr;
+  FinishRowFn<std::int32_t, std::int32_t> (*finish_32_to_32)(num::Quant q) = nullptr;
+  FinishRowFn<std::int64_t, std::int16_t> (*finish_64_to_16)(num::Quant q) = nullptr;
+  FinishRowFn<std::int64_t, std::int32_t> (*finish_64_to_32)(num::Quant q) = nullptr;
 
   // Largest |x| over a rows x cols block (row stride ld), as int64 (|INT32_MIN| fits).
   std::int64_t (*max_abs_i16)(const std::int16_t* p, std::size_t rows, std::size_t cols,

@@ -1,0 +1,201 @@
+// Elementwise fixed-point operations: the scalar references (the definitions) and the
+// drivers that pick a SIMD path and split large buffers over the thread pool.
+#include "kernels/elementwise.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kernels/detail/elementwise_kernels.h"
+#include "kernels/parallel.h"
+#include "numerics/rounding.h"
+
+namespace fixar::kern {
+namespace {
+
+using num::int128;
+using num::uint128;
+
+// Exact floor(√x) for x >= 0: a double estimate, then integer correction.
+std::uint64_t IntegerSqrt128(uint128 x) {
+  if (x == 0) return 0;
+  uint128 r = static_cast<std::uint64_t>(std::sqrt(static_cast<double>(x)));
+  while (r * r > x) --r;
+  while ((r + 1) * (r + 1) <= x) ++r;
+  return static_cast<std::uint64_t>(r);
+}
+
+// Below this many elements a call runs on the calling thread (a handoff costs more).
+constexpr std::size_t kParallelMinElements = 16384;
+constexpr int kBlockAlign = 64;  // task boundaries on whole cache lines of int32
+
+// Splits [0, n) into fixed blocks (by element index, not by thread), runs
+// fn(begin, end) on each and sums the returned counts in task order.
+template <typename Fn>
+std::uint64_t ForBlocks(std::size_t n, const Fn& fn) {
+  // 4 blocks per thread, claimed dynamically: a preempted thread's blocks go to the other.
+  const int tasks = n < kParallelMinElements || NumThreads() == 1 ? 1 : 4 * NumThreads();
+  if (tasks <= 1) return fn(std::size_t{0}, n);
+  std::vector<std::uint64_t> counts(tasks, 0);
+  ParallelFor(tasks, [&](int t) {
+    const Range r = BlockRange(static_cast<int>(n), tasks, t, kBlockAlign);
+    counts[t] = fn(static_cast<std::size_t>(r.begin), static_cast<std::size_t>(r.end));
+  });
+  std::uint64_t total = 0;
+  for (auto c : counts) total += c;
+  return total;
+}
+
+void CheckSameLength(const char* where, std::size_t a, std::size_t b) {
+  if (a != b) {
+    throw std::invalid_argument(std::string(where) + ": buffers of " + std::to_string(a) + " and " +
+                                std::to_string(b) + " elements; they must have the same length");
+  }
+}
+
+}  // namespace
+
+namespace detail {
+
+std::uint64_t FixedAdamScalar(const FixedAdamConstants& c, std::int32_t* w, const std::int32_t* g,
+                              std::int32_t* m, std::int32_t* rms, std::size_t n) {
+  constexpr int kQ = FixedAdamConstants::kQ;
+  const std::int64_t one = std::int64_t{1} << kQ;
+  const num::Quant rq = c.rounding;
+  std::uint64_t sat = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int64_t gi = g[i];
+    // m ← β1·m + (1−β1)·g            (both products < 2^61: exact in 64 bits; frac Fg+30 → Fg)
+    m[i] = static_cast<std::int32_t>(num::HandleOverflow(
+        num::RoundingShiftRight64(c.b1 * m[i] + (one - c.b1) * gi, kQ, rq), c.m_format, c.overflow, &sat));
+    // r ← √(β2·r² + (1−β2)·g²): r² and g² at 2·Fr fraction bits (< 2^62), the β mix in
+    // 128 bits, back to 2·Fr bits (floor), then the exact floor square root at Fr bits.
+    const std::uint64_t r2 = static_cast<std::uint64_t>(static_cast<std::int64_t>(rms[i]) * rms[i]);
+    const uint128 g2 = static_cast<uint128>(static_cast<std::uint64_t>(gi * gi)) << c.g2_shift;
+    const uint128 mix = (static_cast<uint128>(r2) * static_cast<std::uint64_t>(c.b2) +
+                         g2 * static_cast<std::uint64_t>(one - c.b2)) >> kQ;
+    const std::uint64_t root = IntegerSqrt128(mix);
+    rms[i] = static_cast<std::int32_t>(num::Saturate(root, c.rms_format, &sat));
+    // m̂ = m·c1, √v̂ = r·c2 (frac Fg and Fr after the Q30 products), ratio = m̂/(√v̂ + ε)
+    // as a 64-bit integer division at qfrac bits, Δ = lr·ratio rounded to the weight LSB.
+    const std::int64_t mhat = static_cast<std::int64_t>((static_cast<int128>(m[i]) * c.c1) >> kQ);
+    const std::int64_t den = static_cast<std::int64_t>((static_cast<int128>(rms[i]) * c.c2) >> kQ) + c.eps;
+    std::int64_t ratio = (mhat * (std::int64_t{1} << FixedAdamConstants::kRatioQ)) / den;
+    // |m̂/√v̂| stays below ~3.2 in Adam; a clamp far above that keeps lr·ratio inside 64 bits.
+    constexpr std::int64_t kRatioLimit = FixedAdamConstants::kRatioLimit;
+    if (ratio > kRatioLimit || ratio < -kRatioLimit) {
+      ratio = ratio > 0 ? kRatioLimit : -kRatioLimit;
+      ++sat;
+    }
+    const std::int64_t delta = c.step_shift > 0 ? num::RoundingShiftRight64(c.lr * ratio, c.step_shift, rq)
+                                                : (c.lr * ratio) * (std::int64_t{1} << -c.step_shift);
+    w[i] = static_cast<std::int32_t>(
+        num::HandleOverflow(static_cast<std::int64_t>(w[i]) - delta, c.weight_format, c.overflow, &sat));
+  }
+  return sat;
+}
+
+}  // namespace detail
+
+// ---- Adam ------------------------------------------------------------------------------
+std::uint64_t FixedAdamUpdateReference(const FixedAdamConstants& c, std::span<std::int32_t> w,
+                                       std::span<const std::int32_t> g, std::span<std::int32_t> m,
+                                       std::span<std::int32_t> rms) {
+  CheckSameLength("kern::FixedAdamUpdate (w, g)", w.size(), g.size());
+  CheckSameLength("kern::FixedAdamUpdate (w, m)", w.size(), m.size());
+  CheckSameLength("kern::FixedAdamUpdate (w, rms)", w.size(), rms.size());
+  return detail::FixedAdamScalar(c, w.data(), g.data(), m.data(), rms.data(), w.size());
+}
+
+std::uint64_t FixedAdamUpdate(const FixedAdamConstants& c, std::span<std::int32_t> w,
+                              std::span<const std::int32_t> g, std::span<std::int32_t> m,
+                              std::span<std::int32_t> rms) {
+  const Path path = ActivePath();
+  if (path == Path::kReference) return FixedAdamUpdateReference(c, w, g, m, rms);
+  CheckSameLength("kern::FixedAdamUpdate (w, g)", w.size(), g.size());
+  CheckSameLength("kern::FixedAdamUpdate (w, m)", w.size(), m.size());
+  CheckSameLength("kern::FixedAdamUpdate (w, rms)", w.size(), rms.size());
+  const auto& k = detail::ElementwiseKernelsFor(path);
+  return ForBlocks(w.size(), [&](std::size_t b, std::size_t e) {
+    return k.fixed_adam(c, w.data() + b, g.data() + b, m.data() + b, rms.data() + b, e - b);
+  });
+}
+
+// ---- soft update -----------------------------------------------------------------------
+void SoftUpdateReference(std::int64_t tau_q30, num::Quant q, std::span<const std::int32_t> src,
+                         std::span<std::int32_t> dst) {
+  CheckSameLength("kern::SoftUpdate", src.size(), dst.size());
+  const std::int64_t one = std::int64_t{1} << 30;
+  for (std::size_t i = 0; i < dst.size(); ++i)
+    dst[i] = static_cast<std::int32_t>(num::RoundingShiftRight64(tau_q30 * src[i] + (one - tau_q30) * dst[i], 30, q));
+}
+
+void SoftUpdate(std::int64_t tau_q30, num::Quant q, std::span<const std::int32_t> src,
+                std::span<std::int32_t> dst) {
+  const Path path = ActivePath();
+  // Outside 0 <= τ <= 2^30 the products may leave 64 bits: the reference's arithmetic.
+  if (path == Path::kReference || tau_q30 < 0 || tau_q30 > (std::int64_t{1} << 30))
+    return SoftUpdateReference(tau_q30, q, src, dst);
+  CheckSameLength("kern::SoftUpdate", src.size(), dst.size());
+  const auto& k = detail::ElementwiseKernelsFor(path);
+  ForBlocks(dst.size(), [&](std::size_t b, std::size_t e) -> std::uint64_t {
+    k.soft_update(tau_q30, q, src.data() + b, dst.data() + b, e - b);
+    return 0;
+  });
+}
+
+// ---- requantization --------------------------------------------------------------------
+namespace {
+
+template <typename T>
+std::uint64_t RequantizeRef(std::span<const std::int32_t> x, int from_frac, const num::Format& to, num::Quant q,
+                            num::Overflow o, std::span<T> out) {
+  CheckSameLength("kern::RequantizeBuffer", x.size(), out.size());
+  std::uint64_t sat = 0;
+  for (std::size_t i = 0; i < x.size(); ++i)
+    out[i] = static_cast<T>(num::Requantize(x[i], from_frac, to, q, o, 0, &sat));
+  return sat;
+}
+
+template <typename T>
+std::uint64_t RequantizeFast(std::span<const std::int32_t> x, int from_frac, const num::Format& to, num::Quant q,
+                             num::Overflow o, std::span<T> out) {
+  const int shift = from_frac - to.frac_bits;
+  const Path path = ActivePath();
+  // The SIMD kernels cover right shifts with saturation (the datapath's narrowing).
+  if (path == Path::kReference || o != num::Overflow::kSaturate || shift < 1 || shift > 62 ||
+      to.word_bits > static_cast<int>(8 * sizeof(T)))
+    return RequantizeRef(x, from_frac, to, q, o, out);
+  CheckSameLength("kern::RequantizeBuffer", x.size(), out.size());
+  const auto& k = detail::ElementwiseKernelsFor(path);
+  return ForBlocks(x.size(), [&](std::size_t b, std::size_t e) {
+    if constexpr (sizeof(T) == 2) {
+      return k.shift_saturate_i16(x.data() + b, shift, q, to.min_raw(), to.max_raw(), out.data() + b, e - b);
+    } else {
+      return k.shift_saturate_i32(x.data() + b, shift, q, to.min_raw(), to.max_raw(), out.data() + b, e - b);
+    }
+  });
+}
+
+}  // namespace
+
+std::uint64_t RequantizeBufferReference(std::span<const std::int32_t> x, int from_frac, const num::Format& to,
+                                        num::Quant q, num::Overflow o, std::span<std::int16_t> out) {
+  return RequantizeRef(x, from_frac, to, q, o, out);
+}
+std::uint64_t RequantizeBufferReference(std::span<const std::int32_t> x, int from_frac, const num::Format& to,
+                                        num::Quant q, num::Overflow o, std::span<std::int32_t> out) {
+  return RequantizeRef(x, from_frac, to, q, o, out);
+}
+std::uint64_t RequantizeBuffer(std::span<const std::int32_t> x, int from_frac, const num::Format& to, num::Quant q,
+                               num::Overflow o, std::span<std::int16_t> out) {
+  return RequantizeFast(x, from_frac, to, q, o, out);
+}
+std::uint64_t RequantizeBuffer(std::span<const std::int32_t> x, int from_frac, const num::Format& to, num::Quant q,
+                               num::Overflow o, std::span<std::int32_t> out) {
+  return RequantizeFast(x, from_frac, to, q, o, out);
+}
+
+}  // namespace fixar::kern

@@ -1,0 +1,65 @@
+// Elementwise fixed-point operations of training, in SIMD: the Adam update, the soft
+// (Polyak) target update, and requantization of an int32 buffer into a narrower format.
+//
+// Each has a scalar reference (the definition; the callers in nn/ used to run it
+// inline) and a Highway path per kernel Path, chosen like the matrix products
+// (ActivePath(), FIXAR_KERNEL_PATH). The SIMD paths are bit-identical to the reference
+// for every input: a vector whose values leave the range where 64-bit lanes provably
+// equal the reference's 128-bit arithmetic is handed to the reference, lane by lane.
+// Large buffers are split over the thread pool in fixed blocks; saturation counts are
+// summed, so results and counts do not depend on the thread count.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "numerics/format.h"
+
+namespace fixar::kern {
+
+// The per-step constants of fixed-point Adam (see nn/optim.h for the arithmetic).
+struct FixedAdamConstants {
+  static constexpr int kQ = 30;       // fraction bits of b1, b2, c1, c2
+  static constexpr int kRatioQ = 26;  // m̂ is shifted up by this before the division
+  static constexpr std::int64_t kRatioLimit = std::int64_t{1} << 33;
+  std::int64_t b1 = 0, b2 = 0;  // β1, β2 in Q30
+  std::int64_t c1 = 0, c2 = 0;  // 1/(1−β1^t), 1/√(1−β2^t) in Q30
+  std::int64_t lr = 0;          // learning rate in Q40
+  std::int64_t eps = 1;         // ε at the scale of √v̂ (rms fraction bits), >= 1
+  int g2_shift = 0;             // 2·(F_rms − F_g): g² aligned to r²
+  int step_shift = 0;           // fraction bits of lr·ratio minus the weight's
+  num::Format m_format, rms_format, weight_format;
+  num::Quant rounding = num::Quant::kHalfEven;
+  num::Overflow overflow = num::Overflow::kSaturate;
+};
+
+// One Adam step on w (weight format) from g (gradient format), with the first moment m
+// and r = √v; all arrays of the same length. Returns the saturations it counted.
+std::uint64_t FixedAdamUpdate(const FixedAdamConstants& c, std::span<std::int32_t> w,
+                              std::span<const std::int32_t> g, std::span<std::int32_t> m,
+                              std::span<std::int32_t> rms);
+std::uint64_t FixedAdamUpdateReference(const FixedAdamConstants& c, std::span<std::int32_t> w,
+                                       std::span<const std::int32_t> g, std::span<std::int32_t> m,
+                                       std::span<std::int32_t> rms);
+
+// dst ← RoundingShiftRight64(τ·src + (2^30 − τ)·dst, 30, q), τ in Q30 (0 <= τ <= 2^30):
+// an exact convex combination (each product < 2^61), rounded once.
+void SoftUpdate(std::int64_t tau_q30, num::Quant q, std::span<const std::int32_t> src,
+                std::span<std::int32_t> dst);
+void SoftUpdateReference(std::int64_t tau_q30, num::Quant q, std::span<const std::int32_t> src,
+                         std::span<std::int32_t> dst);
+
+// out[i] = num::Requantize(x[i], from_frac, to, q, o) (random bits 0), counting overflows
+// into the return value. `to.word_bits` must fit the output type.
+std::uint64_t RequantizeBuffer(std::span<const std::int32_t> x, int from_frac, const num::Format& to,
+                               num::Quant q, num::Overflow o, std::span<std::int16_t> out);
+std::uint64_t RequantizeBuffer(std::span<const std::int32_t> x, int from_frac, const num::Format& to,
+                               num::Quant q, num::Overflow o, std::span<std::int32_t> out);
+std::uint64_t RequantizeBufferReference(std::span<const std::int32_t> x, int from_frac,
+                                        const num::Format& to, num::Quant q, num::Overflow o,
+                                        std::span<std::int16_t> out);
+std::uint64_t RequantizeBufferReference(std::span<const std::int32_t> x, int from_frac,
+                                        const num::Format& to, num::Quant q, num::Overflow o,
+                                        std::span<std::int32_t> out);
+
+}  // namespace fixar::kern

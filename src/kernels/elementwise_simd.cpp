@@ -1,0 +1,335 @@
+// SIMD elementwise kernels (Adam, soft update, narrowing), written once with Google
+// Highway and compiled per x86 target like gemm_simd.cpp. Every lane computes exactly
+// what the scalar reference (elementwise.cpp) computes:
+//   * int32 values are widened to int64 lanes; products of two int32-ranged values use
+//     MulEven (vpmuldq / vpmuludq: exact 64-bit products of the low 32 bits);
+//   * the reference's 128-bit products are split at bit 30 of the Q30 constant, which
+//     keeps every partial product below 2^62 (derivations at each step);
+//   * floor √ and the truncating division use double estimates, then exact integer
+//     correction steps, as nn::IntegerSqrt does;
+//   * a vector with a lane outside the ranges these proofs assume goes to the scalar
+//     reference as a whole.
+
+#ifndef HWY_WANT_AVX3_DL
+#define HWY_WANT_AVX3_DL 1
+#endif
+#ifndef HWY_DISABLED_TARGETS
+#define HWY_DISABLED_TARGETS HWY_SSSE3
+#endif
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "kernels/detail/elementwise_kernels.h"
+#include "kernels/detail/simd_kernels.h"
+#include "numerics/rounding.h"
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/elementwise_simd.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+
+HWY_BEFORE_NAMESPACE();
+namespace fixar::kern::detail {
+namespace HWY_NAMESPACE {
+
+#if HWY_TARGET == HWY_SCALAR
+ElementwiseKernels GetElementwiseKernels() { return ElementwiseKernels{}; }
+#else
+
+namespace hn = hwy::HWY_NAMESPACE;
+
+using D64 = hn::ScalableTag<std::int64_t>;
+using DU64 = hn::RebindToUnsigned<D64>;
+using DF64 = hn::Rebind<double, D64>;
+using D32H = hn::Rebind<std::int32_t, D64>;   // half-width int32 vector, one per int64 lane
+using DU32H = hn::Rebind<std::uint32_t, D64>;
+using D16Q = hn::Rebind<std::int16_t, D64>;
+using DU16Q = hn::Rebind<std::uint16_t, D64>;
+using D32 = hn::Repartition<std::int32_t, D64>;  // full int32 view of an int64 vector
+using DU32 = hn::Repartition<std::uint32_t, D64>;
+using V64 = hn::Vec<D64>;
+using M64 = hn::Mask<D64>;
+
+HWY_INLINE V64 LoadI32(const std::int32_t* p) { return hn::PromoteTo(D64(), hn::LoadU(D32H(), p)); }
+
+HWY_INLINE void StoreI32(V64 v, std::int32_t* p) {
+  const auto low = hn::TruncateTo(DU32H(), hn::BitCast(DU64(), v));
+  hn::StoreU(hn::BitCast(D32H(), low), D32H(), p);
+}
+
+HWY_INLINE void StoreI16(V64 v, std::int16_t* p) {
+  const auto low = hn::TruncateTo(DU16Q(), hn::BitCast(DU64(), v));
+  hn::StoreU(hn::BitCast(D16Q(), low), D16Q(), p);
+}
+
+// Exact a·b for lanes whose values fit int32 (signed): vpmuldq.
+HWY_INLINE V64 MulI32(V64 a, V64 b) { return hn::MulEven(hn::BitCast(D32(), a), hn::BitCast(D32(), b)); }
+// Exact a·b for lanes whose values fit uint32: vpmuludq.
+HWY_INLINE V64 MulU32(V64 a, V64 b) {
+  return hn::BitCast(D64(), hn::MulEven(hn::BitCast(DU32(), a), hn::BitCast(DU32(), b)));
+}
+
+// num::RoundingShiftRight64<Q>(x, shift) with random bits 0, 1 <= shift <= 62.
+// (kStochastic with zero random bits rounds down, as the reference does.)
+template <num::Quant Q>
+HWY_INLINE V64 RoundingShiftRight(V64 x, int shift) {
+  const D64 d;
+  const V64 floor_q = hn::ShiftRightSame(x, shift);
+  if constexpr (Q == num::Quant::kFloor || Q == num::Quant::kStochastic) {
+    return floor_q;
+  } else {
+    const V64 mask = hn::Set(d, (std::int64_t{1} << shift) - 1);
+    const V64 rem = hn::And(x, mask);
+    M64 up;
+    if constexpr (Q == num::Quant::kTowardZero) {
+      up = hn::And(hn::Lt(x, hn::Zero(d)), hn::Ne(rem, hn::Zero(d)));
+    } else if constexpr (Q == num::Quant::kHalfUp) {
+      up = hn::Not(hn::Lt(rem, hn::Set(d, std::int64_t{1} << (shift - 1))));
+    } else {  // kHalfEven
+      const V64 half = hn::Set(d, std::int64_t{1} << (shift - 1));
+      const M64 odd = hn::Ne(hn::And(floor_q, hn::Set(d, 1)), hn::Zero(d));
+      up = hn::Or(hn::Gt(rem, half), hn::And(hn::Eq(rem, half), odd));
+    }
+    return hn::Sub(floor_q, hn::VecFromMask(d, up));  // mask lanes are -1
+  }
+}
+
+// Clamp to [lo, hi], adding the clamped lanes to *sat.
+HWY_INLINE V64 SaturateCount(V64 y, V64 lo, V64 hi, std::uint64_t* sat) {
+  const V64 c = hn::Min(hn::Max(y, lo), hi);
+  *sat += hn::CountTrue(D64(), hn::Ne(c, y));
+  return c;
+}
+
+// ---- Adam ------------------------------------------------------------------------------
+// Ranges (per vector; else the scalar reference):
+//   |g| <= g_limit where g_limit² · 2^g2_shift < 2^62, 0 <= rms < 2^31.
+// Per call (checked by the dispatcher below): overflow kSaturate, 0 <= b1, b2 <= 2^30,
+// 0 < c1 < 2^35, 0 < c2 < 2^61, 0 < lr <= 2^29, 1 <= step_shift <= 62, 0 <= g2_shift <= 62,
+// rms format max <= 2^31 − 1, eps < 2^31.
+template <num::Quant Q>
+std::uint64_t FixedAdamT(const FixedAdamConstants& c, std::int32_t* w, const std::int32_t* g, std::int32_t* m,
+                         std::int32_t* rms, std::size_t n, std::uint64_t g_limit) {
+  const D64 d;
+  const DF64 df;
+  const std::size_t L = hn::Lanes(d);
+  constexpr int kQ = FixedAdamConstants::kQ;
+  const std::int64_t mask30 = (std::int64_t{1} << kQ) - 1;
+  const V64 b1 = hn::Set(d, c.b1), nb1 = hn::Set(d, (std::int64_t{1} << kQ) - c.b1);
+  const V64 b2 = hn::Set(d, c.b2), nb2 = hn::Set(d, (std::int64_t{1} << kQ) - c.b2);
+  const V64 c1h = hn::Set(d, c.c1 >> kQ), c1l = hn::Set(d, c.c1 & mask30);
+  const V64 c2h = hn::Set(d, c.c2 >> kQ), c2l = hn::Set(d, c.c2 & mask30);
+  const V64 v_mask30 = hn::Set(d, mask30);
+  const V64 lr = hn::Set(d, c.lr), eps = hn::Set(d, c.eps);
+  const V64 m_lo = hn::Set(d, c.m_format.min_raw()), m_hi = hn::Set(d, c.m_format.max_raw());
+  const V64 r_hi = hn::Set(d, c.rms_format.max_raw());
+  const V64 w_lo = hn::Set(d, c.weight_format.min_raw()), w_hi = hn::Set(d, c.weight_format.max_raw());
+  const V64 glim = hn::Set(d, static_cast<std::int64_t>(g_limit)), zero = hn::Zero(d), one_v = hn::Set(d, 1);
+  const V64 limit = hn::Set(d, FixedAdamConstants::kRatioLimit);
+  const auto big_quotient = hn::Set(df, static_cast<double>(FixedAdamConstants::kRatioLimit) + 16.0);
+  std::uint64_t sat = 0;
+  std::size_t i = 0;
+  for (; i + L <= n; i += L) {
+    const V64 gi = LoadI32(g + i), ri = LoadI32(rms + i);
+    const V64 ag = hn::Abs(gi);
+    if (!hn::AllTrue(d, hn::And(hn::Not(hn::Gt(ag, glim)), hn::Not(hn::Lt(ri, zero))))) {
+      sat += FixedAdamScalar(c, w + i, g + i, m + i, rms + i, L);
+      continue;
+    }
+    // m ← RSR(β1·m + (1−β1)·g, 30): both products of int32-ranged values (< 2^61).
+    const V64 mi = LoadI32(m + i);
+    const V64 mn = SaturateCount(RoundingShiftRight<Q>(hn::Add(MulI32(b1, mi), MulI32(nb1, gi)), kQ), m_lo,
+                                 m_hi, &sat);
+    // mix = floor((r²·β2 + g2·(1−β2)) / 2^30), r² = q·2^30 + s, g2 = u·2^30 + v:
+    //     = q·β2 + u·(1−β2) + floor((s·β2 + v·(1−β2)) / 2^30); r², g2 < 2^62 so q, u < 2^32,
+    // each product < 2^62 and mix <= max(r², g2) < 2^62 (a convex mix).
+    const V64 r2 = MulU32(ri, ri);
+    const V64 g2 = hn::ShiftLeftSame(MulU32(ag, ag), c.g2_shift);
+    const V64 q = hn::ShiftRight<kQ>(r2), s = hn::And(r2, v_mask30);
+    const V64 u = hn::ShiftRight<kQ>(g2), v = hn::And(g2, v_mask30);
+    const V64 low = hn::ShiftRight<kQ>(hn::Add(MulU32(s, b2), MulU32(v, nb2)));
+    const V64 mix = hn::Add(hn::Add(MulU32(q, b2), MulU32(u, nb2)), low);
+    // floor(√mix): the double root is within 2^-21 of the true one (mix < 2^62), so one
+    // step down and one step up make it exact; r0 <= 2^31, so (r0 + 1)² < 2^63.
+    V64 root = hn::ConvertTo(d, hn::Sqrt(hn::ConvertTo(df, mix)));
+    root = hn::IfThenElse(hn::Gt(MulU32(root, root), mix), hn::Sub(root, one_v), root);
+    const V64 up1 = hn::Add(root, one_v);
+    root = hn::IfThenElse(hn::Gt(MulU32(up1, up1), mix), root, up1);
+    const V64 rn = SaturateCount(root, zero, r_hi, &sat);  // root >= 0
+    // m̂ = (m·c1) >> 30 = m·c1h + ((m·c1l) >> 30) with c1 = c1h·2^30 + c1l; same for √v̂.
+    const V64 mhat = hn::Add(MulI32(mn, c1h), hn::ShiftRight<kQ>(MulI32(mn, c1l)));
+    const V64 den = hn::Add(hn::Add(MulU32(rn, c2h), hn::ShiftRight<kQ>(MulU32(rn, c2l))), eps);
+    // ratio = trunc(m̂·2^26 / den) = sign · floor(|m̂·2^26| / den); |m̂·2^26| < 2^62.
+    const V64 num = hn::ShiftLeft<FixedAdamConstants::kRatioQ>(mhat);
+    const V64 an = hn::Abs(num);
+    const auto qd = hn::Div(hn::ConvertTo(df, an), hn::ConvertTo(df, den));
+    // Quotients far above the clamp need no exact value (the reference clamps them too).
+    const M64 clamp_far = hn::RebindMask(d, hn::Gt(qd, big_quotient));
+    V64 q0 = hn::ConvertTo(d, hn::Min(qd, big_quotient));
+    V64 rem = hn::Sub(an, hn::Mul(q0, den));  // exact where q0 is within 1 of the quotient
+    const M64 neg_rem = hn::Lt(rem, zero);
+    q0 = hn::IfThenElse(neg_rem, hn::Sub(q0, one_v), q0);
+    rem = hn::IfThenElse(neg_rem, hn::Add(rem, den), rem);
+    q0 = hn::IfThenElse(hn::Lt(rem, den), q0, hn::Add(q0, one_v));
+    const M64 clamp = hn::Or(clamp_far, hn::Gt(q0, limit));
+    sat += hn::CountTrue(d, clamp);
+    q0 = hn::IfThenElse(clamp, limit, q0);
+    const V64 ratio = hn::IfThenElse(hn::Lt(num, zero), hn::Neg(q0), q0);
+    // Δ = RSR(lr·ratio, step_shift): |lr·ratio| <= 2^29 · 2^33.
+    const V64 delta = RoundingShiftRight<Q>(hn::Mul(lr, ratio), c.step_shift);
+    const V64 wn = SaturateCount(hn::Sub(LoadI32(w + i), delta), w_lo, w_hi, &sat);
+    StoreI32(mn, m + i);
+    StoreI32(rn, rms + i);
+    StoreI32(wn, w + i);
+  }
+  if (i < n) sat += FixedAdamScalar(c, w + i, g + i, m + i, rms + i, n - i);
+  return sat;
+}
+
+std::uint64_t FixedAdam(const FixedAdamConstants& c, std::int32_t* w, const std::int32_t* g, std::int32_t* m,
+                        std::int32_t* rms, std::size_t n) {
+  constexpr std::int64_t kOne = std::int64_t{1} << FixedAdamConstants::kQ;
+  const bool in_range = c.overflow == num::Overflow::kSaturate && c.b1 >= 0 && c.b1 <= kOne && c.b2 >= 0 &&
+                        c.b2 <= kOne && c.c1 > 0 && c.c1 < (std::int64_t{1} << 35) && c.c2 > 0 &&
+                        c.c2 < (std::int64_t{1} << 61) && c.lr > 0 && c.lr <= (std::int64_t{1} << 29) &&
+                        c.step_shift >= 1 && c.step_shift <= 62 && c.g2_shift >= 0 && c.g2_shift <= 62 &&
+                        c.rms_format.max_raw() <= INT32_MAX && c.eps >= 1 && c.eps < (std::int64_t{1} << 31) &&
+                        c.m_format.max_raw() <= INT32_MAX && c.m_format.min_raw() >= INT32_MIN &&
+                        c.weight_format.max_raw() <= INT32_MAX && c.weight_format.min_raw() >= INT32_MIN;
+  if (!in_range) return FixedAdamScalar(c, w, g, m, rms, n);
+  // Largest |g| with g² · 2^g2_shift < 2^62 (the double estimate, corrected exactly).
+  const std::uint64_t cap = ((std::uint64_t{1} << 62) - 1) >> c.g2_shift;
+  std::uint64_t g_limit = static_cast<std::uint64_t>(std::sqrt(static_cast<double>(cap)));
+  while (g_limit * g_limit > cap) --g_limit;
+  while ((g_limit + 1) * (g_limit + 1) <= cap) ++g_limit;
+  if (g_limit > INT32_MAX) g_limit = INT32_MAX;
+  switch (c.rounding) {
+    case num::Quant::kFloor: return FixedAdamT<num::Quant::kFloor>(c, w, g, m, rms, n, g_limit);
+    case num::Quant::kTowardZero: return FixedAdamT<num::Quant::kTowardZero>(c, w, g, m, rms, n, g_limit);
+    case num::Quant::kHalfUp: return FixedAdamT<num::Quant::kHalfUp>(c, w, g, m, rms, n, g_limit);
+    case num::Quant::kHalfEven: return FixedAdamT<num::Quant::kHalfEven>(c, w, g, m, rms, n, g_limit);
+    case num::Quant::kStochastic: return FixedAdamT<num::Quant::kStochastic>(c, w, g, m, rms, n, g_limit);
+  }
+  return FixedAdamScalar(c, w, g, m, rms, n);
+}
+
+// ---- soft update -----------------------------------------------------------------------
+// τ·src + (2^30 − τ)·dst with 0 <= τ <= 2^30: int32 × (<= 2^30) products, sum < 2^62.
+template <num::Quant Q>
+void SoftUpdateT(std::int64_t tau, const std::int32_t* src, std::int32_t* dst, std::size_t n) {
+  const D64 d;
+  const std::size_t L = hn::Lanes(d);
+  const V64 t = hn::Set(d, tau), nt = hn::Set(d, (std::int64_t{1} << 30) - tau);
+  std::size_t i = 0;
+  for (; i + L <= n; i += L) {
+    const V64 x = hn::Add(MulI32(t, LoadI32(src + i)), MulI32(nt, LoadI32(dst + i)));
+    StoreI32(RoundingShiftRight<Q>(x, 30), dst + i);
+  }
+  const std::int64_t one = std::int64_t{1} << 30;
+  for (; i < n; ++i)
+    dst[i] = static_cast<std::int32_t>(num::RoundingShiftRight64<Q>(tau * src[i] + (one - tau) * dst[i], 30));
+}
+
+void SoftUpdate(std::int64_t tau, num::Quant q, const std::int32_t* src, std::int32_t* dst, std::size_t n) {
+  switch (q) {
+    case num::Quant::kFloor: return SoftUpdateT<num::Quant::kFloor>(tau, src, dst, n);
+    case num::Quant::kTowardZero: return SoftUpdateT<num::Quant::kTowardZero>(tau, src, dst, n);
+    case num::Quant::kHalfUp: return SoftUpdateT<num::Quant::kHalfUp>(tau, src, dst, n);
+    case num::Quant::kHalfEven: return SoftUpdateT<num::Quant::kHalfEven>(tau, src, dst, n);
+    case num::Quant::kStochastic: return SoftUpdateT<num::Quant::kStochastic>(tau, src, dst, n);
+  }
+}
+
+// ---- narrowing: RSR(x, shift) then clamp to [lo, hi] -------------------------------------
+template <num::Quant Q, typename T>
+std::uint64_t ShiftSaturateT(const std::int32_t* x, int shift, std::int64_t lo, std::int64_t hi, T* out,
+                             std::size_t n) {
+  const D64 d;
+  const std::size_t L = hn::Lanes(d);
+  const V64 vlo = hn::Set(d, lo), vhi = hn::Set(d, hi);
+  std::uint64_t sat = 0;
+  std::size_t i = 0;
+  for (; i + L <= n; i += L) {
+    const V64 y = SaturateCount(RoundingShiftRight<Q>(LoadI32(x + i), shift), vlo, vhi, &sat);
+    if constexpr (sizeof(T) == 2) {
+      StoreI16(y, out + i);
+    } else {
+      StoreI32(y, out + i);
+    }
+  }
+  for (; i < n; ++i) {
+    const std::int64_t y = num::RoundingShiftRight64<Q>(x[i], shift);
+    const std::int64_t c = y < lo ? lo : (y > hi ? hi : y);
+    sat += static_cast<std::uint64_t>(c != y);
+    out[i] = static_cast<T>(c);
+  }
+  return sat;
+}
+
+template <typename T>
+std::uint64_t ShiftSaturate(const std::int32_t* x, int shift, num::Quant q, std::int64_t lo, std::int64_t hi,
+                            T* out, std::size_t n) {
+  switch (q) {
+    case num::Quant::kFloor: return ShiftSaturateT<num::Quant::kFloor>(x, shift, lo, hi, out, n);
+    case num::Quant::kTowardZero: return ShiftSaturateT<num::Quant::kTowardZero>(x, shift, lo, hi, out, n);
+    case num::Quant::kHalfUp: return ShiftSaturateT<num::Quant::kHalfUp>(x, shift, lo, hi, out, n);
+    case num::Quant::kHalfEven: return ShiftSaturateT<num::Quant::kHalfEven>(x, shift, lo, hi, out, n);
+    case num::Quant::kStochastic: return ShiftSaturateT<num::Quant::kStochastic>(x, shift, lo, hi, out, n);
+  }
+  return 0;
+}
+std::uint64_t ShiftSaturateI16(const std::int32_t* x, int shift, num::Quant q, std::int64_t lo, std::int64_t hi,
+                               std::int16_t* out, std::size_t n) {
+  return ShiftSaturate(x, shift, q, lo, hi, out, n);
+}
+std::uint64_t ShiftSaturateI32(const std::int32_t* x, int shift, num::Quant q, std::int64_t lo, std::int64_t hi,
+                               std::int32_t* out, std::size_t n) {
+  return ShiftSaturate(x, shift, q, lo, hi, out, n);
+}
+
+ElementwiseKernels GetElementwiseKernels() {
+  ElementwiseKernels k;
+  k.fixed_adam = &FixedAdam;
+  k.soft_update = &SoftUpdate;
+  k.shift_saturate_i16 = &ShiftSaturateI16;
+  k.shift_saturate_i32 = &ShiftSaturateI32;
+  return k;
+}
+#endif  // HWY_TARGET == HWY_SCALAR
+
+}  // namespace HWY_NAMESPACE
+}  // namespace fixar::kern::detail
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace fixar::kern::detail {
+
+HWY_EXPORT(GetElementwiseKernels);
+
+namespace {
+struct ElementwiseTables {
+  ElementwiseKernels by_path[5];
+  ElementwiseTables() {
+    for (Path p : {Path::kSse4, Path::kAvx2, Path::kAvx512, Path::kAvx512Vnni}) {
+      if (!PathSupported(p)) continue;
+      by_path[static_cast<int>(p)] = HWY_DISPATCH_TABLE(GetElementwiseKernels)[HighwayDispatchIndex(p)]();
+    }
+  }
+};
+}  // namespace
+
+const ElementwiseKernels& ElementwiseKernelsFor(Path p) {
+  static const ElementwiseTables tables;
+  if (p == Path::kReference || !PathSupported(p)) {
+    throw std::invalid_argument(std::string("kern::detail::ElementwiseKernelsFor: path '") + to_string(p) +
+                                "' has no SIMD kernels on this CPU or build");
+  }
+  return tables.by_path[static_cast<int>(p)];
+}
+
+}  // namespace fixar::kern::detail
+#endif  // HWY_ONCE

@@ -1,0 +1,171 @@
+// The elementwise kernels (Adam, soft update, narrowing) on every available path against
+// their scalar references: bit-identical outputs and saturation counts, for 1 and 2
+// threads, on typical training values, the ends of the int32 range, and every rounding
+// mode; lengths that leave vector tails and cross the parallel threshold.
+#include "kernels/elementwise.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "kernels/gemm.h"
+#include "kernels/parallel.h"
+
+namespace fixar::kern {
+namespace {
+
+class ElementwiseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    saved_path_ = ActivePath();
+    saved_threads_ = NumThreads();
+  }
+  void TearDown() override {
+    ForcePath(saved_path_);
+    SetNumThreads(saved_threads_);
+  }
+  Path saved_path_ = Path::kReference;
+  int saved_threads_ = 1;
+};
+
+constexpr num::Quant kModes[] = {num::Quant::kFloor, num::Quant::kTowardZero, num::Quant::kHalfUp,
+                                 num::Quant::kHalfEven, num::Quant::kStochastic};
+const std::size_t kLengths[] = {0, 1, 7, 8, 17, 1000, 40001};
+
+// `bits`-bit magnitudes, with a sprinkling of the int32 extremes when `extreme`.
+std::vector<std::int32_t> RandomI32(std::size_t n, int bits, bool extreme, std::mt19937_64& rng) {
+  std::uniform_int_distribution<std::int64_t> d(-(std::int64_t{1} << bits), (std::int64_t{1} << bits) - 1);
+  std::uniform_int_distribution<int> pick(0, 15);
+  std::vector<std::int32_t> v(n);
+  for (auto& x : v) {
+    x = static_cast<std::int32_t>(d(rng));
+    if (extreme) {
+      const int p = pick(rng);
+      if (p == 0) x = std::numeric_limits<std::int32_t>::min();
+      if (p == 1) x = std::numeric_limits<std::int32_t>::max();
+      if (p == 2) x = 0;
+    }
+  }
+  return v;
+}
+
+FixedAdamConstants Constants(num::Quant q, std::int64_t t, const num::Format& weight, const num::Format& grad) {
+  FixedAdamConstants k;
+  const auto q30 = [](double x) { return static_cast<std::int64_t>(std::llround(std::ldexp(x, 30))); };
+  k.b1 = q30(0.9);
+  k.b2 = q30(0.999);
+  k.c1 = q30(1.0 / (1.0 - std::pow(0.9, static_cast<double>(t))));
+  k.c2 = q30(1.0 / std::sqrt(1.0 - std::pow(0.999, static_cast<double>(t))));
+  k.lr = std::llround(std::ldexp(1e-4, 40));
+  const int Fg = grad.frac_bits, Fr = Fg + 6, Fw = weight.frac_bits;
+  k.eps = std::max<long long>(1, std::llround(std::ldexp(1e-8, Fr)));
+  k.m_format = num::Signed(32, Fg);
+  k.rms_format = num::Signed(32, Fr);
+  k.weight_format = weight;
+  k.g2_shift = 2 * (Fr - Fg);
+  k.step_shift = (Fg + FixedAdamConstants::kRatioQ - Fr) + 40 - Fw;
+  k.rounding = q;
+  return k;
+}
+
+TEST_F(ElementwiseTest, AdamMatchesReferenceOnEveryPath) {
+  std::mt19937_64 rng(7);
+  const num::Format formats[][2] = {{num::Signed(32, 24), num::Signed(32, 24)},
+                                    {num::Signed(16, 14), num::Signed(16, 14)}};
+  for (const auto& fm : formats) {
+    for (num::Quant q : kModes) {
+      for (std::int64_t t : {1, 2, 10, 1000}) {
+        for (bool extreme : {false, true}) {
+          for (std::size_t n : kLengths) {
+            const int gbits = fm[1].word_bits == 16 ? 15 : 22;
+            const auto g = RandomI32(n, gbits, extreme, rng);
+            auto w0 = RandomI32(n, fm[0].word_bits == 16 ? 15 : 24, extreme && fm[0].word_bits == 32, rng);
+            auto m0 = RandomI32(n, gbits, extreme, rng);
+            auto r0 = RandomI32(n, gbits + 4, false, rng);
+            for (auto& r : r0) r = r < 0 ? -(r + 1) : r;  // √v >= 0
+            if (extreme)
+              for (std::size_t i = 0; i < n; i += 5) r0[i] = std::numeric_limits<std::int32_t>::max();
+            const auto k = Constants(q, t, fm[0], fm[1]);
+            auto w_ref = w0, m_ref = m0, r_ref = r0;
+            const auto sat_ref = FixedAdamUpdateReference(k, w_ref, g, m_ref, r_ref);
+            for (Path path : AvailablePaths()) {
+              for (int threads : {1, 2}) {
+                ForcePath(path);
+                SetNumThreads(threads);
+                auto w = w0, m = m0, r = r0;
+                const auto sat = FixedAdamUpdate(k, w, g, m, r);
+                SCOPED_TRACE(testing::Message() << to_string(path) << " threads " << threads << " n " << n
+                                                << " t " << t << " mode " << static_cast<int>(q)
+                                                << (extreme ? " extreme" : ""));
+                ASSERT_EQ(w, w_ref);
+                ASSERT_EQ(m, m_ref);
+                ASSERT_EQ(r, r_ref);
+                ASSERT_EQ(sat, sat_ref);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_F(ElementwiseTest, SoftUpdateMatchesReferenceOnEveryPath) {
+  std::mt19937_64 rng(11);
+  for (num::Quant q : kModes) {
+    for (std::int64_t tau : {std::int64_t{0}, std::int64_t{5368709}, std::int64_t{1} << 29, std::int64_t{1} << 30}) {
+      for (std::size_t n : kLengths) {
+        const auto src = RandomI32(n, 31, true, rng);
+        const auto dst0 = RandomI32(n, 31, true, rng);
+        auto ref = dst0;
+        SoftUpdateReference(tau, q, src, ref);
+        for (Path path : AvailablePaths()) {
+          for (int threads : {1, 2}) {
+            ForcePath(path);
+            SetNumThreads(threads);
+            auto dst = dst0;
+            SoftUpdate(tau, q, src, dst);
+            ASSERT_EQ(dst, ref) << to_string(path) << " threads " << threads << " n " << n << " tau " << tau;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_F(ElementwiseTest, RequantizeMatchesReferenceOnEveryPath) {
+  std::mt19937_64 rng(13);
+  for (num::Quant q : kModes) {
+    for (num::Overflow o : {num::Overflow::kSaturate, num::Overflow::kWrap}) {
+      for (int to_frac : {-3, 0, 5, 15, 16, 20}) {
+        for (std::size_t n : kLengths) {
+          const auto x = RandomI32(n, 31, true, rng);
+          const num::Format f16 = num::Signed(16, to_frac), f32 = num::Signed(32, to_frac);
+          std::vector<std::int16_t> ref16(n), out16(n);
+          std::vector<std::int32_t> ref32(n), out32(n);
+          const auto s16 = RequantizeBufferReference(x, 16, f16, q, o, std::span<std::int16_t>(ref16));
+          const auto s32 = RequantizeBufferReference(x, 16, f32, q, o, std::span<std::int32_t>(ref32));
+          for (Path path : AvailablePaths()) {
+            for (int threads : {1, 2}) {
+              ForcePath(path);
+              SetNumThreads(threads);
+              SCOPED_TRACE(testing::Message() << to_string(path) << " threads " << threads << " n " << n
+                                              << " to_frac " << to_frac);
+              ASSERT_EQ(RequantizeBuffer(x, 16, f16, q, o, std::span<std::int16_t>(out16)), s16);
+              ASSERT_EQ(out16, ref16);
+              ASSERT_EQ(RequantizeBuffer(x, 16, f32, q, o, std::span<std::int32_t>(out32)), s32);
+              ASSERT_EQ(out32, ref32);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace fixar::kern
