@@ -17,6 +17,8 @@
 // split into int16 pieces and multiplied on the int16 tile (RunPieces, below).
 #include "kernels/gemm.h"
 
+#include <atomic>
+
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
@@ -683,10 +685,18 @@ void GemmF32Fast(const GemmArgs<float, float, float>& g, const FloatStage& stage
 
 const char* to_string(Layout l) { return detail::LayoutName(l); }
 
+namespace {
+std::atomic<IntegerGemmEngine*> g_engine{nullptr};
+}  // namespace
+
+void SetIntegerGemmEngine(IntegerGemmEngine* engine) { g_engine.store(engine); }
+IntegerGemmEngine* CurrentIntegerGemmEngine() { return g_engine.load(); }
+
 template <typename TA, typename TB, typename TC>
 Stats Gemm(const GemmArgs<TA, TB, TC>& args, const OutputStage& stage) {
   detail::ValidateArgs(args, "kern::Gemm");
   detail::ValidateStage(stage, 8 * sizeof(TC), "kern::Gemm");
+  if (IntegerGemmEngine* engine = g_engine.load()) return engine->Run(args, stage);
   const Path path = ActivePath();
   if (path == Path::kReference) return GemmReference(args, stage);
   return GemmIntFast(args, stage, detail::KernelsFor(path));

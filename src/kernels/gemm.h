@@ -107,6 +107,25 @@ struct GemmArgs {
 template <typename TA, typename TB, typename TC>
 Stats Gemm(const GemmArgs<TA, TB, TC>& args, const OutputStage& stage);
 
+// A replacement executor for the integer products: the accelerator model's functional
+// mode (accel/aap/functional.h) installs one to show that a whole training step computes
+// the same bits on the modelled PE array. Process-wide; nullptr restores the kernels.
+// Do not swap it while products are running.
+class IntegerGemmEngine {
+ public:
+  virtual ~IntegerGemmEngine() = default;
+  virtual Stats Run(const GemmArgs<std::int16_t, std::int16_t, std::int16_t>& a, const OutputStage& s) = 0;
+  virtual Stats Run(const GemmArgs<std::int16_t, std::int16_t, std::int32_t>& a, const OutputStage& s) = 0;
+  virtual Stats Run(const GemmArgs<std::int16_t, std::int32_t, std::int16_t>& a, const OutputStage& s) = 0;
+  virtual Stats Run(const GemmArgs<std::int16_t, std::int32_t, std::int32_t>& a, const OutputStage& s) = 0;
+  virtual Stats Run(const GemmArgs<std::int32_t, std::int16_t, std::int16_t>& a, const OutputStage& s) = 0;
+  virtual Stats Run(const GemmArgs<std::int32_t, std::int16_t, std::int32_t>& a, const OutputStage& s) = 0;
+  virtual Stats Run(const GemmArgs<std::int32_t, std::int32_t, std::int16_t>& a, const OutputStage& s) = 0;
+  virtual Stats Run(const GemmArgs<std::int32_t, std::int32_t, std::int32_t>& a, const OutputStage& s) = 0;
+};
+void SetIntegerGemmEngine(IntegerGemmEngine* engine);
+IntegerGemmEngine* CurrentIntegerGemmEngine();
+
 // Float products (TA = TB = TC = float).
 void GemmF32(const GemmArgs<float, float, float>& args, const FloatStage& stage = {});
 
