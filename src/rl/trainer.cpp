@@ -285,6 +285,7 @@ nlohmann::json Train(const TrainOptions& options) {
                 c.ActorPolicy().describe(), c.CriticPolicy().describe());
 
   // ---- The loop: act, step, store, sample, update (FIXAR's timestep order) ----------
+  const nn::PrecisionPolicy actor_policy = c.ActorPolicy(), critic_policy = c.CriticPolicy();
   ExplorationNoise noise(c.noise, A, c.noise == NoiseKind::kOrnsteinUhlenbeck ? c.ou_sigma : c.noise_sigma,
                          c.ou_theta, c.seed ^ 0x401Cull);
   std::vector<double> a(A), eps(A), env_a(A), unit(A, 1.0);
@@ -364,9 +365,14 @@ nlohmann::json Train(const TrainOptions& options) {
                          evaluated ? Num(stats.last_eval_std) : "", Num(last_update.critic_loss),
                          Num(last_update.q_mean), Num(ips), Num(1e3 * env_s / n), Num(1e3 * update_s / n),
                          Num(1e3 * act_s / n), agent.actor().quantized() ? 1 : 0);
-      for (const auto& l : agent.Stats())
-        csv << fmt::format(",{},{},{},{}", Num(l.saturation_rate()), Num(l.range_min), Num(l.range_max),
-                           l.activation_format.to_string());
+      for (const auto& l : agent.Stats()) {
+        const bool is_float = (l.name.rfind("actor", 0) == 0 ? actor_policy : critic_policy).is_float;
+        if (is_float)  // no fixed-point datapath: nothing saturates, no recorded ranges
+          csv << ",,,,float32";
+        else
+          csv << fmt::format(",{},{},{},{}", Num(l.saturation_rate()), Num(l.range_min), Num(l.range_max),
+                             l.activation_format.to_string());
+      }
       csv << "\n";
       csv.flush();
       if (window_updates > 0) {
