@@ -34,12 +34,13 @@ struct Format {
   bool is_signed = true;
 
   constexpr int int_bits() const { return word_bits - frac_bits; }  // ap_fixed I
+  // Computed in unsigned arithmetic so that W = 64 (an accumulator) does not overflow.
   constexpr std::int64_t max_raw() const {
-    return is_signed ? (std::int64_t{1} << (word_bits - 1)) - 1
+    return is_signed ? static_cast<std::int64_t>((std::uint64_t{1} << (word_bits - 1)) - 1)
                      : static_cast<std::int64_t>((std::uint64_t{1} << word_bits) - 1);
   }
   constexpr std::int64_t min_raw() const {
-    return is_signed ? -(std::int64_t{1} << (word_bits - 1)) : 0;
+    return is_signed ? -max_raw() - 1 : 0;
   }
   double lsb() const;        // 2^-frac_bits, the value of one raw step
   double max_value() const;  // max_raw() * lsb()

@@ -27,6 +27,12 @@ TEST(Format, RangesFollowApFixed) {
   EXPECT_DOUBLE_EQ(coarse.max_value(), 508.0);
 }
 
+TEST(Format, SixtyFourBitAccumulatorRange) {
+  EXPECT_EQ(Signed(64, 0).max_raw(), INT64_MAX);
+  EXPECT_EQ(Signed(64, 0).min_raw(), INT64_MIN);
+  EXPECT_EQ(Unsigned(63, 0).max_raw(), INT64_MAX);
+}
+
 TEST(Format, ValidateNamesTheBadField) {
   EXPECT_NO_THROW(Signed(32, 16).validate("test"));
   try {
