@@ -181,8 +181,16 @@ class FixedMlp final : public Mlp {
       const IntBuffer& Y = acts_[l + 1];
       const Activation act = l + 1 == static_cast<int>(layers_.size()) ? spec_.output : spec_.hidden;
       if (act == Activation::kRelu) {
-        for (std::size_t i = 0; i < grad_.size(); ++i)
-          if (Y.at(i) <= 0) grad_[i] = 0;
+        // Branch-free per buffer type, so that the compiler vectorises the mask.
+        auto mask = [&](const auto* y) {
+          std::int32_t* gp = grad_.data();
+          const std::size_t n = grad_.size();
+          for (std::size_t i = 0; i < n; ++i) gp[i] = y[i] > 0 ? gp[i] : 0;
+        };
+        if (Y.narrow)
+          mask(Y.i16.data());
+        else
+          mask(Y.i32.data());
       } else if (act == Activation::kTanh) {
         // G·(1 − y²): 1 − y² at 2·frac(y) fraction bits, product requantized to the gradient format.
         const int fy = Y.fmt.frac_bits;
@@ -207,11 +215,15 @@ class FixedMlp final : public Mlp {
         const kern::Stats ks = RunAB(kern::Layout::kTN, L.out, L.in, batch_, G, L.out, X, L.in, L.dW.data(), st,
                                      kern::Split::kRows);
         L.saturations += ks.saturations;
-        for (int j = 0; j < L.out; ++j) {
-          std::int64_t s = 0;
-          for (int i = 0; i < batch_; ++i) s += G.i32[static_cast<std::size_t>(i) * L.out + j];
-          L.db[j] = static_cast<std::int32_t>(num::HandleOverflow(s, gf, policy_.overflow, &L.saturations));
+        // db = column sums of G, row by row (contiguous, vectorised) in int64.
+        col_sums_.assign(static_cast<std::size_t>(L.out), 0);
+        for (int i = 0; i < batch_; ++i) {
+          const std::int32_t* row = G.i32.data() + static_cast<std::size_t>(i) * L.out;
+          std::int64_t* sums = col_sums_.data();
+          for (int j = 0; j < L.out; ++j) sums[j] += row[j];
         }
+        for (int j = 0; j < L.out; ++j)
+          L.db[j] = static_cast<std::int32_t>(num::HandleOverflow(col_sums_[j], gf, policy_.overflow, &L.saturations));
         L.values += L.dW.size() + L.db.size();
       }
       const bool need_dx = l > 0 || !dx.empty();
@@ -474,6 +486,7 @@ class FixedMlp final : public Mlp {
   std::vector<Format> input_formats_;          // layer-input formats after the switch
   std::vector<std::optional<num::AffineQuantizer>> affine_;
   std::vector<std::int32_t> wide_, grad_, prev_grad_;
+  std::vector<std::int64_t> col_sums_;
   int batch_ = 0;
   std::int64_t adam_t_ = 0;
   bool switched_ = false, pending_switch_ = false;
