@@ -10,12 +10,7 @@
 //   * a vector with a lane outside the ranges these proofs assume goes to the scalar
 //     reference as a whole.
 
-#ifndef HWY_WANT_AVX3_DL
-#define HWY_WANT_AVX3_DL 1
-#endif
-#ifndef HWY_DISABLED_TARGETS
-#define HWY_DISABLED_TARGETS HWY_SSSE3
-#endif
+#include "kernels/detail/hwy_targets.h"  // first: the targets every dispatch table shares
 
 #include <cmath>
 #include <cstdint>

@@ -8,13 +8,7 @@
 // (HWY_CHOSEN_TARGET_SHIFT, highway.h / targets.h of Highway 1.0.3). Reading a const
 // table is thread-safe, so threads may use different paths at the same time.
 
-// AVX3_DL is compiled only on request (detect_targets.h); SSSE3 is never a FIXAR path.
-#ifndef HWY_WANT_AVX3_DL
-#define HWY_WANT_AVX3_DL 1
-#endif
-#ifndef HWY_DISABLED_TARGETS
-#define HWY_DISABLED_TARGETS HWY_SSSE3
-#endif
+#include "kernels/detail/hwy_targets.h"  // first: the targets every dispatch table shares
 
 #include <cstring>
 #include <stdexcept>

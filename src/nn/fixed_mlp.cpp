@@ -62,19 +62,9 @@ struct FixedLayer {
 template <typename TA, typename TB>
 kern::Stats Run(kern::Layout layout, int M, int N, int K, const TA* A, int lda, const TB* B, int ldb,
                 std::int32_t* C, const kern::OutputStage& st, kern::Split split) {
-  kern::GemmArgs<TA, TB, std::int32_t> a;
-  a.layout = layout;
-  a.M = M;
-  a.N = N;
-  a.K = K;
-  a.A = A;
-  a.lda = lda;
-  a.B = B;
-  a.ldb = ldb;
-  a.C = C;
-  a.ldc = N;
-  a.split = split;
-  return kern::Gemm(a, st);
+  return kern::Gemm(kern::GemmArgs<TA, TB, std::int32_t>{.layout = layout, .M = M, .N = N, .K = K, .A = A, .lda = lda,
+                                                          .B = B, .ldb = ldb, .C = C, .ldc = N, .split = split},
+                    st);
 }
 
 template <typename TA>

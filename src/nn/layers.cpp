@@ -42,19 +42,7 @@ namespace {
 template <typename T>
 kern::GemmArgs<T, T, T> Args(kern::Layout l, int M, int N, int K, const T* A, int lda, const T* B, int ldb, T* C,
                              kern::Split split) {
-  kern::GemmArgs<T, T, T> a;
-  a.layout = l;
-  a.M = M;
-  a.N = N;
-  a.K = K;
-  a.A = A;
-  a.lda = lda;
-  a.B = B;
-  a.ldb = ldb;
-  a.C = C;
-  a.ldc = N;
-  a.split = split;
-  return a;
+  return {.layout = l, .M = M, .N = N, .K = K, .A = A, .lda = lda, .B = B, .ldb = ldb, .C = C, .ldc = N, .split = split};
 }
 }  // namespace
 
