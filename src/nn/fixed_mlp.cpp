@@ -264,9 +264,8 @@ class FixedMlp final : public Mlp {
     // w ← τ·w_online + (1−τ)·w with τ in Q30 and 1−τ = 2^30 − τ (an exact convex
     // combination; each product < 2^61, so 64-bit integers hold it exactly).
     const auto& o = Same(online);
-    const std::int64_t t = std::llround(std::ldexp(tau, 30)), one = std::int64_t{1} << 30;
+    const std::int64_t t = std::llround(std::ldexp(tau, 30));  // kern::SoftUpdate forms 1−τ as 2^30 − τ
     for (std::size_t l = 0; l < layers_.size(); ++l) {
-      (void)one;  // kern::SoftUpdate forms 1−τ as 2^30 − τ itself
       auto blend = [&](std::vector<std::int32_t>& dst, const std::vector<std::int32_t>& src) {
         kern::SoftUpdate(t, policy_.rounding, src, dst);
       };
