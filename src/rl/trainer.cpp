@@ -370,8 +370,8 @@ nlohmann::json Train(const TrainOptions& options) {
         if (is_float)  // no fixed-point datapath: nothing saturates, no recorded ranges
           csv << ",,,,float32";
         else
-          csv << fmt::format(",{},{},{},{}", Num(l.saturation_rate()), Num(l.range_min), Num(l.range_max),
-                             l.activation_format.to_string());
+          csv << fmt::format(",{},{},{},\"{}\"", Num(l.saturation_rate()), Num(l.range_min), Num(l.range_max),
+                             l.activation_format.to_string());  // quoted: "fixed<32,16>" holds a comma
       }
       csv << "\n";
       csv.flush();

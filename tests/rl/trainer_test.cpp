@@ -48,7 +48,10 @@ TEST(Trainer, WritesTheRunDirectory) {
   EXPECT_NE(header.find("actor.fc1.sat_rate"), std::string::npos);
   EXPECT_NE(header.find("critic.fc3.range_max"), std::string::npos);
   int rows = 0;
-  while (std::getline(csv, line)) ++rows;
+  while (std::getline(csv, line)) {
+    ++rows;
+    EXPECT_NE(line.find(",\"fixed<"), std::string::npos) << "formats are quoted (they hold a comma): " << line;
+  }
   EXPECT_EQ(rows, 4);  // every 200 steps
   EXPECT_EQ(s["qat"]["switched_at_step"].get<std::int64_t>(), 500);
   // A second run with the same name does not overwrite the first.
