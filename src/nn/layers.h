@@ -23,7 +23,7 @@ const char* to_string(Activation a);
 
 // Which threads split a product: the paper's adaptive parallelism on the CPU.
 enum class Parallelism : std::uint8_t {
-  kAuto,        // intra-layer for a single sample, intra-batch for a batch
+  kAuto,        // by shape: one sample on the calling thread, small batches intra-layer, batches intra-batch
   kIntraLayer,  // output neurons across threads
   kIntraBatch,  // batch rows across threads (weight gradients: output neurons, see docs)
 };
