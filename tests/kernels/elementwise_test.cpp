@@ -14,23 +14,12 @@
 
 #include "kernels/gemm.h"
 #include "kernels/parallel.h"
+#include "kernel_state.h"
 
 namespace fixar::kern {
 namespace {
 
-class ElementwiseTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    saved_path_ = ActivePath();
-    saved_threads_ = NumThreads();
-  }
-  void TearDown() override {
-    ForcePath(saved_path_);
-    SetNumThreads(saved_threads_);
-  }
-  Path saved_path_ = Path::kReference;
-  int saved_threads_ = 1;
-};
+using ElementwiseTest = KernelState;
 
 constexpr num::Quant kModes[] = {num::Quant::kFloor, num::Quant::kTowardZero, num::Quant::kHalfUp,
                                  num::Quant::kHalfEven, num::Quant::kStochastic};

@@ -15,24 +15,11 @@
 #include <vector>
 
 #include "kernels/parallel.h"
+#include "kernel_state.h"
 
 namespace fixar::kern {
 namespace {
 
-// Restores the path and thread count a test changed.
-class KernelState : public ::testing::Test {
- protected:
-  void SetUp() override {
-    saved_path_ = ActivePath();
-    saved_threads_ = NumThreads();
-  }
-  void TearDown() override {
-    ForcePath(saved_path_);
-    SetNumThreads(saved_threads_);
-  }
-  Path saved_path_ = Path::kReference;
-  int saved_threads_ = 1;
-};
 
 struct Shape {
   int M, N, K;
