@@ -60,7 +60,7 @@ void CheckSameLength(const char* where, std::size_t a, std::size_t b) {
 namespace detail {
 
 std::uint64_t FixedAdamScalar(const FixedAdamConstants& c, std::int32_t* w, const std::int32_t* g,
-                              std::int32_t* m, std::int32_t* rms, std::size_t n) {
+                              std::int32_t* m, std::int64_t* rms, std::size_t n) {
   constexpr int kQ = FixedAdamConstants::kQ;
   const std::int64_t one = std::int64_t{1} << kQ;
   const num::Quant rq = c.rounding;
@@ -70,14 +70,15 @@ std::uint64_t FixedAdamScalar(const FixedAdamConstants& c, std::int32_t* w, cons
     // m ← β1·m + (1−β1)·g            (both products < 2^61: exact in 64 bits; frac Fg+30 → Fg)
     m[i] = static_cast<std::int32_t>(num::HandleOverflow(
         num::RoundingShiftRight64(c.b1 * m[i] + (one - c.b1) * gi, kQ, rq), c.m_format, c.overflow, &sat));
-    // r ← √(β2·r² + (1−β2)·g²): r² and g² at 2·Fr fraction bits (< 2^62), the β mix in
-    // 128 bits, back to 2·Fr bits (floor), then the exact floor square root at Fr bits.
-    const std::uint64_t r2 = static_cast<std::uint64_t>(static_cast<std::int64_t>(rms[i]) * rms[i]);
+    // r ← √(b2·r² + (1−b2)·g²): r² and g² at 2·Fr fraction bits (< 2^100 for r < 2^50),
+    // the mix in 128 bits, back to 2·Fr bits (floor), then the exact floor square root.
+    const std::uint64_t ar = static_cast<std::uint64_t>(std::min<std::int64_t>(std::max<std::int64_t>(rms[i], 0),
+                                                                              std::int64_t{1} << 50));
+    const uint128 r2 = static_cast<uint128>(ar) * ar;
     const uint128 g2 = static_cast<uint128>(static_cast<std::uint64_t>(gi * gi)) << c.g2_shift;
-    const uint128 mix = (static_cast<uint128>(r2) * static_cast<std::uint64_t>(c.b2) +
-                         g2 * static_cast<std::uint64_t>(one - c.b2)) >> kQ;
+    const uint128 mix = (r2 * static_cast<std::uint64_t>(c.b2) + g2 * static_cast<std::uint64_t>(one - c.b2)) >> kQ;
     const std::uint64_t root = IntegerSqrt128(mix);
-    rms[i] = static_cast<std::int32_t>(num::Saturate(root, c.rms_format, &sat));
+    rms[i] = num::Saturate(static_cast<std::int64_t>(root), c.rms_format, &sat);
     // m̂ = m·c1, √v̂ = r·c2 (frac Fg and Fr after the Q30 products), ratio = m̂/(√v̂ + ε)
     // as a 64-bit integer division at qfrac bits, Δ = lr·ratio rounded to the weight LSB.
     const std::int64_t mhat = static_cast<std::int64_t>((static_cast<int128>(m[i]) * c.c1) >> kQ);
@@ -102,7 +103,7 @@ std::uint64_t FixedAdamScalar(const FixedAdamConstants& c, std::int32_t* w, cons
 // ---- Adam ------------------------------------------------------------------------------
 std::uint64_t FixedAdamUpdateReference(const FixedAdamConstants& c, std::span<std::int32_t> w,
                                        std::span<const std::int32_t> g, std::span<std::int32_t> m,
-                                       std::span<std::int32_t> rms) {
+                                       std::span<std::int64_t> rms) {
   CheckSameLength("kern::FixedAdamUpdate (w, g)", w.size(), g.size());
   CheckSameLength("kern::FixedAdamUpdate (w, m)", w.size(), m.size());
   CheckSameLength("kern::FixedAdamUpdate (w, rms)", w.size(), rms.size());
@@ -111,7 +112,7 @@ std::uint64_t FixedAdamUpdateReference(const FixedAdamConstants& c, std::span<st
 
 std::uint64_t FixedAdamUpdate(const FixedAdamConstants& c, std::span<std::int32_t> w,
                               std::span<const std::int32_t> g, std::span<std::int32_t> m,
-                              std::span<std::int32_t> rms) {
+                              std::span<std::int64_t> rms) {
   const Path path = ActivePath();
   if (path == Path::kReference) return FixedAdamUpdateReference(c, w, g, m, rms);
   CheckSameLength("kern::FixedAdamUpdate (w, g)", w.size(), g.size());

@@ -22,8 +22,8 @@ struct FixedAdamConstants {
   static constexpr int kQ = 30;       // fraction bits of b1, b2, c1, c2
   static constexpr int kRatioQ = 26;  // m̂ is shifted up by this before the division
   static constexpr std::int64_t kRatioLimit = std::int64_t{1} << 33;
-  std::int64_t b1 = 0, b2 = 0;  // β1, β2 in Q30
-  std::int64_t c1 = 0, c2 = 0;  // 1/(1−β1^t), 1/√(1−β2^t) in Q30
+  std::int64_t b1 = 0, b2 = 0;  // the mixes of m and of r² in Q30 (β1; β2 or nn's per-step a_t)
+  std::int64_t c1 = 0, c2 = 0;  // scales of m and of r in Q30 (1/(1−β1^t); 1 when r is √v̂)
   std::int64_t lr = 0;          // learning rate in Q40
   std::int64_t eps = 1;         // ε at the scale of √v̂ (rms fraction bits), >= 1
   int g2_shift = 0;             // 2·(F_rms − F_g): g² aligned to r²
@@ -34,13 +34,15 @@ struct FixedAdamConstants {
 };
 
 // One Adam step on w (weight format) from g (gradient format), with the first moment m
-// and r = √v; all arrays of the same length. Returns the saturations it counted.
+// and the root r (rms format, up to 64-bit storage: it needs the gradient's range and
+// more fraction bits, nn/optim.h); all arrays of the same length. Returns the
+// saturations it counted.
 std::uint64_t FixedAdamUpdate(const FixedAdamConstants& c, std::span<std::int32_t> w,
                               std::span<const std::int32_t> g, std::span<std::int32_t> m,
-                              std::span<std::int32_t> rms);
+                              std::span<std::int64_t> rms);
 std::uint64_t FixedAdamUpdateReference(const FixedAdamConstants& c, std::span<std::int32_t> w,
                                        std::span<const std::int32_t> g, std::span<std::int32_t> m,
-                                       std::span<std::int32_t> rms);
+                                       std::span<std::int64_t> rms);
 
 // dst ← RoundingShiftRight64(τ·src + (2^30 − τ)·dst, 30, q), τ in Q30 (0 <= τ <= 2^30):
 // an exact convex combination (each product < 2^61), rounded once.

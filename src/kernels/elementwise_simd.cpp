@@ -12,6 +12,7 @@
 
 #include "kernels/detail/hwy_targets.h"  // first: the targets every dispatch table shares
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -102,13 +103,14 @@ HWY_INLINE V64 SaturateCount(V64 y, V64 lo, V64 hi, std::uint64_t* sat) {
 
 // ---- Adam ------------------------------------------------------------------------------
 // Ranges (per vector; else the scalar reference):
-//   |g| <= g_limit where g_limit² · 2^g2_shift < 2^62, 0 <= rms < 2^31.
+//   |g| <= g_limit where g_limit² · 2^g2_shift < 2^62, 0 <= rms < 2^31 (rms is stored in
+//   64 bits; larger roots, of gradients above ~2 in 32-bit formats, take the scalar loop).
 // Per call (checked by the dispatcher below): overflow kSaturate, 0 <= b1, b2 <= 2^30,
 // 0 < c1 < 2^35, 0 < c2 < 2^61, 0 < lr <= 2^29, 1 <= step_shift <= 62, 0 <= g2_shift <= 62,
-// rms format max <= 2^31 − 1, eps < 2^31.
+// eps < 2^31.
 template <num::Quant Q>
 std::uint64_t FixedAdamT(const FixedAdamConstants& c, std::int32_t* w, const std::int32_t* g, std::int32_t* m,
-                         std::int32_t* rms, std::size_t n, std::uint64_t g_limit) {
+                         std::int64_t* rms, std::size_t n, std::uint64_t g_limit) {
   const D64 d;
   const DF64 df;
   const std::size_t L = hn::Lanes(d);
@@ -121,7 +123,8 @@ std::uint64_t FixedAdamT(const FixedAdamConstants& c, std::int32_t* w, const std
   const V64 v_mask30 = hn::Set(d, mask30);
   const V64 lr = hn::Set(d, c.lr), eps = hn::Set(d, c.eps);
   const V64 m_lo = hn::Set(d, c.m_format.min_raw()), m_hi = hn::Set(d, c.m_format.max_raw());
-  const V64 r_hi = hn::Set(d, c.rms_format.max_raw());
+  const V64 r_lim = hn::Set(d, INT32_MAX);
+  const V64 r_hi = hn::Set(d, std::min<std::int64_t>(c.rms_format.max_raw(), INT32_MAX));  // root < 2^31
   const V64 w_lo = hn::Set(d, c.weight_format.min_raw()), w_hi = hn::Set(d, c.weight_format.max_raw());
   const V64 glim = hn::Set(d, static_cast<std::int64_t>(g_limit)), zero = hn::Zero(d), one_v = hn::Set(d, 1);
   const V64 limit = hn::Set(d, FixedAdamConstants::kRatioLimit);
@@ -129,9 +132,10 @@ std::uint64_t FixedAdamT(const FixedAdamConstants& c, std::int32_t* w, const std
   std::uint64_t sat = 0;
   std::size_t i = 0;
   for (; i + L <= n; i += L) {
-    const V64 gi = LoadI32(g + i), ri = LoadI32(rms + i);
+    const V64 gi = LoadI32(g + i), ri = hn::LoadU(d, rms + i);
     const V64 ag = hn::Abs(gi);
-    if (!hn::AllTrue(d, hn::And(hn::Not(hn::Gt(ag, glim)), hn::Not(hn::Lt(ri, zero))))) {
+    const auto r_ok = hn::And(hn::Not(hn::Lt(ri, zero)), hn::Not(hn::Gt(ri, r_lim)));
+    if (!hn::AllTrue(d, hn::And(hn::Not(hn::Gt(ag, glim)), r_ok))) {
       sat += FixedAdamScalar(c, w + i, g + i, m + i, rms + i, L);
       continue;
     }
@@ -178,7 +182,7 @@ std::uint64_t FixedAdamT(const FixedAdamConstants& c, std::int32_t* w, const std
     const V64 delta = RoundingShiftRight<Q>(hn::Mul(lr, ratio), c.step_shift);
     const V64 wn = SaturateCount(hn::Sub(LoadI32(w + i), delta), w_lo, w_hi, &sat);
     StoreI32(mn, m + i);
-    StoreI32(rn, rms + i);
+    hn::StoreU(rn, d, rms + i);
     StoreI32(wn, w + i);
   }
   if (i < n) sat += FixedAdamScalar(c, w + i, g + i, m + i, rms + i, n - i);
@@ -186,13 +190,13 @@ std::uint64_t FixedAdamT(const FixedAdamConstants& c, std::int32_t* w, const std
 }
 
 std::uint64_t FixedAdam(const FixedAdamConstants& c, std::int32_t* w, const std::int32_t* g, std::int32_t* m,
-                        std::int32_t* rms, std::size_t n) {
+                        std::int64_t* rms, std::size_t n) {
   constexpr std::int64_t kOne = std::int64_t{1} << FixedAdamConstants::kQ;
   const bool in_range = c.overflow == num::Overflow::kSaturate && c.b1 >= 0 && c.b1 <= kOne && c.b2 >= 0 &&
                         c.b2 <= kOne && c.c1 > 0 && c.c1 < (std::int64_t{1} << 35) && c.c2 > 0 &&
                         c.c2 < (std::int64_t{1} << 61) && c.lr > 0 && c.lr <= (std::int64_t{1} << 29) &&
                         c.step_shift >= 1 && c.step_shift <= 62 && c.g2_shift >= 0 && c.g2_shift <= 62 &&
-                        c.rms_format.max_raw() <= INT32_MAX && c.eps >= 1 && c.eps < (std::int64_t{1} << 31) &&
+                        c.eps >= 1 && c.eps < (std::int64_t{1} << 31) &&
                         c.m_format.max_raw() <= INT32_MAX && c.m_format.min_raw() >= INT32_MIN &&
                         c.weight_format.max_raw() <= INT32_MAX && c.weight_format.min_raw() >= INT32_MIN;
   if (!in_range) return FixedAdamScalar(c, w, g, m, rms, n);

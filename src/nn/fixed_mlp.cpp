@@ -334,8 +334,10 @@ class FixedMlp final : public Mlp {
     w.Put(adam_t_);
     w.Put<std::uint8_t>(switched_);
     w.Put<std::uint8_t>(pending_switch_);
-    for (const FixedLayer& L : layers_)
-      for (const auto* v : {&L.W, &L.b, &L.adam_W.m, &L.adam_W.rms, &L.adam_b.m, &L.adam_b.rms}) w.PutVector(*v);
+    for (const FixedLayer& L : layers_) {
+      for (const auto* v : {&L.W, &L.b, &L.adam_W.m, &L.adam_b.m}) w.PutVector(*v);
+      for (const auto* v : {&L.adam_W.rms, &L.adam_b.rms}) w.PutVector(*v);
+    }
     for (const auto& o : observers_) {
       w.Put(o.observations());
       w.Put(o.empty() ? 0.0 : o.min());
@@ -346,9 +348,10 @@ class FixedMlp final : public Mlp {
     adam_t_ = r.Get<std::int64_t>();
     const bool switched = r.Get<std::uint8_t>() != 0;
     pending_switch_ = r.Get<std::uint8_t>() != 0;
-    for (FixedLayer& L : layers_)
-      for (auto* v : {&L.W, &L.b, &L.adam_W.m, &L.adam_W.rms, &L.adam_b.m, &L.adam_b.rms})
-        *v = r.GetVector<std::int32_t>(v->size());
+    for (FixedLayer& L : layers_) {
+      for (auto* v : {&L.W, &L.b, &L.adam_W.m, &L.adam_b.m}) *v = r.GetVector<std::int32_t>(v->size());
+      for (auto* v : {&L.adam_W.rms, &L.adam_b.rms}) *v = r.GetVector<std::int64_t>(v->size());
+    }
     for (auto& o : observers_) {
       const auto count = r.Get<std::int64_t>();
       const double lo = r.Get<double>(), hi = r.Get<double>();
@@ -409,11 +412,13 @@ class FixedMlp final : public Mlp {
     const int bits = policy_.qat_activation_bits;
     for (std::size_t l = 0; l < layers_.size(); ++l) {
       const auto& o = observers_[l];
+      const double widen = std::ldexp(1.0, policy_.qat_range_headroom_bits);
       if (policy_.qat_quantizer == QatQuantizer::kAffine) {
-        affine_[l] = num::AffineQuantizer::FromRange(std::min(o.min(), 0.0), std::max(o.max(), 0.0), bits);
+        affine_[l] = num::AffineQuantizer::FromRange(widen * std::min(o.min(), 0.0), widen * std::max(o.max(), 0.0),
+                                                     bits);
         input_formats_[l] = policy_.activation;
       } else {
-        input_formats_[l] = num::PowerOfTwoFormat(o.max_abs(), bits);
+        input_formats_[l] = num::PowerOfTwoFormat(widen * o.max_abs(), bits);
       }
       util::LogDebug("{}: QAT switch: input of fc{} range [{:.4g}, {:.4g}] -> {}", spec_.name, l + 1, o.min(), o.max(),
                      policy_.qat_quantizer == QatQuantizer::kAffine

@@ -66,7 +66,9 @@ void FloatAdam::Step(const AdamConfig& c, std::int64_t t, std::span<float> w, st
   }
 }
 
-num::Format RmsFormat(const num::Format& gradient) { return num::Signed(32, gradient.frac_bits + 6); }
+num::Format RmsFormat(const num::Format& gradient) {
+  return num::Signed(gradient.word_bits + 6, gradient.frac_bits + 6);
+}
 
 std::uint64_t IntegerSqrt(uint128 x) {
   if (x == 0) return 0;
@@ -92,9 +94,12 @@ std::uint64_t FixedAdam::Step(const AdamConfig& c, std::int64_t t, const FixedAd
   const auto q30 = [](double x) { return static_cast<std::int64_t>(std::llround(std::ldexp(x, K::kQ))); };
   K k;
   k.b1 = q30(c.beta1);
-  k.b2 = q30(c.beta2);
-  k.c1 = q30(1.0 / (1.0 - std::pow(c.beta1, static_cast<double>(t))));
-  k.c2 = q30(1.0 / std::sqrt(1.0 - std::pow(c.beta2, static_cast<double>(t))));
+  // r holds the bias-corrected root √v̂ (see optim.h): v̂_t = a_t·v̂_{t−1} + (1−a_t)·g² with
+  // a_t = β2·(1−β2^(t−1)) / (1−β2^t), a convex mix, so no √ correction is applied after it.
+  const double td = static_cast<double>(t);
+  k.b2 = q30(c.beta2 * (1.0 - std::pow(c.beta2, td - 1.0)) / (1.0 - std::pow(c.beta2, td)));
+  k.c1 = q30(1.0 / (1.0 - std::pow(c.beta1, td)));
+  k.c2 = q30(1.0);
   k.lr = std::llround(std::ldexp(c.lr, kLrQ));
   const int Fg = f.gradient.frac_bits, Fr = f.rms.frac_bits, Fw = f.weight.frac_bits;
   k.eps = std::max<long long>(1, std::llround(std::ldexp(c.eps, Fr)));  // at √v̂'s scale

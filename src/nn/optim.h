@@ -4,20 +4,27 @@
 //                      w ← w − lr · m̂ / (√v̂ + ε),  m̂ = m/(1−β1^t), v̂ = v/(1−β2^t).
 //
 // Fixed-point Adam (what an accelerator's Adam unit computes, integer ops only):
-//  * β1, β2, 1−β1, 1−β2 and the per-step bias corrections 1/(1−β1^t), 1/√(1−β2^t) are
-//    Q30 constants (the corrections are computed once per step by the host, like a
-//    lookup table); 1−β is formed as 2^30 − β so the averages stay exact convex mixes.
+//  * β1, 1−β1, the per-step mix a_t, 1−a_t (below) and the bias correction 1/(1−β1^t) are
+//    Q30 constants (the per-step ones computed once per step by the host, like a lookup
+//    table); 1−β is formed as 2^30 − β so the averages stay exact convex mixes.
 //  * m has the gradient's format.
-//  * The second moment is stored as its square root r = √v, in ap_fixed<32, 2> for 24-bit
-//    gradients (fraction bits F_g + 6). Stored as v itself, 32 bits cannot hold both
-//    (1−β2)·g² of small gradients (1e-5² · 1e-3) and g² of large ones: v underflows to 0
-//    in the first steps and the step becomes lr·m/ε, thousands of times too large. r has
-//    the dynamic range of g. Update: β2·r² + (1−β2)·g² at 2·F_r fraction bits (floor),
-//    then r ← floor(√·), an exact integer square root; √v̂ = r · (1/√(1−β2^t)), so no
-//    square root of v̂ is needed.
-//  * The ratio m̂ / (√v̂ + ε) is a 64-bit integer division (truncating) at F_g + 26 − F_r
-//    fraction bits (2^-20 for 24-bit gradients), Δ = lr · ratio (lr in Q40) rounded to the
-//    weight LSB with the datapath's rounding mode. Everything fits 64-bit integers except
+//  * The second moment is kept as its bias-corrected square root r = √v̂, with the
+//    gradient's integer bits and 6 more fraction bits (ap_fixed<38, 8> for 32-bit
+//    gradients; 64-bit storage, as an Adam unit would keep a 38-bit register per weight).
+//    v̂ follows its own recurrence, a convex mix with per-step Q30 constants:
+//    v̂_t = a_t·v̂_{t−1} + (1−a_t)·g², a_t = β2·(1−β2^(t−1))/(1−β2^t) (a_1 = 0), so
+//    √v̂ = r with no correction. Why this shape: as v itself, 32 bits cannot hold both
+//    (1−β2)·g² of small gradients (1e-5² · 1e-3) and g² of large ones (v underflows and the
+//    step becomes lr·m/ε, thousands of times too large); with only the gradient's fraction
+//    bits, the floor of the root loses ~1 LSB per step, a bias that β2 = 0.999 amplifies
+//    ~1000× for small gradients (measured: 9e-5 weight error after 200 steps); with 6 more
+//    fraction bits in 32 bits, r was capped at 2 while |g| reached 128 (the critic's first
+//    layer on HalfCheetah then took steps up to 60× Adam's; docs/results/). As the root of
+//    an average of g², r never exceeds max |g|: it cannot saturate. Update: the mix at
+//    2·F_r fraction bits (floor), then r ← floor(√·), an exact integer square root.
+//  * The ratio m̂ / (r + ε) is a 64-bit integer division (truncating) at F_g + 26 − F_r
+//    fraction bits (2^-26), Δ = lr · ratio (lr in Q40) rounded to the weight LSB with the
+//    datapath's rounding mode. Everything fits 64-bit integers except
 //    two 128-bit products, as a hardware Adam unit would size its multipliers.
 // The error against float Adam is measured in nn tests (optim_test.cpp).
 #pragma once
@@ -61,7 +68,8 @@ class FixedAdam {
   // w (weight format) updated in place from g (gradient format); returns saturations.
   std::uint64_t Step(const AdamConfig& c, std::int64_t t, const FixedAdamFormats& f, std::span<std::int32_t> w,
                      std::span<const std::int32_t> g);
-  std::vector<std::int32_t> m, rms;
+  std::vector<std::int32_t> m;
+  std::vector<std::int64_t> rms;  // RmsFormat: up to 38 bits, so stored in 64
 };
 
 // Exact floor(√x) for x >= 0.

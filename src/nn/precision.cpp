@@ -27,6 +27,9 @@ void PrecisionPolicy::validate(const std::string& where) const {
   if (qat_activation_bits < 2 || qat_activation_bits > 32)
     throw std::invalid_argument(
         fmt::format("{}: activation bits = {}; valid: 2..32", where, qat_activation_bits));
+  if (qat_range_headroom_bits < 0 || qat_range_headroom_bits > 8)
+    throw std::invalid_argument(
+        fmt::format("{}: range headroom = {} bits; valid: 0..8", where, qat_range_headroom_bits));
   if (qat_weight_bits < 2 || qat_weight_bits > 32)
     throw std::invalid_argument(fmt::format("{}: weight bits = {}; valid: 2..32", where, qat_weight_bits));
 }
@@ -37,8 +40,8 @@ std::string PrecisionPolicy::describe() const {
                               weight.to_string(), activation.to_string(), gradient.to_string(),
                               num::to_string(rounding), num::to_string(overflow));
   if (has_qat())
-    s += fmt::format("; from step {}: activations {} bits ({}), weights {} bits", qat_delay, qat_activation_bits,
-                     to_string(qat_quantizer), qat_weight_bits);
+    s += fmt::format("; from step {}: activations {} bits ({}, range headroom {} bits), weights {} bits", qat_delay,
+                     qat_activation_bits, to_string(qat_quantizer), qat_range_headroom_bits, qat_weight_bits);
   return s;
 }
 

@@ -48,6 +48,9 @@ struct PrecisionPolicy {
   int qat_activation_bits = 16;
   int qat_weight_bits = 32;  // 32: weights are not narrowed at the switch
   QatQuantizer qat_quantizer = QatQuantizer::kPowerOfTwo;
+  // Extra integer bits (range × 2^h) over the range recorded before the switch, for the
+  // growth of activations after it (the nets keep learning; docs/training.md). 0: exact.
+  int qat_range_headroom_bits = 0;
 
   bool has_qat() const { return !is_float && qat_delay >= 0; }
   // Throws std::invalid_argument naming the field and the valid range.

@@ -107,6 +107,7 @@ const std::map<std::string, Key>& Keys() {
     k["precision.qat_delay"] = Int(&TrainConfig::qat_delay);
     k["precision.qat_activation_bits"] = Int(&TrainConfig::qat_activation_bits);
     k["precision.qat_quantizer"] = Str(&TrainConfig::qat_quantizer);
+    k["precision.qat_range_headroom_bits"] = Int(&TrainConfig::qat_range_headroom_bits);
     k["precision.rounding"] = Str(&TrainConfig::rounding);
     return k;
   }();
@@ -136,6 +137,7 @@ nn::PrecisionPolicy Policy(const TrainConfig& c, const std::string& name) {
   if (!p.is_float) {
     p.rounding = num::parse_quant(c.rounding);
     p.qat_quantizer = nn::parse_qat_quantizer(c.qat_quantizer);
+    p.qat_range_headroom_bits = c.qat_range_headroom_bits;
     if (name == "fixar") p.qat_activation_bits = c.qat_activation_bits;
   }
   return p;
@@ -179,6 +181,8 @@ void TrainConfig::validate() const {
   Require(qat_delay >= 0, "precision.qat_delay", qat_delay, ">= 0 timesteps");
   Require(qat_activation_bits >= 2 && qat_activation_bits <= 32, "precision.qat_activation_bits",
           qat_activation_bits, "2..32");
+  Require(qat_range_headroom_bits >= 0 && qat_range_headroom_bits <= 8, "precision.qat_range_headroom_bits",
+          qat_range_headroom_bits, "0..8");
   ActorAdam().validate("config: ddpg.actor_lr");
   CriticAdam().validate("config: ddpg.critic_lr");
   for (const auto& [key, name] : {std::pair{"precision.actor", actor_precision}, {"precision.critic", critic_precision}}) {

@@ -54,6 +54,7 @@ struct TrainConfig {
   std::int64_t qat_delay = 350'000;      // FIXAR's curves switch at about 350 k steps
   int qat_activation_bits = 16;          // FIXAR: n = 16
   std::string qat_quantizer = "power_of_two";
+  int qat_range_headroom_bits = 1;       // ours (the paper is silent): see docs/training.md
   std::string rounding = "half_even";
 
   // Throws std::invalid_argument naming the key, the value and what is valid.

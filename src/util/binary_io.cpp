@@ -57,6 +57,12 @@ void WriteCheckedFile(const std::string& path, const std::string& magic, std::ui
 }
 
 std::vector<std::uint8_t> ReadCheckedFile(const std::string& path, const std::string& magic, std::uint32_t version) {
+  return ReadCheckedFile(path, magic, version, version, nullptr);
+}
+
+std::vector<std::uint8_t> ReadCheckedFile(const std::string& path, const std::string& magic,
+                                          std::uint32_t min_version, std::uint32_t max_version,
+                                          std::uint32_t* version) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(fmt::format("cannot open '{}'", path));
   std::vector<std::uint8_t> all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -70,8 +76,13 @@ std::vector<std::uint8_t> ReadCheckedFile(const std::string& path, const std::st
   if (m != PadMagic(magic))
     throw std::runtime_error(fmt::format("'{}' is not a {} file (wrong magic)", path, magic));
   const auto v = r.Get<std::uint32_t>();
-  if (v != version)
-    throw std::runtime_error(fmt::format("'{}' has format version {}, this build reads version {}", path, v, version));
+  if (v < min_version || v > max_version)
+    throw std::runtime_error(
+        min_version == max_version
+            ? fmt::format("'{}' has format version {}, this build reads version {}", path, v, max_version)
+            : fmt::format("'{}' has format version {}, this build reads versions {} to {}", path, v, min_version,
+                          max_version));
+  if (version) *version = v;
   const auto size = r.Get<std::uint64_t>();
   const auto sum = r.Get<std::uint64_t>();
   if (all.size() - kHeader != size)

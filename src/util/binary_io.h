@@ -86,5 +86,9 @@ void WriteCheckedFile(const std::string& path, const std::string& magic, std::ui
 // Reads and verifies a file written by WriteCheckedFile; throws std::runtime_error naming
 // the file and the problem (missing, wrong magic, version mismatch, truncated, checksum).
 std::vector<std::uint8_t> ReadCheckedFile(const std::string& path, const std::string& magic, std::uint32_t version);
+// The same, accepting versions min_version..max_version; the one found goes to *version.
+std::vector<std::uint8_t> ReadCheckedFile(const std::string& path, const std::string& magic,
+                                          std::uint32_t min_version, std::uint32_t max_version,
+                                          std::uint32_t* version);
 
 }  // namespace fixar::util

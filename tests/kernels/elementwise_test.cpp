@@ -48,12 +48,12 @@ FixedAdamConstants Constants(num::Quant q, std::int64_t t, const num::Format& we
   k.b1 = q30(0.9);
   k.b2 = q30(0.999);
   k.c1 = q30(1.0 / (1.0 - std::pow(0.9, static_cast<double>(t))));
-  k.c2 = q30(1.0 / std::sqrt(1.0 - std::pow(0.999, static_cast<double>(t))));
+  k.c2 = t == 1000 ? q30(1.0) : q30(1.0 / std::sqrt(1.0 - std::pow(0.999, static_cast<double>(t))));
   k.lr = std::llround(std::ldexp(1e-4, 40));
   const int Fg = grad.frac_bits, Fr = Fg + 6, Fw = weight.frac_bits;
   k.eps = std::max<long long>(1, std::llround(std::ldexp(1e-8, Fr)));
   k.m_format = num::Signed(32, Fg);
-  k.rms_format = num::Signed(32, Fr);
+  k.rms_format = num::Signed(grad.word_bits + 6, Fr);
   k.weight_format = weight;
   k.g2_shift = 2 * (Fr - Fg);
   k.step_shift = (Fg + FixedAdamConstants::kRatioQ - Fr) + 40 - Fw;
@@ -74,18 +74,21 @@ TEST_F(ElementwiseTest, AdamMatchesReferenceOnEveryPath) {
             const auto g = RandomI32(n, gbits, extreme, rng);
             auto w0 = RandomI32(n, fm[0].word_bits == 16 ? 15 : 24, extreme && fm[0].word_bits == 32, rng);
             auto m0 = RandomI32(n, gbits, extreme, rng);
-            auto r0 = RandomI32(n, gbits + 4, false, rng);
+            const auto r32 = RandomI32(n, gbits + 4, false, rng);
+            std::vector<std::int64_t> r0(r32.begin(), r32.end());
             for (auto& r : r0) r = r < 0 ? -(r + 1) : r;  // √v >= 0
-            if (extreme)
-              for (std::size_t i = 0; i < n; i += 5) r0[i] = std::numeric_limits<std::int32_t>::max();
+            if (extreme)  // the largest root below 2^31 (SIMD), and roots past it (scalar loop)
+              for (std::size_t i = 0; i < n; i += 5) r0[i] = i % 2 ? INT32_MAX : (std::int64_t{1} << 36) + 12345;
             const auto k = Constants(q, t, fm[0], fm[1]);
-            auto w_ref = w0, m_ref = m0, r_ref = r0;
+            auto w_ref = w0, m_ref = m0;
+            auto r_ref = r0;
             const auto sat_ref = FixedAdamUpdateReference(k, w_ref, g, m_ref, r_ref);
             for (Path path : AvailablePaths()) {
               for (int threads : {1, 2}) {
                 ForcePath(path);
                 SetNumThreads(threads);
-                auto w = w0, m = m0, r = r0;
+                auto w = w0, m = m0;
+                auto r = r0;
                 const auto sat = FixedAdamUpdate(k, w, g, m, r);
                 SCOPED_TRACE(testing::Message() << to_string(path) << " threads " << threads << " n " << n
                                                 << " t " << t << " mode " << static_cast<int>(q)

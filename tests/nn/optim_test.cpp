@@ -24,7 +24,7 @@ TEST(IntegerSqrt, IsExactFloor) {
 }
 
 // Fixed-point Adam tracks float Adam: after 200 steps on gradients of realistic size
-// (1e-4 .. 1e-1) the weights differ by less than 1e-5 (measured 4.4e-6, about 74 weight
+// (1e-4 .. 1e-1) the weights differ by less than 1e-5 (measured 2.3e-6, about 39 weight
 // LSBs; float32 Adam's own rounding on weights near 0.5 is ~1e-6 over 200 steps) against
 // a total movement of 8.5e-3 (200 steps of lr 1e-4 at most).
 TEST(FixedAdam, TracksFloatAdam) {
@@ -66,6 +66,41 @@ TEST(FixedAdam, TracksFloatAdam) {
   RecordProperty("max_abs_error", fmt::format("{:.3g}", max_err));
   EXPECT_LT(max_err, 1e-5);
   EXPECT_GT(max_move, 5e-3);
+}
+
+// Gradients far above 1 (the critic's first layer on HalfCheetah sees |g| of 2..100):
+// r = √v must hold them, or Adam's step m̂/√v̂ grows with |g| instead of staying ~1.
+// With r capped at 2 (an earlier format) this test saw steps ~40× too large.
+TEST(FixedAdam, LargeGradientsDoNotSaturateTheSecondMoment) {
+  const num::Format wf = num::Signed(32, 24), gf = num::Signed(32, 24);
+  FixedAdamFormats f{wf, gf, RmsFormat(gf)};
+  const int n = 16;
+  std::vector<double> wd(n, 0.25);
+  std::vector<float> wfl(wd.begin(), wd.end());
+  std::vector<std::int32_t> wq(n, static_cast<std::int32_t>(num::FromDouble(0.25, wf)));
+  FloatAdam fa;
+  FixedAdam qa;
+  fa.Resize(n);
+  qa.Resize(n);
+  AdamConfig cfg;
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> g(1.0, 1.0);
+  for (int t = 1; t <= 100; ++t) {
+    std::vector<float> gfl(n);
+    std::vector<std::int32_t> gq(n);
+    for (int i = 0; i < n; ++i) {
+      const double gi = (2.0 + 6.0 * i) * g(rng);  // scales 2 .. 92
+      gq[i] = static_cast<std::int32_t>(num::FromDouble(gi, gf));
+      gfl[i] = static_cast<float>(num::ToDouble(gq[i], gf));
+    }
+    fa.Step(cfg, t, wfl, gfl);
+    ASSERT_EQ(qa.Step(cfg, t, f, wq, gq), 0u) << "step " << t;
+  }
+  for (int i = 0; i < n; ++i) {
+    const double moved = 0.25 - num::ToDouble(wq[i], wf);
+    EXPECT_NEAR(num::ToDouble(wq[i], wf), wfl[i], 1e-6) << "weight " << i;
+    EXPECT_LT(std::fabs(moved), 100 * cfg.lr * 1.01) << "weight " << i;  // |Δ| <= lr per step
+  }
 }
 
 TEST(FixedTanh, ErrorBelowTwoMillionths) {

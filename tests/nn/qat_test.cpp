@@ -51,6 +51,41 @@ TEST(Qat, SwitchesExactlyOnceAtTheDelayWithRecordedRanges) {
   EXPECT_EQ(stats.back().activation_format.word_bits, 32) << "network outputs stay 32-bit";
 }
 
+// Headroom h widens every switched format by h integer bits (range × 2^h); values up to
+// 2^h times the recorded range then pass without saturation.
+TEST(Qat, RangeHeadroomWidensTheSwitchedFormats) {
+  std::vector<double> x{0.3, -1.2, 2.0, 0.7}, y(2);
+  std::vector<std::vector<num::Format>> formats;
+  std::vector<std::uint64_t> saturations;
+  for (int h : {0, 1, 2}) {
+    PrecisionPolicy p = MakePrecision("fixar", 1);
+    p.qat_range_headroom_bits = h;
+    auto net = Mlp::Create(Spec(), p, 8);
+    net->SetTrainingStep(0);
+    net->Forward(x, 1, y, true);
+    net->SetTrainingStep(1);
+    ASSERT_TRUE(net->quantized());
+    net->ResetStats();
+    std::vector<double> big(x);
+    for (double& v : big) v *= 1.9;  // inputs (and, roughly, activations) beyond the recorded range
+    net->Forward(big, 1, y, true);
+    std::vector<num::Format> f;
+    std::uint64_t sat = 0;
+    for (const auto& st : net->Stats()) {
+      f.push_back(st.activation_format);
+      sat += st.saturations;
+    }
+    formats.push_back(f);
+    saturations.push_back(sat);
+  }
+  for (std::size_t l = 0; l + 1 < formats[0].size(); ++l) {
+    EXPECT_EQ(formats[1][l].frac_bits, formats[0][l].frac_bits - 1) << "layer " << l;
+    EXPECT_EQ(formats[2][l].frac_bits, formats[0][l].frac_bits - 2) << "layer " << l;
+  }
+  EXPECT_GT(saturations[0], 0u) << "1.9× the recorded inputs saturate without headroom";
+  EXPECT_EQ(saturations[1], 0u);
+}
+
 TEST(Qat, DelayZeroSwitchesAfterTheFirstRecordedForward) {
   auto net = Mlp::Create(Spec(), MakePrecision("fixar", 0), 3);
   EXPECT_FALSE(net->SetTrainingStep(0));  // nothing recorded yet

@@ -108,6 +108,25 @@ TEST(Trainer, CorruptOrMismatchedCheckpointsFailClearly) {
   }
 }
 
+// Version 1 kept fixed-point Adam's root in another layout: such a run cannot continue
+// (a float32 run's version-1 checkpoint still can).
+TEST(Trainer, VersionOneCheckpointsOfFixedRunsFailClearly) {
+  const fs::path out = Fresh("fixar_trainer_v1");
+  const auto s = Train(Small(out.string(), 400));
+  const fs::path dir = s["run_dir"].get<std::string>();
+  const std::string path = (dir / "checkpoint.bin").string();
+  const auto payload = util::ReadCheckedFile(path, "FIXARCKP", 2);
+  util::WriteCheckedFile(path, "FIXARCKP", 1, payload);
+  TrainOptions more = Small(out.string(), 800);
+  more.resume_dir = dir.string();
+  try {
+    Train(more);
+    FAIL() << "resumed a version-1 fixed-point checkpoint";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("version-1 checkpoint of a fixed-point run"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Trainer, EvaluateRejectsANonRunDirectory) {
   EXPECT_THROW(Evaluate({fs::temp_directory_path().string() + "/no_such_run_dir", 1, 1}), std::invalid_argument);
 }
