@@ -3,9 +3,11 @@
 // quantization delay and quantizes with them after it (Algorithm 1).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace fixar::num {
@@ -57,6 +59,19 @@ void RangeObserver::Observe(const T* data, int rows, double scale, int stride) {
   if (rows <= 0) return;
   batch_min_.assign(c, std::numeric_limits<double>::infinity());
   batch_max_.assign(c, -std::numeric_limits<double>::infinity());
+  if constexpr (std::is_integral_v<T>) {
+    if (c == 1 && stride == 1) {  // one contiguous tensor: a min/max reduction the compiler vectorises
+      T lo = data[0], hi = data[0];
+      for (int i = 1; i < rows; ++i) {
+        lo = std::min(lo, data[i]);
+        hi = std::max(hi, data[i]);
+      }
+      batch_min_[0] = static_cast<double>(lo) * scale;
+      batch_max_[0] = static_cast<double>(hi) * scale;
+      Merge(batch_min_, batch_max_);
+      return;
+    }
+  }
   for (int r = 0; r < rows; ++r) {
     const T* row = data + static_cast<std::int64_t>(r) * stride;
     for (int j = 0; j < c; ++j) {

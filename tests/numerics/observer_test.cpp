@@ -19,6 +19,23 @@ TEST(RangeObserver, RunningKeepsTheExtremesOfEverything) {
   EXPECT_EQ(obs.observations(), 2);
 }
 
+// Raw fixed-point values (the contiguous integer fast path) scaled by the LSB, the same
+// as the general per-row loop over a strided view of the same values.
+TEST(RangeObserver, IntegerTensorsScaleByTheLsb) {
+  const std::vector<std::int32_t> a{5, -7, 3, 1 << 30, -(1 << 30) - 1};
+  RangeObserver fast(RangeKind::kRunning), strided(RangeKind::kRunning);
+  fast.Observe(a.data(), 3, 0.5);
+  EXPECT_EQ(fast.min(), -3.5);
+  EXPECT_EQ(fast.max(), 2.5);
+  fast.Observe(a.data() + 3, 2, 0.5);
+  std::vector<std::int32_t> spread;
+  for (auto v : a) spread.insert(spread.end(), {v, 0});
+  strided.Observe(spread.data(), 5, 0.5, 2);
+  EXPECT_EQ(fast.min(), strided.min());
+  EXPECT_EQ(fast.max(), strided.max());
+  EXPECT_EQ(fast.max(), 0.5 * (1 << 30));
+}
+
 TEST(RangeObserver, LastBatchAndMovingAverage) {
   const std::vector<double> a{0.0, 10.0}, b{-2.0, 2.0};
   RangeObserver last(RangeKind::kLastBatch), ema(RangeKind::kMovingAverage, 1, 0.5);
