@@ -41,9 +41,10 @@ struct IntBuffer {
   std::vector<std::int32_t> i32;
   Format fmt;
   bool narrow = false;  // values live in i16
+  const std::int32_t* master = nullptr;  // int32 values owned elsewhere (the master weights), instead of i32
 
-  std::int64_t at(std::size_t i) const { return narrow ? i16[i] : i32[i]; }
-  std::size_t size() const { return narrow ? i16.size() : i32.size(); }
+  const std::int32_t* data32() const { return master ? master : i32.data(); }
+  std::int64_t at(std::size_t i) const { return narrow ? i16[i] : data32()[i]; }
 };
 
 struct FixedLayer {
@@ -71,13 +72,13 @@ template <typename TA>
 kern::Stats RunB(kern::Layout layout, int M, int N, int K, const TA* A, int lda, const IntBuffer& B, int ldb,
                  std::int32_t* C, const kern::OutputStage& st, kern::Split split) {
   return B.narrow ? Run(layout, M, N, K, A, lda, B.i16.data(), ldb, C, st, split)
-                  : Run(layout, M, N, K, A, lda, B.i32.data(), ldb, C, st, split);
+                  : Run(layout, M, N, K, A, lda, B.data32(), ldb, C, st, split);
 }
 
 kern::Stats RunAB(kern::Layout layout, int M, int N, int K, const IntBuffer& A, int lda, const IntBuffer& B, int ldb,
                   std::int32_t* C, const kern::OutputStage& st, kern::Split split) {
   return A.narrow ? RunB(layout, M, N, K, A.i16.data(), lda, B, ldb, C, st, split)
-                  : RunB(layout, M, N, K, A.i32.data(), lda, B, ldb, C, st, split);
+                  : RunB(layout, M, N, K, A.data32(), lda, B, ldb, C, st, split);
 }
 
 class FixedMlp final : public Mlp {
@@ -107,6 +108,9 @@ class FixedMlp final : public Mlp {
     affine_.resize(n);
     RefreshComputeWeights();
   }
+  // The compute weights may point into the master weights: no copies.
+  FixedMlp(const FixedMlp&) = delete;
+  FixedMlp& operator=(const FixedMlp&) = delete;
 
   void Forward(std::span<const double> x, int batch, std::span<double> y, bool for_training) override {
     CheckSize("Forward input", x.size(), static_cast<std::size_t>(batch) * inputs());
@@ -152,7 +156,7 @@ class FixedMlp final : public Mlp {
         IntBuffer& Y = acts_[n];
         Y.fmt = policy_.activation;
         Y.narrow = false;
-        Y.i32 = wide_;
+        Y.i32.swap(wide_);  // wide_ is scratch: resized before its next use
         if (!switched_) observers_[n].Observe(Y.i32.data(), static_cast<int>(Y.i32.size()), Y.fmt.lsb());
         FixedToDouble(Y.i32, Y.fmt, y);
       }
@@ -369,14 +373,15 @@ class FixedMlp final : public Mlp {
  private:
   // Stores the (32-bit) values `wide` as the input of layer l: recorded before the
   // switch, narrowed to the layer's input format after it.
-  void StoreLayerInput(std::size_t l, const std::vector<std::int32_t>& wide) {
+  // `wide` is scratch: before the switch its buffer is swapped into the layer input.
+  void StoreLayerInput(std::size_t l, std::vector<std::int32_t>& wide) {
     IntBuffer& X = acts_[l];
     FixedLayer& owner = layers_[l == 0 ? 0 : l - 1];  // saturations count against the producing layer
     if (!switched_) {
       observers_[l].Observe(wide.data(), static_cast<int>(wide.size()), policy_.activation.lsb());
       X.fmt = policy_.activation;
       X.narrow = false;
-      X.i32 = wide;
+      X.i32.swap(wide);
       return;
     }
     const Format& f = input_formats_[l];
@@ -440,16 +445,18 @@ class FixedMlp final : public Mlp {
       if (!narrow_weights) {
         C.fmt = policy_.weight;
         C.narrow = policy_.weight.word_bits <= 16;
+        C.master = nullptr;
         if (C.narrow)
           C.i16.assign(L.W.begin(), L.W.end());
         else
-          C.i32 = L.W;
+          C.master = L.W.data();  // multiply the master weights themselves: no copy per update
         continue;
       }
       std::int64_t max_abs = 0;
       for (auto w : L.W) max_abs = std::max<std::int64_t>(max_abs, std::abs(static_cast<std::int64_t>(w)));
       const Format f = num::PowerOfTwoFormat(num::ToDouble(max_abs, policy_.weight), policy_.qat_weight_bits);
       C.fmt = f;
+      C.master = nullptr;
       C.narrow = f.word_bits <= 16;
       auto narrow = [&](auto& dst) {
         dst.resize(L.W.size());
