@@ -68,8 +68,11 @@ std::uint64_t FixedAdamScalar(const FixedAdamConstants& c, std::int32_t* w, cons
   for (std::size_t i = 0; i < n; ++i) {
     const std::int64_t gi = g[i];
     // m ← β1·m + (1−β1)·g            (both products < 2^61: exact in 64 bits; frac Fg+30 → Fg)
+    // rounded toward zero, whatever the datapath's mode: to nearest, β1·(±1 LSB) rounds back
+    // to ±1 LSB, so m never decays to 0 once gradients stop (see nn/optim.h).
     m[i] = static_cast<std::int32_t>(num::HandleOverflow(
-        num::RoundingShiftRight64(c.b1 * m[i] + (one - c.b1) * gi, kQ, rq), c.m_format, c.overflow, &sat));
+        num::RoundingShiftRight64(c.b1 * m[i] + (one - c.b1) * gi, kQ, num::Quant::kTowardZero), c.m_format,
+        c.overflow, &sat));
     // r ← √(b2·r² + (1−b2)·g²): r² and g² at 2·Fr fraction bits (< 2^100 for r < 2^50),
     // the mix in 128 bits, back to 2·Fr bits (floor), then the exact floor square root.
     const std::uint64_t ar = static_cast<std::uint64_t>(std::min<std::int64_t>(std::max<std::int64_t>(rms[i], 0),

@@ -139,9 +139,9 @@ std::uint64_t FixedAdamT(const FixedAdamConstants& c, std::int32_t* w, const std
       sat += FixedAdamScalar(c, w + i, g + i, m + i, rms + i, L);
       continue;
     }
-    // m ← RSR(β1·m + (1−β1)·g, 30): both products of int32-ranged values (< 2^61).
+    // m ← RSR(β1·m + (1−β1)·g, 30) toward zero (see the reference): products < 2^61.
     const V64 mi = LoadI32(m + i);
-    const V64 mn = SaturateCount(RoundingShiftRight<Q>(hn::Add(MulI32(b1, mi), MulI32(nb1, gi)), kQ), m_lo,
+    const V64 mn = SaturateCount(RoundingShiftRight<num::Quant::kTowardZero>(hn::Add(MulI32(b1, mi), MulI32(nb1, gi)), kQ), m_lo,
                                  m_hi, &sat);
     // mix = floor((r²·β2 + g2·(1−β2)) / 2^30), r² = q·2^30 + s, g2 = u·2^30 + v:
     //     = q·β2 + u·(1−β2) + floor((s·β2 + v·(1−β2)) / 2^30); r², g2 < 2^62 so q, u < 2^32,
