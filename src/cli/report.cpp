@@ -1,5 +1,6 @@
 // `fixar report`: turns training run directories into a results table (Markdown and
-// CSV) and reward-curve plots (SVG), grouping seeds of the same task and precision.
+// CSV) and reward-curve plots (SVG). Runs whose directory names differ only in the seed
+// suffix (`_s<seed>`, and the `-2`, `-3` … of a taken name) are seeds of one configuration.
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "cli/command.h"
 #include "plot/svg_plot.h"
 #include "rl/config.h"
+#include "rl/trainer.h"
 
 namespace fixar::cli {
 namespace {
@@ -58,19 +60,28 @@ double MeanOf(const std::vector<double>& v) {
 }
 
 int Report(const std::vector<std::string>& dirs, const std::string& out_prefix) {
-  // Group by task and precision; seeds are averaged.
+  // Group by task and configuration (rl::RunGroupName); seeds are averaged.
   std::map<std::pair<std::string, std::string>, std::vector<Run>> groups;
+  std::map<std::pair<std::string, std::string>, std::string> precisions;
   for (const auto& d : dirs) {
     Run r = LoadRun(d);
     std::string precision = r.config.actor_precision;
     if (r.config.critic_precision != precision) precision += "/" + r.config.critic_precision;
-    groups[{r.config.task, precision}].push_back(std::move(r));
+    const std::pair<std::string, std::string> key{r.config.task, rl::RunGroupName(r.dir.filename().empty() ? r.dir.parent_path().filename().string() : r.dir.filename().string())};
+    auto [it, fresh] = precisions.emplace(key, precision);
+    if (!fresh && it->second != precision)
+      throw std::invalid_argument(fmt::format("'{}' ({}) and another run named like it ({}) differ in precision; "
+                                              "rename one directory",
+                                              d, precision, it->second));
+    groups[key].push_back(std::move(r));
   }
-  std::string md = "| task | precision | seeds | steps | final eval return (mean ± std over seeds) | best eval | "
-                   "QAT switch: eval before → after | IPS | peak memory |\n|---|---|---|---|---|---|---|---|---|\n";
-  std::string csv = "task,precision,seeds,steps,final_eval_mean,final_eval_std,best_eval_mean,ips_mean,peak_rss_mb\n";
+  std::string md = "| task | runs | precision | seeds | steps | final eval return (mean ± std over seeds) | best eval | "
+                   "QAT switch: eval before → after | IPS | peak memory |\n|---|---|---|---|---|---|---|---|---|---|\n";
+  std::string csv =
+      "task,runs,precision,seeds,steps,final_eval_mean,final_eval_std,best_eval_mean,ips_mean,peak_rss_mb\n";
   std::map<std::string, plot::PlotSpec> plots;  // one per task
   for (const auto& [key, runs] : groups) {
+    const std::string& precision = precisions[key];
     std::vector<double> finals, bests, ips, rss, before, after;
     std::int64_t steps = 0;
     for (const Run& r : runs) {
@@ -96,17 +107,20 @@ int Report(const std::vector<std::string>& dirs, const std::string& out_prefix) 
     auto f = [](double x, const char* spec = "{:.0f}") {
       return std::isfinite(x) ? fmt::format(fmt::runtime(spec), x) : std::string("–");
     };
-    md += fmt::format("| {} | {} | {} | {} | {} ± {} | {} | {} → {} | {} | {} MB |\n", key.first, key.second, runs.size(),
-                      steps, f(fm), f(sd), f(MeanOf(bests)), f(MeanOf(before)), f(MeanOf(after)), f(MeanOf(ips)),
-                      f(MeanOf(rss)));
-    csv += fmt::format("{},{},{},{},{},{},{},{},{}\n", key.first, key.second, runs.size(), steps, fm, sd, MeanOf(bests),
-                       MeanOf(ips), MeanOf(rss));
+    md += fmt::format("| {} | {} | {} | {} | {} | {} ± {} | {} | {} → {} | {} | {} MB |\n", key.first, key.second,
+                      precision, runs.size(), steps, f(fm), f(sd), f(MeanOf(bests)), f(MeanOf(before)),
+                      f(MeanOf(after)), f(MeanOf(ips)), f(MeanOf(rss)));
+    csv += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", key.first, key.second, precision, runs.size(), steps, fm, sd,
+                       MeanOf(bests), MeanOf(ips), MeanOf(rss));
     // The curve: eval return per step, averaged over the seeds that reached the step.
     std::map<double, std::vector<double>> by_step;
     for (const Run& r : runs)
       for (const auto& [s, v] : r.evals) by_step[s].push_back(v);
     plot::Series series;
-    series.name = fmt::format("{} ({} seed{})", key.second, runs.size(), runs.size() == 1 ? "" : "s");
+    // Standard names (<task>_<algorithm>_<precision>) are labelled by precision alone.
+    const std::string standard = fmt::format("{}_{}_{}", key.first, runs.front().config.algorithm, precision);
+    series.name = fmt::format("{} ({} seed{})", key.second == standard ? precision : key.second, runs.size(),
+                              runs.size() == 1 ? "" : "s");
     for (const auto& [s, v] : by_step) {
       series.xs.push_back(s);
       series.ys.push_back(MeanOf(v));

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -253,6 +254,22 @@ void TruncateCsv(const fs::path& path, std::int64_t step) {
 std::string Num(double x) { return std::isfinite(x) ? fmt::format("{:.6g}", x) : ""; }
 
 }  // namespace
+
+std::string RunGroupName(const std::string& dir_name) {
+  std::string name = dir_name;
+  const auto cut = name.rfind("_s");
+  if (cut == std::string::npos) return name;
+  std::size_t i = cut + 2;
+  while (i < name.size() && std::isdigit(static_cast<unsigned char>(name[i]))) ++i;
+  if (i == cut + 2) return name;  // no seed digits
+  if (i < name.size() && name[i] == '-') {
+    const std::size_t dash = i;
+    for (++i; i < name.size() && std::isdigit(static_cast<unsigned char>(name[i]));) ++i;
+    if (i == dash + 1) return name;
+  }
+  if (i == name.size()) name.resize(cut);
+  return name;
+}
 
 std::int64_t PeakRssBytes() {
   rusage u{};

@@ -36,4 +36,9 @@ nlohmann::json Evaluate(const EvalOptions& options);
 // Peak resident set size of this process in bytes (getrusage).
 std::int64_t PeakRssBytes();
 
+// The configuration a run directory name belongs to: the name without its seed suffix
+// `_s<seed>` and the `-2`, `-3` … of a taken name ("HalfCheetah_ddpg_fixar_s3-2" ->
+// "HalfCheetah_ddpg_fixar"); names without one are returned unchanged.
+std::string RunGroupName(const std::string& dir_name);
+
 }  // namespace fixar::rl

@@ -127,6 +127,15 @@ TEST(Trainer, VersionOneCheckpointsOfFixedRunsFailClearly) {
   }
 }
 
+TEST(Trainer, RunGroupNameDropsOnlyTheSeedSuffix) {
+  EXPECT_EQ(RunGroupName("HalfCheetah_ddpg_fixar_s0"), "HalfCheetah_ddpg_fixar");
+  EXPECT_EQ(RunGroupName("HalfCheetah_ddpg_fixar_s12-3"), "HalfCheetah_ddpg_fixar");
+  EXPECT_EQ(RunGroupName("delay100k_HalfCheetah_ddpg_fixar_s0"), "delay100k_HalfCheetah_ddpg_fixar");
+  EXPECT_EQ(RunGroupName("Swimmer_ddpg_float32"), "Swimmer_ddpg_float32");
+  EXPECT_EQ(RunGroupName("runs_sx"), "runs_sx");
+  EXPECT_EQ(RunGroupName("a_s1-"), "a_s1-");
+}
+
 TEST(Trainer, EvaluateRejectsANonRunDirectory) {
   EXPECT_THROW(Evaluate({fs::temp_directory_path().string() + "/no_such_run_dir", 1, 1}), std::invalid_argument);
 }
