@@ -60,19 +60,19 @@ void CheckSameLength(const char* where, std::size_t a, std::size_t b) {
 namespace detail {
 
 std::uint64_t FixedAdamScalar(const FixedAdamConstants& c, std::int32_t* w, const std::int32_t* g,
-                              std::int32_t* m, std::int64_t* rms, std::size_t n) {
+                              std::int64_t* m, std::int64_t* rms, std::size_t n) {
   constexpr int kQ = FixedAdamConstants::kQ;
   const std::int64_t one = std::int64_t{1} << kQ;
   const num::Quant rq = c.rounding;
   std::uint64_t sat = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const std::int64_t gi = g[i];
-    // m ← β1·m + (1−β1)·g            (both products < 2^61: exact in 64 bits; frac Fg+30 → Fg)
-    // rounded toward zero, whatever the datapath's mode: to nearest, β1·(±1 LSB) rounds back
-    // to ±1 LSB, so m never decays to 0 once gradients stop (see nn/optim.h).
-    m[i] = static_cast<std::int32_t>(num::HandleOverflow(
-        num::RoundingShiftRight64(c.b1 * m[i] + (one - c.b1) * gi, kQ, num::Quant::kTowardZero), c.m_format,
-        c.overflow, &sat));
+    // m ← β1·m + (1−β1)·g at Fm = Fg + m_shift fraction bits (128-bit products), rounded
+    // toward zero whatever the datapath's mode, so that m decays to 0 once gradients stop
+    // (nn/optim.h explains both choices).
+    const int128 mix_m = static_cast<int128>(c.b1) * m[i] + static_cast<int128>(one - c.b1) * (int128{gi} << c.m_shift);
+    m[i] = static_cast<std::int64_t>(num::HandleOverflow(num::RoundingShiftRight(mix_m, kQ, num::Quant::kTowardZero),
+                                                         c.m_format, c.overflow, &sat));
     // r ← √(b2·r² + (1−b2)·g²): r² and g² at 2·Fr fraction bits (< 2^100 for r < 2^50),
     // the mix in 128 bits, back to 2·Fr bits (floor), then the exact floor square root.
     const std::uint64_t ar = static_cast<std::uint64_t>(std::min<std::int64_t>(std::max<std::int64_t>(rms[i], 0),
@@ -82,16 +82,19 @@ std::uint64_t FixedAdamScalar(const FixedAdamConstants& c, std::int32_t* w, cons
     const uint128 mix = (r2 * static_cast<std::uint64_t>(c.b2) + g2 * static_cast<std::uint64_t>(one - c.b2)) >> kQ;
     const std::uint64_t root = IntegerSqrt128(mix);
     rms[i] = num::Saturate(static_cast<std::int64_t>(root), c.rms_format, &sat);
-    // m̂ = m·c1, √v̂ = r·c2 (frac Fg and Fr after the Q30 products), ratio = m̂/(√v̂ + ε)
-    // as a 64-bit integer division at qfrac bits, Δ = lr·ratio rounded to the weight LSB.
-    const std::int64_t mhat = static_cast<std::int64_t>((static_cast<int128>(m[i]) * c.c1) >> kQ);
+    // m̂ = m·c1, √v̂ = r·c2 (frac Fm and Fr after the Q30 products), ratio = m̂/(√v̂ + ε)
+    // as an integer division at qfrac bits, Δ = lr·ratio rounded to the weight LSB.
+    const int128 mhat = (static_cast<int128>(m[i]) * c.c1) >> kQ;
     const std::int64_t den = static_cast<std::int64_t>((static_cast<int128>(rms[i]) * c.c2) >> kQ) + c.eps;
-    std::int64_t ratio = (mhat * (std::int64_t{1} << FixedAdamConstants::kRatioQ)) / den;
+    const int128 q = (mhat * (int128{1} << FixedAdamConstants::kRatioQ)) / den;
     // |m̂/√v̂| stays below ~3.2 in Adam; a clamp far above that keeps lr·ratio inside 64 bits.
     constexpr std::int64_t kRatioLimit = FixedAdamConstants::kRatioLimit;
-    if (ratio > kRatioLimit || ratio < -kRatioLimit) {
-      ratio = ratio > 0 ? kRatioLimit : -kRatioLimit;
+    std::int64_t ratio;
+    if (q > kRatioLimit || q < -kRatioLimit) {
+      ratio = q > 0 ? kRatioLimit : -kRatioLimit;
       ++sat;
+    } else {
+      ratio = static_cast<std::int64_t>(q);
     }
     const std::int64_t delta = c.step_shift > 0 ? num::RoundingShiftRight64(c.lr * ratio, c.step_shift, rq)
                                                 : (c.lr * ratio) * (std::int64_t{1} << -c.step_shift);
@@ -105,7 +108,7 @@ std::uint64_t FixedAdamScalar(const FixedAdamConstants& c, std::int32_t* w, cons
 
 // ---- Adam ------------------------------------------------------------------------------
 std::uint64_t FixedAdamUpdateReference(const FixedAdamConstants& c, std::span<std::int32_t> w,
-                                       std::span<const std::int32_t> g, std::span<std::int32_t> m,
+                                       std::span<const std::int32_t> g, std::span<std::int64_t> m,
                                        std::span<std::int64_t> rms) {
   CheckSameLength("kern::FixedAdamUpdate (w, g)", w.size(), g.size());
   CheckSameLength("kern::FixedAdamUpdate (w, m)", w.size(), m.size());
@@ -114,7 +117,7 @@ std::uint64_t FixedAdamUpdateReference(const FixedAdamConstants& c, std::span<st
 }
 
 std::uint64_t FixedAdamUpdate(const FixedAdamConstants& c, std::span<std::int32_t> w,
-                              std::span<const std::int32_t> g, std::span<std::int32_t> m,
+                              std::span<const std::int32_t> g, std::span<std::int64_t> m,
                               std::span<std::int64_t> rms) {
   const Path path = ActivePath();
   if (path == Path::kReference) return FixedAdamUpdateReference(c, w, g, m, rms);

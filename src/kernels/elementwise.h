@@ -27,6 +27,7 @@ struct FixedAdamConstants {
   std::int64_t lr = 0;          // learning rate in Q40
   std::int64_t eps = 1;         // ε at the scale of √v̂ (rms fraction bits), >= 1
   int g2_shift = 0;             // 2·(F_rms − F_g): g² aligned to r²
+  int m_shift = 0;              // F_m − F_g (0..16): g aligned to m
   int step_shift = 0;           // fraction bits of lr·ratio minus the weight's
   num::Format m_format, rms_format, weight_format;
   num::Quant rounding = num::Quant::kHalfEven;
@@ -34,14 +35,14 @@ struct FixedAdamConstants {
 };
 
 // One Adam step on w (weight format) from g (gradient format), with the first moment m
-// and the root r (rms format, up to 64-bit storage: it needs the gradient's range and
-// more fraction bits, nn/optim.h); all arrays of the same length. Returns the
-// saturations it counted.
+// (m format) and the root r (rms format), both in 64-bit storage (they need the
+// gradient's range and more fraction bits, nn/optim.h); all arrays of the same length.
+// Returns the saturations it counted.
 std::uint64_t FixedAdamUpdate(const FixedAdamConstants& c, std::span<std::int32_t> w,
-                              std::span<const std::int32_t> g, std::span<std::int32_t> m,
+                              std::span<const std::int32_t> g, std::span<std::int64_t> m,
                               std::span<std::int64_t> rms);
 std::uint64_t FixedAdamUpdateReference(const FixedAdamConstants& c, std::span<std::int32_t> w,
-                                       std::span<const std::int32_t> g, std::span<std::int32_t> m,
+                                       std::span<const std::int32_t> g, std::span<std::int64_t> m,
                                        std::span<std::int64_t> rms);
 
 // dst ← RoundingShiftRight64(τ·src + (2^30 − τ)·dst, 30, q), τ in Q30 (0 <= τ <= 2^30):

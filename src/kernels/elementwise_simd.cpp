@@ -103,13 +103,14 @@ HWY_INLINE V64 SaturateCount(V64 y, V64 lo, V64 hi, std::uint64_t* sat) {
 
 // ---- Adam ------------------------------------------------------------------------------
 // Ranges (per vector; else the scalar reference):
-//   |g| <= g_limit where g_limit² · 2^g2_shift < 2^62, 0 <= rms < 2^31 (rms is stored in
-//   64 bits; larger roots, of gradients above ~2 in 32-bit formats, take the scalar loop).
+//   |g| <= g_limit where g_limit² · 2^g2_shift < 2^62 and |g|·2^m_shift < 2^31,
+//   0 <= rms < 2^31, |m| < 2^31 (m and rms are stored in 64 bits; larger values, of
+//   gradients above ~2 in 32-bit formats, take the scalar loop).
 // Per call (checked by the dispatcher below): overflow kSaturate, 0 <= b1, b2 <= 2^30,
 // 0 < c1 < 2^35, 0 < c2 < 2^61, 0 < lr <= 2^29, 1 <= step_shift <= 62, 0 <= g2_shift <= 62,
-// eps < 2^31.
+// 0 <= m_shift <= 16, eps < 2^31.
 template <num::Quant Q>
-std::uint64_t FixedAdamT(const FixedAdamConstants& c, std::int32_t* w, const std::int32_t* g, std::int32_t* m,
+std::uint64_t FixedAdamT(const FixedAdamConstants& c, std::int32_t* w, const std::int32_t* g, std::int64_t* m,
                          std::int64_t* rms, std::size_t n, std::uint64_t g_limit) {
   const D64 d;
   const DF64 df;
@@ -132,17 +133,19 @@ std::uint64_t FixedAdamT(const FixedAdamConstants& c, std::int32_t* w, const std
   std::uint64_t sat = 0;
   std::size_t i = 0;
   for (; i + L <= n; i += L) {
-    const V64 gi = LoadI32(g + i), ri = hn::LoadU(d, rms + i);
+    const V64 gi = LoadI32(g + i), ri = hn::LoadU(d, rms + i), mi = hn::LoadU(d, m + i);
     const V64 ag = hn::Abs(gi);
     const auto r_ok = hn::And(hn::Not(hn::Lt(ri, zero)), hn::Not(hn::Gt(ri, r_lim)));
-    if (!hn::AllTrue(d, hn::And(hn::Not(hn::Gt(ag, glim)), r_ok))) {
+    const auto m_ok = hn::Not(hn::Gt(hn::Abs(mi), r_lim));
+    if (!hn::AllTrue(d, hn::And(hn::And(hn::Not(hn::Gt(ag, glim)), r_ok), m_ok))) {
       sat += FixedAdamScalar(c, w + i, g + i, m + i, rms + i, L);
       continue;
     }
-    // m ← RSR(β1·m + (1−β1)·g, 30) toward zero (see the reference): products < 2^61.
-    const V64 mi = LoadI32(m + i);
-    const V64 mn = SaturateCount(RoundingShiftRight<num::Quant::kTowardZero>(hn::Add(MulI32(b1, mi), MulI32(nb1, gi)), kQ), m_lo,
-                                 m_hi, &sat);
+    // m ← RSR(β1·m + (1−β1)·g·2^m_shift, 30) toward zero (see the reference): |m| and
+    // |g|·2^m_shift < 2^31, so both products < 2^61 and |mn| < 2^31 (a convex mix).
+    const V64 g_m = hn::ShiftLeftSame(gi, c.m_shift);
+    const V64 mn = SaturateCount(
+        RoundingShiftRight<num::Quant::kTowardZero>(hn::Add(MulI32(b1, mi), MulI32(nb1, g_m)), kQ), m_lo, m_hi, &sat);
     // mix = floor((r²·β2 + g2·(1−β2)) / 2^30), r² = q·2^30 + s, g2 = u·2^30 + v:
     //     = q·β2 + u·(1−β2) + floor((s·β2 + v·(1−β2)) / 2^30); r², g2 < 2^62 so q, u < 2^32,
     // each product < 2^62 and mix <= max(r², g2) < 2^62 (a convex mix).
@@ -181,7 +184,7 @@ std::uint64_t FixedAdamT(const FixedAdamConstants& c, std::int32_t* w, const std
     // Δ = RSR(lr·ratio, step_shift): |lr·ratio| <= 2^29 · 2^33.
     const V64 delta = RoundingShiftRight<Q>(hn::Mul(lr, ratio), c.step_shift);
     const V64 wn = SaturateCount(hn::Sub(LoadI32(w + i), delta), w_lo, w_hi, &sat);
-    StoreI32(mn, m + i);
+    hn::StoreU(mn, d, m + i);
     hn::StoreU(rn, d, rms + i);
     StoreI32(wn, w + i);
   }
@@ -189,15 +192,15 @@ std::uint64_t FixedAdamT(const FixedAdamConstants& c, std::int32_t* w, const std
   return sat;
 }
 
-std::uint64_t FixedAdam(const FixedAdamConstants& c, std::int32_t* w, const std::int32_t* g, std::int32_t* m,
+std::uint64_t FixedAdam(const FixedAdamConstants& c, std::int32_t* w, const std::int32_t* g, std::int64_t* m,
                         std::int64_t* rms, std::size_t n) {
   constexpr std::int64_t kOne = std::int64_t{1} << FixedAdamConstants::kQ;
   const bool in_range = c.overflow == num::Overflow::kSaturate && c.b1 >= 0 && c.b1 <= kOne && c.b2 >= 0 &&
                         c.b2 <= kOne && c.c1 > 0 && c.c1 < (std::int64_t{1} << 35) && c.c2 > 0 &&
                         c.c2 < (std::int64_t{1} << 61) && c.lr > 0 && c.lr <= (std::int64_t{1} << 29) &&
                         c.step_shift >= 1 && c.step_shift <= 62 && c.g2_shift >= 0 && c.g2_shift <= 62 &&
+                        c.m_shift >= 0 && c.m_shift <= 16 &&
                         c.eps >= 1 && c.eps < (std::int64_t{1} << 31) &&
-                        c.m_format.max_raw() <= INT32_MAX && c.m_format.min_raw() >= INT32_MIN &&
                         c.weight_format.max_raw() <= INT32_MAX && c.weight_format.min_raw() >= INT32_MIN;
   if (!in_range) return FixedAdamScalar(c, w, g, m, rms, n);
   // Largest |g| with g² · 2^g2_shift < 2^62 (the double estimate, corrected exactly).
@@ -205,7 +208,7 @@ std::uint64_t FixedAdam(const FixedAdamConstants& c, std::int32_t* w, const std:
   std::uint64_t g_limit = static_cast<std::uint64_t>(std::sqrt(static_cast<double>(cap)));
   while (g_limit * g_limit > cap) --g_limit;
   while ((g_limit + 1) * (g_limit + 1) <= cap) ++g_limit;
-  if (g_limit > INT32_MAX) g_limit = INT32_MAX;
+  g_limit = std::min<std::uint64_t>(g_limit, static_cast<std::uint64_t>(INT32_MAX) >> c.m_shift);
   switch (c.rounding) {
     case num::Quant::kFloor: return FixedAdamT<num::Quant::kFloor>(c, w, g, m, rms, n, g_limit);
     case num::Quant::kTowardZero: return FixedAdamT<num::Quant::kTowardZero>(c, w, g, m, rms, n, g_limit);

@@ -339,8 +339,8 @@ class FixedMlp final : public Mlp {
     w.Put<std::uint8_t>(switched_);
     w.Put<std::uint8_t>(pending_switch_);
     for (const FixedLayer& L : layers_) {
-      for (const auto* v : {&L.W, &L.b, &L.adam_W.m, &L.adam_b.m}) w.PutVector(*v);
-      for (const auto* v : {&L.adam_W.rms, &L.adam_b.rms}) w.PutVector(*v);
+      for (const auto* v : {&L.W, &L.b}) w.PutVector(*v);
+      for (const auto* v : {&L.adam_W.m, &L.adam_W.rms, &L.adam_b.m, &L.adam_b.rms}) w.PutVector(*v);
     }
     for (const auto& o : observers_) {
       w.Put(o.observations());
@@ -353,8 +353,8 @@ class FixedMlp final : public Mlp {
     const bool switched = r.Get<std::uint8_t>() != 0;
     pending_switch_ = r.Get<std::uint8_t>() != 0;
     for (FixedLayer& L : layers_) {
-      for (auto* v : {&L.W, &L.b, &L.adam_W.m, &L.adam_b.m}) *v = r.GetVector<std::int32_t>(v->size());
-      for (auto* v : {&L.adam_W.rms, &L.adam_b.rms}) *v = r.GetVector<std::int64_t>(v->size());
+      for (auto* v : {&L.W, &L.b}) *v = r.GetVector<std::int32_t>(v->size());
+      for (auto* v : {&L.adam_W.m, &L.adam_W.rms, &L.adam_b.m, &L.adam_b.rms}) *v = r.GetVector<std::int64_t>(v->size());
     }
     for (auto& o : observers_) {
       const auto count = r.Get<std::int64_t>();

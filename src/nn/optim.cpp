@@ -66,6 +66,8 @@ void FloatAdam::Step(const AdamConfig& c, std::int64_t t, std::span<float> w, st
   }
 }
 
+num::Format MomentFormat(const num::Format& gradient) { return RmsFormat(gradient); }
+
 num::Format RmsFormat(const num::Format& gradient) {
   return num::Signed(gradient.word_bits + 6, gradient.frac_bits + 6);
 }
@@ -103,11 +105,12 @@ std::uint64_t FixedAdam::Step(const AdamConfig& c, std::int64_t t, const FixedAd
   k.lr = std::llround(std::ldexp(c.lr, kLrQ));
   const int Fg = f.gradient.frac_bits, Fr = f.rms.frac_bits, Fw = f.weight.frac_bits;
   k.eps = std::max<long long>(1, std::llround(std::ldexp(c.eps, Fr)));  // at √v̂'s scale
-  k.m_format = num::Signed(32, Fg);
+  k.m_format = MomentFormat(f.gradient);
+  k.m_shift = k.m_format.frac_bits - Fg;
   k.rms_format = f.rms;
   k.weight_format = f.weight;
   k.g2_shift = 2 * (Fr - Fg);                // g² (frac 2Fg) aligned to r² (frac 2Fr)
-  const int qfrac = Fg + K::kRatioQ - Fr;    // fraction bits of m̂ / √v̂
+  const int qfrac = k.m_format.frac_bits + K::kRatioQ - Fr;  // fraction bits of m̂ / √v̂
   k.step_shift = qfrac + kLrQ - Fw;          // lr · ratio → weight LSB
   k.rounding = f.rounding;
   k.overflow = f.overflow;

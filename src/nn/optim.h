@@ -7,12 +7,15 @@
 //  * β1, 1−β1, the per-step mix a_t, 1−a_t (below) and the bias correction 1/(1−β1^t) are
 //    Q30 constants (the per-step ones computed once per step by the host, like a lookup
 //    table); 1−β is formed as 2^30 − β so the averages stay exact convex mixes.
-//  * m has the gradient's format and its update rounds toward zero, whatever the datapath's
-//    rounding mode. Rounded to nearest, β1·(±1 LSB) = ±0.9 LSB rounds back to ±1 LSB: once a
-//    weight's gradient stops (a dead ReLU unit), m sticks at ±1 LSB while r decays to 0, and
-//    the step lr·m/(r + ε) becomes a constant ~6·lr drift. On HalfCheetah this pinned ~750
-//    of the critic's second-layer weights at the format's limit (±128) within 200 k steps.
-//    The price: m is up to 1/(1−β1) = 10 LSB smaller than exact, 0.6 % of a 1e-4 gradient.
+//  * m has the gradient's integer bits and 6 more fraction bits (like r below; 64-bit
+//    storage), and its update rounds toward zero whatever the datapath's rounding mode.
+//    Rounded to nearest, β1·(±1 LSB) = ±0.9 LSB rounds back to ±1 LSB: once a weight's
+//    gradient stops (a dead ReLU unit), m sticks while r decays to 0, and lr·m/(r + ε)
+//    becomes a constant drift (at F_g: ~6·lr per step; on HalfCheetah it pinned ~750 of the
+//    critic's second-layer weights at the format's limit ±128 within 200 k steps). Rounded
+//    toward zero at F_g, m has a dead zone instead: m = trunc(0.9·m + 0.1·g) stays 0 for any
+//    |g| < 10 LSB, so small consistent gradients (the actor's) never move their weights.
+//    With 6 more fraction bits the dead zone is 10/64 of a gradient LSB.
 //  * The second moment is kept as its bias-corrected square root r = √v̂, with the
 //    gradient's integer bits and 6 more fraction bits (ap_fixed<38, 8> for 32-bit
 //    gradients; 64-bit storage, as an Adam unit would keep a 38-bit register per weight).
@@ -27,10 +30,9 @@
 //    layer on HalfCheetah then took steps up to 60× Adam's; docs/results/). As the root of
 //    an average of g², r never exceeds max |g|: it cannot saturate. Update: the mix at
 //    2·F_r fraction bits (floor), then r ← floor(√·), an exact integer square root.
-//  * The ratio m̂ / (r + ε) is a 64-bit integer division (truncating) at F_g + 26 − F_r
-//    fraction bits (2^-26), Δ = lr · ratio (lr in Q40) rounded to the weight LSB with the
-//    datapath's rounding mode. Everything fits 64-bit integers except
-//    two 128-bit products, as a hardware Adam unit would size its multipliers.
+//  * The ratio m̂ / (r + ε) is an integer division (truncating) at F_m + 26 − F_r fraction
+//    bits (2^-26), Δ = lr · ratio (lr in Q40) rounded to the weight LSB with the
+//    datapath's rounding mode. Products of values beyond 2^31 use 128 bits.
 // The error against float Adam is measured in nn tests (optim_test.cpp).
 #pragma once
 
@@ -64,7 +66,8 @@ struct FixedAdamFormats {
   num::Quant rounding = num::Quant::kHalfEven;
   num::Overflow overflow = num::Overflow::kSaturate;
 };
-// The format of r = √v used with a gradient format (see above).
+// The formats of m and of r = √v̂ used with a gradient format (see above).
+num::Format MomentFormat(const num::Format& gradient);
 num::Format RmsFormat(const num::Format& gradient);
 
 class FixedAdam {
@@ -73,8 +76,7 @@ class FixedAdam {
   // w (weight format) updated in place from g (gradient format); returns saturations.
   std::uint64_t Step(const AdamConfig& c, std::int64_t t, const FixedAdamFormats& f, std::span<std::int32_t> w,
                      std::span<const std::int32_t> g);
-  std::vector<std::int32_t> m;
-  std::vector<std::int64_t> rms;  // RmsFormat: up to 38 bits, so stored in 64
+  std::vector<std::int64_t> m, rms;  // MomentFormat, RmsFormat: up to 38 bits, so stored in 64
 };
 
 // Exact floor(√x) for x >= 0.

@@ -29,9 +29,10 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr char kCheckpointMagic[] = "FIXARCKP";
-// Version 2: fixed-point Adam keeps the bias-corrected √v̂ in the gradient format (nn/optim.h);
-// version 1 stored √v at F_g + 6 bits. Float-only version-1 checkpoints still load.
-constexpr std::uint32_t kCheckpointVersion = 2;
+// Version 3: fixed-point Adam keeps m and the bias-corrected √v̂ in 38-bit formats, stored in
+// 64 bits (nn/optim.h); versions 1 and 2 stored 32-bit states. Float-only checkpoints of
+// any version still load (their layout did not change).
+constexpr std::uint32_t kCheckpointVersion = 3;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -217,11 +218,11 @@ void ReadCheckpoint(const fs::path& dir, const TrainConfig& c, RunStats& stats, 
   const std::string path = (dir / "checkpoint.bin").string();
   std::uint32_t version = 0;
   const auto bytes = util::ReadCheckedFile(path, kCheckpointMagic, 1, kCheckpointVersion, &version);
-  if (version == 1 && !(c.actor_precision == "float32" && c.critic_precision == "float32"))
+  if (version < kCheckpointVersion && !(c.actor_precision == "float32" && c.critic_precision == "float32"))
     throw std::runtime_error(fmt::format(
-        "{}: a version-1 checkpoint of a fixed-point run (actor {}, critic {}); its Adam state has the old layout "
-        "(√v at F_g + 6 fraction bits, see nn/optim.h) and this build cannot continue it: start the run again",
-        path, c.actor_precision, c.critic_precision));
+        "{}: a version-{} checkpoint of a fixed-point run (actor {}, critic {}); its Adam state has an older layout "
+        "(32-bit m and √v, see nn/optim.h) and this build cannot continue it: start the run again",
+        path, version, c.actor_precision, c.critic_precision));
   util::ByteReader r(bytes.data(), bytes.size(), path);
   const std::string task = r.GetString(), name = r.GetString();
   if (task != c.task || name != c.RunName())

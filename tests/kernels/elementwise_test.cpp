@@ -52,11 +52,12 @@ FixedAdamConstants Constants(num::Quant q, std::int64_t t, const num::Format& we
   k.lr = std::llround(std::ldexp(1e-4, 40));
   const int Fg = grad.frac_bits, Fr = Fg + 6, Fw = weight.frac_bits;
   k.eps = std::max<long long>(1, std::llround(std::ldexp(1e-8, Fr)));
-  k.m_format = num::Signed(32, Fg);
+  k.m_format = num::Signed(grad.word_bits + 6, Fr);
+  k.m_shift = Fr - Fg;
   k.rms_format = num::Signed(grad.word_bits + 6, Fr);
   k.weight_format = weight;
   k.g2_shift = 2 * (Fr - Fg);
-  k.step_shift = (Fg + FixedAdamConstants::kRatioQ - Fr) + 40 - Fw;
+  k.step_shift = FixedAdamConstants::kRatioQ + 40 - Fw;  // m and r share their fraction bits
   k.rounding = q;
   return k;
 }
@@ -73,21 +74,26 @@ TEST_F(ElementwiseTest, AdamMatchesReferenceOnEveryPath) {
             const int gbits = fm[1].word_bits == 16 ? 15 : 22;
             const auto g = RandomI32(n, gbits, extreme, rng);
             auto w0 = RandomI32(n, fm[0].word_bits == 16 ? 15 : 24, extreme && fm[0].word_bits == 32, rng);
-            auto m0 = RandomI32(n, gbits, extreme, rng);
+            const auto m32 = RandomI32(n, gbits + 6, extreme, rng);
+            std::vector<std::int64_t> m0(m32.begin(), m32.end());
+            if (extreme)  // moments past 2^31 take the scalar loop
+              for (std::size_t i = 3; i < n; i += 7) m0[i] = (i % 2 ? 1 : -1) * ((std::int64_t{1} << 35) + 77);
             const auto r32 = RandomI32(n, gbits + 4, false, rng);
             std::vector<std::int64_t> r0(r32.begin(), r32.end());
             for (auto& r : r0) r = r < 0 ? -(r + 1) : r;  // √v >= 0
             if (extreme)  // the largest root below 2^31 (SIMD), and roots past it (scalar loop)
               for (std::size_t i = 0; i < n; i += 5) r0[i] = i % 2 ? INT32_MAX : (std::int64_t{1} << 36) + 12345;
             const auto k = Constants(q, t, fm[0], fm[1]);
-            auto w_ref = w0, m_ref = m0;
+            auto w_ref = w0;
+            auto m_ref = m0;
             auto r_ref = r0;
             const auto sat_ref = FixedAdamUpdateReference(k, w_ref, g, m_ref, r_ref);
             for (Path path : AvailablePaths()) {
               for (int threads : {1, 2}) {
                 ForcePath(path);
                 SetNumThreads(threads);
-                auto w = w0, m = m0;
+                auto w = w0;
+                auto m = m0;
                 auto r = r0;
                 const auto sat = FixedAdamUpdate(k, w, g, m, r);
                 SCOPED_TRACE(testing::Message() << to_string(path) << " threads " << threads << " n " << n

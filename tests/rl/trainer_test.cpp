@@ -108,22 +108,22 @@ TEST(Trainer, CorruptOrMismatchedCheckpointsFailClearly) {
   }
 }
 
-// Version 1 kept fixed-point Adam's root in another layout: such a run cannot continue
-// (a float32 run's version-1 checkpoint still can).
-TEST(Trainer, VersionOneCheckpointsOfFixedRunsFailClearly) {
+// Versions 1 and 2 kept fixed-point Adam's state in another layout: such a run cannot
+// continue (a float32 run's older checkpoint still can).
+TEST(Trainer, OlderCheckpointsOfFixedRunsFailClearly) {
   const fs::path out = Fresh("fixar_trainer_v1");
   const auto s = Train(Small(out.string(), 400));
   const fs::path dir = s["run_dir"].get<std::string>();
   const std::string path = (dir / "checkpoint.bin").string();
-  const auto payload = util::ReadCheckedFile(path, "FIXARCKP", 2);
-  util::WriteCheckedFile(path, "FIXARCKP", 1, payload);
+  const auto payload = util::ReadCheckedFile(path, "FIXARCKP", 3);
+  util::WriteCheckedFile(path, "FIXARCKP", 2, payload);
   TrainOptions more = Small(out.string(), 800);
   more.resume_dir = dir.string();
   try {
     Train(more);
-    FAIL() << "resumed a version-1 fixed-point checkpoint";
+    FAIL() << "resumed a version-2 fixed-point checkpoint";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("version-1 checkpoint of a fixed-point run"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("version-2 checkpoint of a fixed-point run"), std::string::npos) << e.what();
   }
 }
 

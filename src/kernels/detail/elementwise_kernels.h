@@ -14,7 +14,7 @@ namespace fixar::kern::detail {
 
 struct ElementwiseKernels {
   std::uint64_t (*fixed_adam)(const FixedAdamConstants& c, std::int32_t* w, const std::int32_t* g,
-                              std::int32_t* m, std::int64_t* rms, std::size_t n) = nullptr;
+                              std::int64_t* m, std::int64_t* rms, std::size_t n) = nullptr;
   void (*soft_update)(std::int64_t tau_q30, num::Quant q, const std::int32_t* src, std::int32_t* dst,
                       std::size_t n) = nullptr;
   // Right shift by 1..62 with rounding q, then saturate to [lo, hi]; (kSaturate only).
@@ -26,7 +26,7 @@ struct ElementwiseKernels {
 
 // Scalar loops (the references), callable on any sub-range.
 std::uint64_t FixedAdamScalar(const FixedAdamConstants& c, std::int32_t* w, const std::int32_t* g,
-                              std::int32_t* m, std::int64_t* rms, std::size_t n);
+                              std::int64_t* m, std::int64_t* rms, std::size_t n);
 
 // The kernels of a SIMD path (throws for kReference or an unsupported path).
 const ElementwiseKernels& ElementwiseKernelsFor(Path p);
