@@ -29,6 +29,16 @@ TrainOptions Small(const std::string& out, std::int64_t steps) {
   return o;
 }
 
+// Train(o) must throw std::runtime_error whose message contains `message`.
+void ExpectTrainFails(const TrainOptions& o, const std::string& message) {
+  try {
+    Train(o);
+    FAIL() << "Train succeeded; expected an error containing '" << message << "'";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+  }
+}
+
 fs::path Fresh(const char* name) {
   const fs::path p = fs::temp_directory_path() / name;
   fs::remove_all(p);
@@ -100,12 +110,7 @@ TEST(Trainer, CorruptOrMismatchedCheckpointsFailClearly) {
   TrainOptions wrong = Small(out.string(), 800);
   wrong.config.actor_precision = "float32";
   wrong.resume_dir = other["run_dir"].get<std::string>();
-  try {
-    Train(wrong);
-    FAIL() << "resumed a mismatched checkpoint";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("checkpoint is for run"), std::string::npos) << e.what();
-  }
+  ExpectTrainFails(wrong, "checkpoint is for run");
 }
 
 // Versions 1 and 2 kept fixed-point Adam's state in another layout: such a run cannot
@@ -119,12 +124,7 @@ TEST(Trainer, OlderCheckpointsOfFixedRunsFailClearly) {
   util::WriteCheckedFile(path, "FIXARCKP", 2, payload);
   TrainOptions more = Small(out.string(), 800);
   more.resume_dir = dir.string();
-  try {
-    Train(more);
-    FAIL() << "resumed a version-2 fixed-point checkpoint";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("version-2 checkpoint of a fixed-point run"), std::string::npos) << e.what();
-  }
+  ExpectTrainFails(more, "version-2 checkpoint of a fixed-point run");
 }
 
 TEST(Trainer, RunGroupNameDropsOnlyTheSeedSuffix) {
