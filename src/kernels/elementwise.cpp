@@ -18,15 +18,6 @@ namespace {
 using num::int128;
 using num::uint128;
 
-// Exact floor(√x) for x >= 0: a double estimate, then integer correction.
-std::uint64_t IntegerSqrt128(uint128 x) {
-  if (x == 0) return 0;
-  uint128 r = static_cast<std::uint64_t>(std::sqrt(static_cast<double>(x)));
-  while (r * r > x) --r;
-  while ((r + 1) * (r + 1) <= x) ++r;
-  return static_cast<std::uint64_t>(r);
-}
-
 // Below this many elements a call runs on the calling thread (a handoff costs more).
 constexpr std::size_t kParallelMinElements = 16384;
 constexpr int kBlockAlign = 64;  // task boundaries on whole cache lines of int32
@@ -80,7 +71,7 @@ std::uint64_t FixedAdamScalar(const FixedAdamConstants& c, std::int32_t* w, cons
     const uint128 r2 = static_cast<uint128>(ar) * ar;
     const uint128 g2 = static_cast<uint128>(static_cast<std::uint64_t>(gi * gi)) << c.g2_shift;
     const uint128 mix = (r2 * static_cast<std::uint64_t>(c.b2) + g2 * static_cast<std::uint64_t>(one - c.b2)) >> kQ;
-    const std::uint64_t root = IntegerSqrt128(mix);
+    const std::uint64_t root = num::IntegerSqrt(mix);
     rms[i] = num::Saturate(static_cast<std::int64_t>(root), c.rms_format, &sat);
     // m̂ = m·c1, √v̂ = r·c2 (frac Fm and Fr after the Q30 products), ratio = m̂/(√v̂ + ε)
     // as an integer division at qfrac bits, Δ = lr·ratio rounded to the weight LSB.

@@ -6,7 +6,7 @@
 //   * the reference's 128-bit products are split at bit 30 of the Q30 constant, which
 //     keeps every partial product below 2^62 (derivations at each step);
 //   * floor √ and the truncating division use double estimates, then exact integer
-//     correction steps, as nn::IntegerSqrt does;
+//     correction steps, as num::IntegerSqrt does;
 //   * a vector with a lane outside the ranges these proofs assume goes to the scalar
 //     reference as a whole.
 

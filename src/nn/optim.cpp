@@ -14,7 +14,6 @@
 namespace fixar::nn {
 
 using num::int128;
-using num::uint128;
 
 void AdamConfig::validate(const char* where) const {
   if (!(lr > 0 && lr < 1)) throw std::invalid_argument(fmt::format("{}: lr = {}; valid: (0, 1)", where, lr));
@@ -70,16 +69,6 @@ num::Format MomentFormat(const num::Format& gradient) { return RmsFormat(gradien
 
 num::Format RmsFormat(const num::Format& gradient) {
   return num::Signed(gradient.word_bits + 6, gradient.frac_bits + 6);
-}
-
-std::uint64_t IntegerSqrt(uint128 x) {
-  if (x == 0) return 0;
-  // A double estimate, then exact integer correction: r = floor(√x) satisfies r² <= x < (r+1)².
-  // For x < 2^64 the correction stays in 128-bit products of 64-bit values.
-  uint128 r = static_cast<std::uint64_t>(std::sqrt(static_cast<double>(x)));
-  while (r * r > x) --r;
-  while ((r + 1) * (r + 1) <= x) ++r;
-  return static_cast<std::uint64_t>(r);
 }
 
 void FixedAdam::Resize(std::size_t n) {

@@ -79,7 +79,4 @@ class FixedAdam {
   std::vector<std::int64_t> m, rms;  // MomentFormat, RmsFormat: up to 38 bits, so stored in 64
 };
 
-// Exact floor(√x) for x >= 0.
-std::uint64_t IntegerSqrt(num::uint128 x);
-
 }  // namespace fixar::nn

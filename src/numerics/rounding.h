@@ -9,6 +9,7 @@
 // shifts never lose bits before the overflow stage decides what to keep.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 #include "numerics/format.h"
@@ -149,6 +150,16 @@ constexpr std::int64_t Requantize(int128 x, int from_frac, const Format& to, Qua
   const int128 y = shift >= 0 ? RoundingShiftRight(x, shift > 126 ? 126 : shift, q, random_bits)
                               : SaturatingShiftLeft(x, -shift);
   return HandleOverflow(y, to, o, overflows);
+}
+
+// Exact floor(√x) for x < 2^126: a double estimate (off by at most a few units), then
+// integer correction until r² <= x < (r+1)². Fixed-point Adam's root of v̂ uses it.
+inline std::uint64_t IntegerSqrt(uint128 x) {
+  if (x == 0) return 0;
+  uint128 r = static_cast<std::uint64_t>(std::sqrt(static_cast<double>(x)));
+  while (r * r > x) --r;
+  while ((r + 1) * (r + 1) <= x) ++r;
+  return static_cast<std::uint64_t>(r);
 }
 
 // Real value -> raw integer of format f with rounding q and overflow o. NaN becomes 0

@@ -13,16 +13,6 @@
 namespace fixar::nn {
 namespace {
 
-TEST(IntegerSqrt, IsExactFloor) {
-  EXPECT_EQ(IntegerSqrt(0), 0u);
-  EXPECT_EQ(IntegerSqrt(15), 3u);
-  EXPECT_EQ(IntegerSqrt(16), 4u);
-  const num::uint128 big = (static_cast<num::uint128>(1) << 100) + 12345;
-  const std::uint64_t r = IntegerSqrt(big);
-  EXPECT_LE(static_cast<num::uint128>(r) * r, big);
-  EXPECT_GT(static_cast<num::uint128>(r + 1) * (r + 1), big);
-}
-
 // Fixed-point Adam tracks float Adam: after 200 steps on gradients of realistic size
 // (1e-4 .. 1e-1) the weights differ by less than 1e-5 against a total movement of 8.5e-3
 // (200 steps of lr 1e-4 at most); float32 Adam's own rounding on weights near 0.5 is ~1e-6

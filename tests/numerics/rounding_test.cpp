@@ -126,5 +126,24 @@ TEST(Requantize, ShiftsRoundsThenHandlesOverflow) {
   EXPECT_EQ(Requantize(-1, -100, Signed(32, 0), Quant::kFloor, Overflow::kSaturate), INT32_MIN);
 }
 
+// floor(√x) exactly, including where the double estimate is off: around perfect squares
+// above 2^53 (where doubles cannot hold x) and at the top of the range.
+TEST(IntegerSqrt, IsTheExactFloor) {
+  EXPECT_EQ(IntegerSqrt(0), 0u);
+  EXPECT_EQ(IntegerSqrt(1), 1u);
+  EXPECT_EQ(IntegerSqrt(15), 3u);
+  EXPECT_EQ(IntegerSqrt(16), 4u);
+  for (const std::uint64_t root : {std::uint64_t{94906265}, std::uint64_t{3037000499}, (std::uint64_t{1} << 62) + 7}) {
+    const uint128 square = static_cast<uint128>(root) * root;
+    EXPECT_EQ(IntegerSqrt(square), root);
+    EXPECT_EQ(IntegerSqrt(square - 1), root - 1);
+    EXPECT_EQ(IntegerSqrt(square + 1), root);
+  }
+  const uint128 big = (static_cast<uint128>(1) << 125) + 12345;
+  const std::uint64_t r = IntegerSqrt(big);
+  EXPECT_LE(static_cast<uint128>(r) * r, big);
+  EXPECT_GT(static_cast<uint128>(r + 1) * (r + 1), big);
+}
+
 }  // namespace
 }  // namespace fixar::num
