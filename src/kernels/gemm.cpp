@@ -253,6 +253,63 @@ auto MakeFinish(const FinishContext& ctx, TC* C, int ldc, const SimdKernels* kt 
   };
 }
 
+// One tile's products over [0, total), in chunks short enough for the Narrow accumulator
+// (call(k0, k1, narrow_out) computes a chunk), the chunks summed in Wide. consume gets
+// the Narrow buffer when one chunk covers everything, else the Wide one.
+template <typename Narrow, typename Wide, typename CallFn, typename ConsumeFn>
+void AccumulateTile(std::size_t total, std::size_t chunk, int elems, const CallFn& call, ConsumeFn&& consume) {
+  alignas(64) Narrow narrow[detail::kMaxTileRows * detail::kMaxTileCols];
+  if (chunk >= total) {
+    call(std::size_t{0}, total, narrow);
+    consume(static_cast<const Narrow*>(narrow));
+    return;
+  }
+  alignas(64) Wide wide[detail::kMaxTileRows * detail::kMaxTileCols] = {};
+  for (std::size_t k0 = 0; k0 < total; k0 += chunk) {
+    const std::size_t k1 = std::min(total, k0 + chunk);
+    call(k0, k1, narrow);
+    for (int e = 0; e < elems; ++e) wide[e] += narrow[e];
+  }
+  consume(static_cast<const Wide*>(wide));
+}
+
+// The finish step for tiles from AccumulateTile: each accumulator type to its own stage.
+template <typename Narrow, typename Wide, typename TC>
+auto MakeFinishEither(const FinishContext& ctx, TC* C, int ldc, const SimdKernels* kt) {
+  return [narrow = MakeFinish<Narrow, TC>(ctx, C, ldc, kt), wide = MakeFinish<Wide, TC>(ctx, C, ldc, kt)](
+             const auto* acc, int stride, int i0, int rows, int j0, int cols, std::uint64_t* sat) {
+    if constexpr (std::is_same_v<std::remove_cv_t<std::remove_pointer_t<decltype(acc)>>, Narrow>) {
+      narrow(acc, stride, i0, rows, j0, cols, sat);
+    } else {
+      wide(acc, stride, i0, rows, j0, cols, sat);
+    }
+  };
+}
+
+// Batch-1 forwards (kNT, few rows of A): dot(a_row, b_rows, n, out) gives n accumulators
+// of one output row straight from the weight rows, no packing; rows or column blocks of
+// 16 split over threads.
+template <typename Acc, typename TA, typename TB, typename TC, typename DotFn>
+void RunGemv(const GemmArgs<TA, TB, TC>& g, const FinishContext& ctx, const SimdKernels& kt, const DotFn& dot,
+             std::vector<std::uint64_t>* task_sat) {
+  const SplitPlan plan = PlanSplit(g.split, g.M, g.M, CeilDiv(g.N, 16));
+  task_sat->assign(plan.tasks, 0);
+  const auto finish_row = SelectFinish<Acc, TC>(ctx, &kt);
+  ParallelFor(plan.tasks, [&](int t) {
+    const Range rows = plan.by_rows ? BlockRange(g.M, plan.tasks, t) : Range{0, g.M};
+    const Range cols = plan.by_rows ? Range{0, g.N} : BlockRange(g.N, plan.tasks, t, 16);
+    constexpr int kChunk = 128;
+    Acc acc[kChunk];
+    for (int i = rows.begin; i < rows.end; ++i) {
+      for (int j = cols.begin; j < cols.end; j += kChunk) {
+        const int n = std::min(kChunk, cols.end - j);
+        dot(g.A + static_cast<long>(i) * g.lda, g.B + static_cast<long>(j) * g.ldb, n, acc);
+        finish_row(acc, n, i, j, g.C + static_cast<long>(i) * g.ldc, ctx, &(*task_sat)[t]);
+      }
+    }
+  });
+}
+
 // ---- 32-bit operands as sums of int16 pieces ------------------------------------------
 // FIXAR's PE computes 32 × 16 as two 16 × 16 products. Here a 32-bit operand x is written
 // x = Σ_p piece_p · 2^(11·p): balanced 11-bit digits piece_p in [-1024, 1023] and a top
@@ -471,26 +528,11 @@ Stats GemmIntFast(const GemmArgs<TA, TB, TC>& g, const OutputStage& stage, const
       if (!narrow) stats.widened_calls = 1;
       if (narrow && g.layout == Layout::kNT && g.M <= kGemvMaxRows &&
           static_cast<std::size_t>(g.K) >= kt.i16_gemv_min_k) {
-        // Batch-1 forward: columns split over threads, no packing.
-        const int threads = NumThreads();
-        const SplitPlan plan = PlanSplit(g.split, g.M, g.M, CeilDiv(g.N, 16));
-        task_sat.assign(plan.tasks, 0);
-        const auto finish_row = SelectFinish<std::int32_t, TC>(ctx, &kt);
-        (void)threads;
-        ParallelFor(plan.tasks, [&](int t) {
-          const Range rows = plan.by_rows ? BlockRange(g.M, plan.tasks, t) : Range{0, g.M};
-          const Range cols = plan.by_rows ? Range{0, g.N} : BlockRange(g.N, plan.tasks, t, 16);
-          constexpr int kChunk = 128;
-          std::int32_t acc[kChunk];
-          for (int i = rows.begin; i < rows.end; ++i) {
-            for (int j = cols.begin; j < cols.end; j += kChunk) {
-              const int n = std::min(kChunk, cols.end - j);
-              kt.i16_gemv(g.A + static_cast<long>(i) * g.lda, g.K, g.B + static_cast<long>(j) * g.ldb,
-                          g.ldb, n, acc);
-              finish_row(acc, n, i, j, g.C + static_cast<long>(i) * g.ldc, ctx, &task_sat[t]);
-            }
-          }
-        });
+        // Batch-1 forward: int32 dot products.
+        RunGemv<std::int32_t>(
+            g, ctx, kt,
+            [&](const TA* a, const TB* b, int n, std::int32_t* out) { kt.i16_gemv(a, g.K, b, g.ldb, n, out); },
+            &task_sat);
       } else {
         const int MR = kt.i16_rows, NR = kt.i16_cols;
         const std::size_t panel_elems = 2 * static_cast<std::size_t>(pairs) * NR;
@@ -500,31 +542,12 @@ Stats GemmIntFast(const GemmArgs<TA, TB, TC>& g, const OutputStage& stage, const
         const std::size_t chunk = narrow ? pairs : static_cast<std::size_t>(chunk_pairs);
         auto tile = [&](const std::int16_t* const* a_rows, const std::byte* panel, auto&& consume) {
           const auto* pp = reinterpret_cast<const std::int16_t*>(panel);
-          alignas(64) std::int32_t acc32[detail::kMaxTileRows * detail::kMaxTileCols];
-          if (chunk >= static_cast<std::size_t>(pairs)) {
-            kt.i16_tile(a_rows, g.K, 0, pairs, pp, acc32);
-            consume(static_cast<const std::int32_t*>(acc32));
-            return;
-          }
-          alignas(64) std::int64_t acc64[detail::kMaxTileRows * detail::kMaxTileCols] = {};
-          for (std::size_t p0 = 0; p0 < static_cast<std::size_t>(pairs); p0 += chunk) {
-            const std::size_t p1 = std::min<std::size_t>(pairs, p0 + chunk);
-            kt.i16_tile(a_rows, g.K, p0, p1, pp, acc32);
-            for (int e = 0; e < MR * NR; ++e) acc64[e] += acc32[e];
-          }
-          consume(static_cast<const std::int64_t*>(acc64));
+          AccumulateTile<std::int32_t, std::int64_t>(
+              static_cast<std::size_t>(pairs), chunk, MR * NR,
+              [&](std::size_t p0, std::size_t p1, std::int32_t* out) { kt.i16_tile(a_rows, g.K, p0, p1, pp, out); },
+              consume);
         };
-        auto finish32 = MakeFinish<std::int32_t, TC>(ctx, g.C, g.ldc, &kt);
-        auto finish64 = MakeFinish<std::int64_t, TC>(ctx, g.C, g.ldc, &kt);
-        auto finish = [&](const auto* acc, int stride, int i0, int rows, int j0, int cols,
-                          std::uint64_t* sat) {
-          using Acc = std::remove_cv_t<std::remove_pointer_t<decltype(acc)>>;
-          if constexpr (std::is_same_v<Acc, std::int32_t>) {
-            finish32(acc, stride, i0, rows, j0, cols, sat);
-          } else {
-            finish64(acc, stride, i0, rows, j0, cols, sat);
-          }
-        };
+        const auto finish = MakeFinishEither<std::int32_t, std::int64_t>(ctx, g.C, g.ldc, &kt);
         RunTiled(g, MR, NR, panel_elems, sizeof(std::int16_t), pack, tile, finish, &task_sat);
       }
       for (auto s : task_sat) stats.saturations += s;
@@ -550,22 +573,7 @@ Stats GemmIntFast(const GemmArgs<TA, TB, TC>& g, const OutputStage& stage, const
         kt.i64_gemv_32_32(a, g.K, b, g.ldb, n, out);
       }
     };
-    const SplitPlan plan = PlanSplit(g.split, g.M, g.M, CeilDiv(g.N, 16));
-    task_sat.assign(plan.tasks, 0);
-    const auto finish_row = SelectFinish<std::int64_t, TC>(ctx, &kt);
-    ParallelFor(plan.tasks, [&](int t) {
-      const Range rows = plan.by_rows ? BlockRange(g.M, plan.tasks, t) : Range{0, g.M};
-      const Range cols = plan.by_rows ? Range{0, g.N} : BlockRange(g.N, plan.tasks, t, 16);
-      constexpr int kChunk = 128;
-      std::int64_t acc[kChunk];
-      for (int i = rows.begin; i < rows.end; ++i) {
-        for (int j = cols.begin; j < cols.end; j += kChunk) {
-          const int n = std::min(kChunk, cols.end - j);
-          gemv(g.A + static_cast<long>(i) * g.lda, g.B + static_cast<long>(j) * g.ldb, n, acc);
-          finish_row(acc, n, i, j, g.C + static_cast<long>(i) * g.ldc, ctx, &task_sat[t]);
-        }
-      }
-    });
+    RunGemv<std::int64_t>(g, ctx, kt, gemv, &task_sat);
     for (auto s : task_sat) stats.saturations += s;
     return stats;
   }
@@ -603,31 +611,11 @@ Stats GemmIntFast(const GemmArgs<TA, TB, TC>& g, const OutputStage& stage, const
   };
   auto tile = [&](const TA* const* a_rows, const std::byte* panel, auto&& consume) {
     const auto* pp = reinterpret_cast<const std::int64_t*>(panel);
-    alignas(64) std::int64_t acc64[detail::kMaxTileRows * detail::kMaxTileCols];
-    if (chunk >= static_cast<std::size_t>(g.K)) {
-      call_tile(a_rows, 0, g.K, pp, acc64);
-      consume(static_cast<const std::int64_t*>(acc64));
-      return;
-    }
-    num::int128 acc128[detail::kMaxTileRows * detail::kMaxTileCols] = {};
-    for (std::size_t k0 = 0; k0 < static_cast<std::size_t>(g.K); k0 += chunk) {
-      const std::size_t k1 = std::min<std::size_t>(g.K, k0 + chunk);
-      call_tile(a_rows, k0, k1, pp, acc64);
-      for (int e = 0; e < MR * NR; ++e) acc128[e] += acc64[e];
-    }
-    consume(static_cast<const num::int128*>(acc128));
+    AccumulateTile<std::int64_t, num::int128>(
+        static_cast<std::size_t>(g.K), chunk, MR * NR,
+        [&](std::size_t k0, std::size_t k1, std::int64_t* out) { call_tile(a_rows, k0, k1, pp, out); }, consume);
   };
-  auto finish64 = MakeFinish<std::int64_t, TC>(ctx, g.C, g.ldc, &kt);
-  auto finish128 = MakeFinish<num::int128, TC>(ctx, g.C, g.ldc);
-  auto finish = [&](const auto* acc, int stride, int i0, int rows, int j0, int cols,
-                    std::uint64_t* sat) {
-    using Acc = std::remove_cv_t<std::remove_pointer_t<decltype(acc)>>;
-    if constexpr (std::is_same_v<Acc, std::int64_t>) {
-      finish64(acc, stride, i0, rows, j0, cols, sat);
-    } else {
-      finish128(acc, stride, i0, rows, j0, cols, sat);
-    }
-  };
+  const auto finish = MakeFinishEither<std::int64_t, num::int128>(ctx, g.C, g.ldc, &kt);
   RunTiled(g, MR, NR, panel_elems, sizeof(std::int64_t), pack, tile, finish, &task_sat);
   for (auto s : task_sat) stats.saturations += s;
   return stats;
@@ -711,12 +699,7 @@ void GemmF32(const GemmArgs<float, float, float>& args, const FloatStage& stage)
 
 #define FIXAR_INSTANTIATE_GEMM(TA, TB, TC) \
   template Stats Gemm<TA, TB, TC>(const GemmArgs<TA, TB, TC>&, const OutputStage&);
-#define FIXAR_INSTANTIATE_FOR_C(TA, TB)          \
-  FIXAR_INSTANTIATE_GEMM(TA, TB, std::int16_t)   \
-  FIXAR_INSTANTIATE_GEMM(TA, TB, std::int32_t)
-FIXAR_INSTANTIATE_FOR_C(std::int16_t, std::int16_t)
-FIXAR_INSTANTIATE_FOR_C(std::int16_t, std::int32_t)
-FIXAR_INSTANTIATE_FOR_C(std::int32_t, std::int16_t)
-FIXAR_INSTANTIATE_FOR_C(std::int32_t, std::int32_t)
+FIXAR_FOR_EACH_INTEGER_GEMM(FIXAR_INSTANTIATE_GEMM)
+#undef FIXAR_INSTANTIATE_GEMM
 
 }  // namespace fixar::kern

@@ -107,6 +107,18 @@ struct GemmArgs {
 template <typename TA, typename TB, typename TC>
 Stats Gemm(const GemmArgs<TA, TB, TC>& args, const OutputStage& stage);
 
+// X(TA, TB, TC) for each of the eight integer type triples above: the one list that
+// instantiations and per-type overloads (here and in accel/aap) are spelled from.
+#define FIXAR_FOR_EACH_INTEGER_GEMM(X)         \
+  X(std::int16_t, std::int16_t, std::int16_t)  \
+  X(std::int16_t, std::int16_t, std::int32_t)  \
+  X(std::int16_t, std::int32_t, std::int16_t)  \
+  X(std::int16_t, std::int32_t, std::int32_t)  \
+  X(std::int32_t, std::int16_t, std::int16_t)  \
+  X(std::int32_t, std::int16_t, std::int32_t)  \
+  X(std::int32_t, std::int32_t, std::int16_t)  \
+  X(std::int32_t, std::int32_t, std::int32_t)
+
 // A replacement executor for the integer products: the accelerator model's functional
 // mode (accel/aap/functional.h) installs one to show that a whole training step computes
 // the same bits on the modelled PE array. Process-wide; nullptr restores the kernels.
@@ -114,14 +126,9 @@ Stats Gemm(const GemmArgs<TA, TB, TC>& args, const OutputStage& stage);
 class IntegerGemmEngine {
  public:
   virtual ~IntegerGemmEngine() = default;
-  virtual Stats Run(const GemmArgs<std::int16_t, std::int16_t, std::int16_t>& a, const OutputStage& s) = 0;
-  virtual Stats Run(const GemmArgs<std::int16_t, std::int16_t, std::int32_t>& a, const OutputStage& s) = 0;
-  virtual Stats Run(const GemmArgs<std::int16_t, std::int32_t, std::int16_t>& a, const OutputStage& s) = 0;
-  virtual Stats Run(const GemmArgs<std::int16_t, std::int32_t, std::int32_t>& a, const OutputStage& s) = 0;
-  virtual Stats Run(const GemmArgs<std::int32_t, std::int16_t, std::int16_t>& a, const OutputStage& s) = 0;
-  virtual Stats Run(const GemmArgs<std::int32_t, std::int16_t, std::int32_t>& a, const OutputStage& s) = 0;
-  virtual Stats Run(const GemmArgs<std::int32_t, std::int32_t, std::int16_t>& a, const OutputStage& s) = 0;
-  virtual Stats Run(const GemmArgs<std::int32_t, std::int32_t, std::int32_t>& a, const OutputStage& s) = 0;
+#define FIXAR_ENGINE_RUN(TA, TB, TC) virtual Stats Run(const GemmArgs<TA, TB, TC>& a, const OutputStage& s) = 0;
+  FIXAR_FOR_EACH_INTEGER_GEMM(FIXAR_ENGINE_RUN)
+#undef FIXAR_ENGINE_RUN
 };
 void SetIntegerGemmEngine(IntegerGemmEngine* engine);
 IntegerGemmEngine* CurrentIntegerGemmEngine();

@@ -49,12 +49,7 @@ void GemmF32Reference(const GemmArgs<float, float, float>& g, const FloatStage& 
 
 #define FIXAR_INSTANTIATE_GEMM_REFERENCE(TA, TB, TC) \
   template Stats GemmReference<TA, TB, TC>(const GemmArgs<TA, TB, TC>&, const OutputStage&);
-#define FIXAR_INSTANTIATE_FOR_C(TA, TB)                        \
-  FIXAR_INSTANTIATE_GEMM_REFERENCE(TA, TB, std::int16_t)       \
-  FIXAR_INSTANTIATE_GEMM_REFERENCE(TA, TB, std::int32_t)
-FIXAR_INSTANTIATE_FOR_C(std::int16_t, std::int16_t)
-FIXAR_INSTANTIATE_FOR_C(std::int16_t, std::int32_t)
-FIXAR_INSTANTIATE_FOR_C(std::int32_t, std::int16_t)
-FIXAR_INSTANTIATE_FOR_C(std::int32_t, std::int32_t)
+FIXAR_FOR_EACH_INTEGER_GEMM(FIXAR_INSTANTIATE_GEMM_REFERENCE)
+#undef FIXAR_INSTANTIATE_GEMM_REFERENCE
 
 }  // namespace fixar::kern

@@ -16,14 +16,7 @@ kern::Stats ArrayGemmEngine::RunOne(const kern::GemmArgs<TA, TB, TC>& a, const k
   kern::Stats ArrayGemmEngine::Run(const kern::GemmArgs<TA, TB, TC>& a, const kern::OutputStage& s) { \
     return RunOne(a, s);                                                                           \
   }
-FIXAR_ARRAY_ENGINE_RUN(std::int16_t, std::int16_t, std::int16_t)
-FIXAR_ARRAY_ENGINE_RUN(std::int16_t, std::int16_t, std::int32_t)
-FIXAR_ARRAY_ENGINE_RUN(std::int16_t, std::int32_t, std::int16_t)
-FIXAR_ARRAY_ENGINE_RUN(std::int16_t, std::int32_t, std::int32_t)
-FIXAR_ARRAY_ENGINE_RUN(std::int32_t, std::int16_t, std::int16_t)
-FIXAR_ARRAY_ENGINE_RUN(std::int32_t, std::int16_t, std::int32_t)
-FIXAR_ARRAY_ENGINE_RUN(std::int32_t, std::int32_t, std::int16_t)
-FIXAR_ARRAY_ENGINE_RUN(std::int32_t, std::int32_t, std::int32_t)
+FIXAR_FOR_EACH_INTEGER_GEMM(FIXAR_ARRAY_ENGINE_RUN)
 #undef FIXAR_ARRAY_ENGINE_RUN
 
 }  // namespace fixar::aap

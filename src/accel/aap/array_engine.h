@@ -17,14 +17,10 @@ namespace fixar::aap {
 class ArrayGemmEngine final : public kern::IntegerGemmEngine {
  public:
   explicit ArrayGemmEngine(AccelConfig cfg) : cfg_(std::move(cfg)) {}
-  kern::Stats Run(const kern::GemmArgs<std::int16_t, std::int16_t, std::int16_t>& a, const kern::OutputStage& s) override;
-  kern::Stats Run(const kern::GemmArgs<std::int16_t, std::int16_t, std::int32_t>& a, const kern::OutputStage& s) override;
-  kern::Stats Run(const kern::GemmArgs<std::int16_t, std::int32_t, std::int16_t>& a, const kern::OutputStage& s) override;
-  kern::Stats Run(const kern::GemmArgs<std::int16_t, std::int32_t, std::int32_t>& a, const kern::OutputStage& s) override;
-  kern::Stats Run(const kern::GemmArgs<std::int32_t, std::int16_t, std::int16_t>& a, const kern::OutputStage& s) override;
-  kern::Stats Run(const kern::GemmArgs<std::int32_t, std::int16_t, std::int32_t>& a, const kern::OutputStage& s) override;
-  kern::Stats Run(const kern::GemmArgs<std::int32_t, std::int32_t, std::int16_t>& a, const kern::OutputStage& s) override;
-  kern::Stats Run(const kern::GemmArgs<std::int32_t, std::int32_t, std::int32_t>& a, const kern::OutputStage& s) override;
+#define FIXAR_ARRAY_ENGINE_RUN(TA, TB, TC) \
+  kern::Stats Run(const kern::GemmArgs<TA, TB, TC>& a, const kern::OutputStage& s) override;
+  FIXAR_FOR_EACH_INTEGER_GEMM(FIXAR_ARRAY_ENGINE_RUN)
+#undef FIXAR_ARRAY_ENGINE_RUN
 
   const FunctionalStats& totals() const { return totals_; }  // summed over every product run
   std::uint64_t products() const { return products_; }

@@ -193,14 +193,7 @@ FunctionalStats RunGemmOnArray(const AccelConfig& cfg, const kern::GemmArgs<TA, 
 #define FIXAR_AAP_INSTANTIATE(TA, TB, TC)              \
   template FunctionalStats RunGemmOnArray<TA, TB, TC>( \
       const AccelConfig&, const kern::GemmArgs<TA, TB, TC>&, const kern::OutputStage&);
-FIXAR_AAP_INSTANTIATE(std::int16_t, std::int16_t, std::int16_t)
-FIXAR_AAP_INSTANTIATE(std::int16_t, std::int16_t, std::int32_t)
-FIXAR_AAP_INSTANTIATE(std::int16_t, std::int32_t, std::int16_t)
-FIXAR_AAP_INSTANTIATE(std::int16_t, std::int32_t, std::int32_t)
-FIXAR_AAP_INSTANTIATE(std::int32_t, std::int16_t, std::int16_t)
-FIXAR_AAP_INSTANTIATE(std::int32_t, std::int16_t, std::int32_t)
-FIXAR_AAP_INSTANTIATE(std::int32_t, std::int32_t, std::int16_t)
-FIXAR_AAP_INSTANTIATE(std::int32_t, std::int32_t, std::int32_t)
+FIXAR_FOR_EACH_INTEGER_GEMM(FIXAR_AAP_INSTANTIATE)
 #undef FIXAR_AAP_INSTANTIATE
 
 namespace {
