@@ -104,8 +104,13 @@ std::string RenderSvgPlot(const PlotSpec& spec) {
   pad(ymin, ymax, ay.log);
   ax.lo = xmin, ax.hi = xmax, ay.lo = ymin, ay.hi = ymax;
 
-  const double W = spec.width, H = spec.height;
-  const double left = 80, right = 180, top = 40, bottom = 60;
+  // The legend column grows with the longest series name (~7 px a character at 12 px
+  // sans-serif), widening the document so the plot area keeps its size.
+  std::size_t longest_name = 0;
+  for (const Series& s : spec.series) longest_name = std::max(longest_name, s.name.size());
+  const double left = 80, top = 40, bottom = 60;
+  const double right = std::max(180.0, 44.0 + 7.0 * static_cast<double>(longest_name));
+  const double W = spec.width + (right - 180.0), H = spec.height;
   const double pw = W - left - right, ph = H - top - bottom;
   auto px = [&](double v) { return left + (ax.T(v) - ax.lo) / (ax.hi - ax.lo) * pw; };
   auto py = [&](double v) { return top + ph - (ay.T(v) - ay.lo) / (ay.hi - ay.lo) * ph; };
@@ -115,7 +120,7 @@ std::string RenderSvgPlot(const PlotSpec& spec) {
       "{1}\" "
       "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" "
       "fill=\"white\"/>\n",
-      spec.width, spec.height);
+      W, H);
   svg += fmt::format("<text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">{}</text>\n",
                      left + pw / 2, Escape(spec.title));
   // Ticks and grid.

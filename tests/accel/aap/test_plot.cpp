@@ -32,6 +32,20 @@ TEST(Plot, LinesScatterLegendAndLabels) {
   EXPECT_NE(svg.find("batch size"), std::string::npos);
 }
 
+// A long series name widens the document instead of running off its right edge; the
+// plot area keeps its width (its frame is the same rectangle).
+TEST(Plot, LongLegendNamesWidenTheDocument) {
+  PlotSpec short_names{"t", "x", "y", {{"float32", {1, 2}, {1, 2}, true, false}}};
+  PlotSpec long_names = short_names;
+  long_names.series[0].name = "session2b_HalfCheetah_ddpg_fixar_mdeadzone";
+  const std::string a = RenderSvgPlot(short_names), b = RenderSvgPlot(long_names);
+  EXPECT_NE(a.find("width=\"720\""), std::string::npos);
+  const double width = std::stod(b.substr(b.find("width=\"") + 7));
+  EXPECT_GE(width, 80 + (720 - 80 - 180) + 32 + 7.0 * 42);  // left + plot + legend offset + text
+  const auto frame = [](const std::string& svg) { return svg.substr(svg.find("<rect x=")).substr(0, 60); };
+  EXPECT_EQ(frame(a), frame(b));
+}
+
 TEST(Plot, LogAxisSkipsNonPositiveAndLabelsDecades) {
   PlotSpec spec{"t",  "x", "y", {{"s", {1, 10, 100, 0, -1}, {1, 100, 1000, 5, 5}, true, true}},
                 true, true};
