@@ -70,18 +70,17 @@ HWY_INLINE V16 BroadcastPair(D32 d32, D16 d16, const std::int16_t* p) {
   return hn::BitCast(d16, hn::Set(d32, pair));
 }
 
-// ---- int16 x int16 -> int32, kTileRows x (2 vectors of int32) --------------------
-void I16Tile(const std::int16_t* const* a_rows, std::size_t K, std::size_t pair_begin,
-             std::size_t pair_end, const std::int16_t* panel, std::int32_t* out) {
+// acc0/acc1[r] += Σ over pairs [p0, p1) of row r's pair times the panel's two vectors;
+// the panel holds (K + 1) / 2 pairs, the last one {A'(r, K-1), 0} when K is odd.
+HWY_INLINE void AccumulatePairs(const std::int16_t* const* a_rows, std::size_t K, std::size_t p0,
+                                std::size_t p1, const std::int16_t* panel, V32* acc0, V32* acc1) {
   const D32 d32;
   const D16 d16;
-  const std::size_t L16 = hn::Lanes(d16), L32 = hn::Lanes(d32);
-  V32 acc0[kTileRows], acc1[kTileRows];
-  for (int r = 0; r < kTileRows; ++r) acc0[r] = acc1[r] = hn::Zero(d32);
+  const std::size_t L16 = hn::Lanes(d16);
   const std::size_t full_pairs = K / 2;
-  const std::size_t loop_end = pair_end < full_pairs ? pair_end : full_pairs;
-  const std::int16_t* b = panel + pair_begin * 2 * L16;
-  for (std::size_t p = pair_begin; p < loop_end; ++p, b += 2 * L16) {
+  const std::size_t loop_end = p1 < full_pairs ? p1 : full_pairs;
+  const std::int16_t* b = panel + p0 * 2 * L16;
+  for (std::size_t p = p0; p < loop_end; ++p, b += 2 * L16) {
     const V16 b0 = hn::LoadU(d16, b), b1 = hn::LoadU(d16, b + L16);
     for (int r = 0; r < kTileRows; ++r) {
       const V16 a = BroadcastPair(d32, d16, a_rows[r] + 2 * p);
@@ -89,7 +88,7 @@ void I16Tile(const std::int16_t* const* a_rows, std::size_t K, std::size_t pair_
       acc1[r] = MulAddPairs(d32, a, b1, acc1[r]);
     }
   }
-  if (pair_end > full_pairs) {  // odd K: the last pair is {A'(r, K-1), 0}
+  if (p1 > full_pairs) {  // odd K: the last pair is {A'(r, K-1), 0}
     const V16 b0 = hn::LoadU(d16, b), b1 = hn::LoadU(d16, b + L16);
     for (int r = 0; r < kTileRows; ++r) {
       const std::int32_t lone = static_cast<std::uint16_t>(a_rows[r][K - 1]);
@@ -98,6 +97,16 @@ void I16Tile(const std::int16_t* const* a_rows, std::size_t K, std::size_t pair_
       acc1[r] = MulAddPairs(d32, a, b1, acc1[r]);
     }
   }
+}
+
+// ---- int16 x int16 -> int32, kTileRows x (2 vectors of int32) --------------------
+void I16Tile(const std::int16_t* const* a_rows, std::size_t K, std::size_t pair_begin,
+             std::size_t pair_end, const std::int16_t* panel, std::int32_t* out) {
+  const D32 d32;
+  const std::size_t L32 = hn::Lanes(d32);
+  V32 acc0[kTileRows], acc1[kTileRows];
+  for (int r = 0; r < kTileRows; ++r) acc0[r] = acc1[r] = hn::Zero(d32);
+  AccumulatePairs(a_rows, K, pair_begin, pair_end, panel, acc0, acc1);
   for (int r = 0; r < kTileRows; ++r) {
     hn::StoreU(acc0[r], d32, out + r * 2 * L32);
     hn::StoreU(acc1[r], d32, out + r * 2 * L32 + L32);
@@ -111,34 +120,15 @@ void I16Tile(const std::int16_t* const* a_rows, std::size_t K, std::size_t pair_
 void I16TileWide(const std::int16_t* const* a_rows, std::size_t K, std::size_t chunk_pairs,
                  const std::int16_t* panel, int shift, std::int64_t* out) {
   const D32 d32;
-  const D16 d16;
   const D64 d64;
   const hn::Half<D32> dh;
-  const std::size_t L16 = hn::Lanes(d16), L32 = hn::Lanes(d32), L64 = hn::Lanes(d64);
-  const std::size_t pairs = (K + 1) / 2, full_pairs = K / 2;
+  const std::size_t L32 = hn::Lanes(d32), L64 = hn::Lanes(d64);
+  const std::size_t pairs = (K + 1) / 2;
   for (std::size_t p0 = 0; p0 < pairs; p0 += chunk_pairs) {
     const std::size_t p1 = pairs - p0 < chunk_pairs ? pairs : p0 + chunk_pairs;
     V32 acc0[kTileRows], acc1[kTileRows];
     for (int r = 0; r < kTileRows; ++r) acc0[r] = acc1[r] = hn::Zero(d32);
-    const std::size_t loop_end = p1 < full_pairs ? p1 : full_pairs;
-    const std::int16_t* b = panel + p0 * 2 * L16;
-    for (std::size_t p = p0; p < loop_end; ++p, b += 2 * L16) {
-      const V16 b0 = hn::LoadU(d16, b), b1 = hn::LoadU(d16, b + L16);
-      for (int r = 0; r < kTileRows; ++r) {
-        const V16 a = BroadcastPair(d32, d16, a_rows[r] + 2 * p);
-        acc0[r] = MulAddPairs(d32, a, b0, acc0[r]);
-        acc1[r] = MulAddPairs(d32, a, b1, acc1[r]);
-      }
-    }
-    if (p1 > full_pairs) {  // odd K: the last pair is {A'(r, K-1), 0}
-      const V16 b0 = hn::LoadU(d16, b), b1 = hn::LoadU(d16, b + L16);
-      for (int r = 0; r < kTileRows; ++r) {
-        const std::int32_t lone = static_cast<std::uint16_t>(a_rows[r][K - 1]);
-        const V16 a = hn::BitCast(d16, hn::Set(d32, lone));
-        acc0[r] = MulAddPairs(d32, a, b0, acc0[r]);
-        acc1[r] = MulAddPairs(d32, a, b1, acc1[r]);
-      }
-    }
+    AccumulatePairs(a_rows, K, p0, p1, panel, acc0, acc1);
     for (int r = 0; r < kTileRows; ++r) {
       std::int64_t* o = out + r * 2 * L32;
       const V32 halves[2] = {acc0[r], acc1[r]};
