@@ -1,5 +1,5 @@
-// `fixar train` and `fixar eval`: DDPG training runs in any precision, and evaluation
-// of a run's checkpoint.
+// `fixar train`, `fixar eval` and `fixar fidelity`: DDPG training runs in any precision,
+// evaluation of a run's checkpoint, and its gradients set against float32's.
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "rl/config.h"
+#include "rl/fidelity.h"
 #include "rl/trainer.h"
 
 namespace fixar::cli {
@@ -124,6 +125,44 @@ const CommandRegistrar kEval("eval", "Evaluate a training run's checkpoint (dete
                                  return 0;
                                };
                              });
+
+void PrintFidelity(const nlohmann::json& r) {
+  std::cout << fmt::format("{} at step {} (actor {}, critic {}{}): {} batches of {}\n", r["run_dir"].get<std::string>(),
+                           r["step"].get<std::int64_t>(), r["precision"]["actor"].get<std::string>(),
+                           r["precision"]["critic"].get<std::string>(),
+                           r["quantized"].get<bool>() ? ", after the QAT switch" : "", r["batches"].get<int>(),
+                           r["batch_size"].get<int>());
+  const std::string ref = r["reference"].get<std::string>();
+  std::cout << fmt::format("against {}: critic loss {:.5g} ({} {:.5g}), Q {:.5g} ({} {:.5g})\n", ref,
+                           r["critic_loss"]["run"].get<double>(), ref, r["critic_loss"]["reference"].get<double>(),
+                           r["q_mean"]["run"].get<double>(), ref, r["q_mean"]["reference"].get<double>());
+  std::cout << fmt::format("{:<12} {:>10} {:>10} {:>8} {:>9} {:>10} {:>10}\n", "layer", "rel error", "cosine",
+                           "zeroed", "> range", "ref rms", "LSB");
+  for (const auto& l : r["layers"])
+    std::cout << fmt::format("{:<12} {:>10.3e} {:>10.6f} {:>7.2f}% {:>8.3f}% {:>10.3e} {:>10.3e}\n",
+                             l["name"].get<std::string>(), l["rel_error"].get<double>(), l["cosine"].get<double>(),
+                             100 * l["zeroed"].get<double>(), 100 * l["beyond_range"].get<double>(),
+                             l["ref_rms"].get<double>(), l["lsb"].get<double>());
+}
+
+const CommandRegistrar kFidelity(
+    "fidelity", "Set a run's gradients against float32's (or another precision's) at the same weights",
+    [](CLI::App& app) -> std::function<int()> {
+      auto o = std::make_shared<rl::FidelityOptions>();
+      auto json = std::make_shared<std::string>();
+      app.add_option("run_dir", o->run_dir, "Run directory (holds config.toml, checkpoint.bin)")->required();
+      app.add_option("--batches", o->batches, "Replay batches to compare")->check(CLI::Range(1, 100000));
+      app.add_option("--seed", o->seed, "Seed of the batch draws");
+      app.add_option("--against", o->reference,
+                     "The twin's precision (float32, or e.g. fixed32 to isolate the QAT switch)");
+      app.add_option("--json", *json, "Write the result as JSON");
+      return [o, json]() {
+        const nlohmann::json r = rl::GradientFidelity(*o);
+        PrintFidelity(r);
+        if (!json->empty()) std::ofstream(*json) << r.dump(2) << "\n";
+        return 0;
+      };
+    });
 
 }  // namespace
 }  // namespace fixar::cli

@@ -325,6 +325,14 @@ class FixedMlp final : public Mlp {
     }
     return p;
   }
+  void SetParametersFromDouble(std::span<const double> p) override {
+    CheckParameterCount(p.size());
+    std::size_t i = 0;
+    for (FixedLayer& L : layers_)
+      for (auto* v : {&L.W, &L.b})
+        for (auto& x : *v) x = static_cast<std::int32_t>(num::FromDouble(p[i++], policy_.weight, policy_.rounding));
+    RefreshComputeWeights();
+  }
   std::vector<double> GradientsAsDouble() const override {
     std::vector<double> p;
     for (const FixedLayer& L : layers_) {

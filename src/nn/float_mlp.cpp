@@ -130,6 +130,13 @@ class FloatMlp final : public Mlp {
     }
     return p;
   }
+  void SetParametersFromDouble(std::span<const double> p) override {
+    CheckParameterCount(p.size());
+    std::size_t i = 0;
+    for (FloatLayer& L : layers_)
+      for (auto* v : {&L.W, &L.b})
+        for (auto& x : *v) x = static_cast<float>(p[i++]);
+  }
   std::vector<double> GradientsAsDouble() const override {
     std::vector<double> p;
     for (const FloatLayer& L : layers_) {

@@ -45,6 +45,12 @@ std::int64_t Mlp::num_parameters() const {
   return n;
 }
 
+void Mlp::CheckParameterCount(std::size_t n) const {
+  if (n != static_cast<std::size_t>(num_parameters()))
+    throw std::invalid_argument(
+        fmt::format("{}: {} parameter values given, the network has {}", spec_.name, n, num_parameters()));
+}
+
 std::vector<std::vector<double>> Mlp::InitialWeights(std::uint64_t seed,
                                                      std::vector<std::vector<double>>* biases) const {
   std::vector<std::vector<double>> weights;

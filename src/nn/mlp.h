@@ -78,6 +78,10 @@ class Mlp {
   virtual void ResetStats() {}
   // Parameters as double (exact for fixed point), layer by layer: W (out×in) then b.
   virtual std::vector<double> ParametersAsDouble() const = 0;
+  // Sets every parameter from values in ParametersAsDouble's order (rounded to the weight
+  // format in fixed point: exact for values it produced). Throws std::invalid_argument
+  // naming the network when the count differs. Optimizer state and ranges are kept.
+  virtual void SetParametersFromDouble(std::span<const double> p) = 0;
   virtual std::vector<double> GradientsAsDouble() const = 0;
 
   void set_parallelism(Parallelism p) { parallelism_ = p; }
@@ -92,6 +96,7 @@ class Mlp {
   // Initial weights in double, the same for every precision with the same seed.
   std::vector<std::vector<double>> InitialWeights(std::uint64_t seed, std::vector<std::vector<double>>* biases) const;
   kern::Split SplitFor(int batch) const;
+  void CheckParameterCount(std::size_t n) const;  // throws unless n == num_parameters()
   MlpSpec spec_;
   PrecisionPolicy policy_;
   Parallelism parallelism_ = Parallelism::kAuto;

@@ -111,16 +111,27 @@ double Ddpg::LossGradient(std::span<const double> q, int B) {
 }
 
 // Q(s, a) forward, ∂L_Q/∂Q, backward, Adam.
-void Ddpg::UpdateCritic(nn::Mlp& critic, const Batch& b, UpdateStats& stats) {
+void Ddpg::UpdateCritic(nn::Mlp& critic, const Batch& b, bool apply, UpdateStats& stats) {
   const int B = b.size;
   nn::ConcatColumns(B, spec_.obs_dim, b.obs.data(), spec_.action_dim, b.action.data(), critic_in_.data());
   critic.Forward(critic_in_, B, q_, true);                                      // Q(s, a)
   stats.critic_loss += LossGradient(q_, B);                                     // ∂L_Q/∂Q
   critic.Backward(dq_, {}, /*param_grads=*/true);
-  critic.AdamStep(spec_.critic_adam);
+  if (apply) critic.AdamStep(spec_.critic_adam);
 }
 
-UpdateStats Ddpg::Update(const Batch& b) {
+UpdateStats Ddpg::Update(const Batch& b) { return Step(b, /*apply=*/true); }
+UpdateStats Ddpg::Gradients(const Batch& b) { return Step(b, /*apply=*/false); }
+
+void Ddpg::CopyParametersFrom(const Ddpg& other) {
+  const auto mine = Networks(), theirs = other.Networks();
+  if (mine.size() != theirs.size())
+    throw std::invalid_argument(fmt::format("Ddpg::CopyParametersFrom: {} networks here, {} in the source (TD3 "
+                                            "has twin critics)", mine.size(), theirs.size()));
+  for (std::size_t i = 0; i < mine.size(); ++i) mine[i]->SetParametersFromDouble(theirs[i]->ParametersAsDouble());
+}
+
+UpdateStats Ddpg::Step(const Batch& b, bool apply) {
   const int B = b.size, S = spec_.obs_dim, A = spec_.action_dim;
   UpdateStats stats;
   using Clock = std::chrono::steady_clock;
@@ -130,7 +141,7 @@ UpdateStats Ddpg::Update(const Batch& b) {
   next_action_.resize(static_cast<std::size_t>(B) * A);
   q_.resize(B);
   q_next_.resize(B);
-  ++updates_;
+  if (apply) ++updates_;
 
   // ---- Critic: forward, backward, update -------------------------------------------
   actor_target_->Forward(b.next_obs, B, next_action_, false);                   // μ'(s')
@@ -148,13 +159,13 @@ UpdateStats Ddpg::Update(const Batch& b) {
     for (int i = 0; i < B; ++i) q_next_[i] = std::min(q_next_[i], q_next2_[i]);
   }
   TdTargets(b);                                                                 // y
-  UpdateCritic(*critic_, b, stats);
+  UpdateCritic(*critic_, b, apply, stats);
   if (spec_.td3) {
-    UpdateCritic(*critic2_, b, stats);
+    UpdateCritic(*critic2_, b, apply, stats);
     stats.critic_loss /= 2;
   }
   const auto t1 = Clock::now();
-  if (spec_.td3 && updates_ % spec_.policy_delay != 0) {  // TD3: actor and targets wait
+  if (apply && spec_.td3 && updates_ % spec_.policy_delay != 0) {  // TD3: actor and targets wait
     stats.critic_s = seconds(t0, t1);
     return stats;
   }
@@ -173,6 +184,11 @@ UpdateStats Ddpg::Update(const Batch& b) {
   action_grad_.resize(act_out_.size());
   nn::SplitColumns<double>(B, S, A, dcritic_in_.data(), nullptr, action_grad_.data()); // ∂(−J)/∂a
   actor_->Backward(action_grad_, {}, /*param_grads=*/true);
+  if (!apply) {
+    stats.critic_s = seconds(t0, t1);
+    stats.actor_s = seconds(t1, Clock::now());
+    return stats;
+  }
   actor_->AdamStep(spec_.actor_adam);
   const auto t2 = Clock::now();
 

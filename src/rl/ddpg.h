@@ -44,6 +44,15 @@ class Ddpg {
   void Act(std::span<const double> obs, std::span<double> action);
   // One DDPG update from a batch whose actions are in [−1, 1].
   UpdateStats Update(const Batch& batch);
+  // The gradients of an Update on this batch, left in critic() and actor() (read them with
+  // GradientsAsDouble) without applying anything: weights, optimizer state, targets and
+  // the update count stay as they are. Unlike Update, the actor's gradient is taken at the
+  // unchanged critic (and TD3's policy delay does not apply).
+  UpdateStats Gradients(const Batch& batch);
+  // Every network's parameters from `other` (same architecture, any precision; via
+  // Mlp::SetParametersFromDouble). Optimizer state and QAT phase are not copied.
+  void CopyParametersFrom(const Ddpg& other);
+  const DdpgSpec& spec() const { return spec_; }
   // Drives the QAT switch of all four networks (Algorithm 1). True when they switched.
   bool SetTrainingStep(std::int64_t step);
 
@@ -58,7 +67,8 @@ class Ddpg {
  private:
   void TdTargets(const Batch& b);                                  // y_ from q_next_
   double LossGradient(std::span<const double> q, int batch);       // dq_ from q and y_; returns L_Q
-  void UpdateCritic(nn::Mlp& critic, const Batch& b, UpdateStats& stats);
+  UpdateStats Step(const Batch& b, bool apply);                    // Update (apply) or Gradients
+  void UpdateCritic(nn::Mlp& critic, const Batch& b, bool apply, UpdateStats& stats);
   std::vector<nn::Mlp*> Networks() const;
 
   DdpgSpec spec_;

@@ -449,17 +449,27 @@ nlohmann::json Train(const TrainOptions& options) {
   return j;
 }
 
-nlohmann::json Evaluate(const EvalOptions& options) {
-  const fs::path dir = options.run_dir;
+LoadedRun LoadRun(const std::string& run_dir, bool with_buffer) {
+  const fs::path dir = run_dir;
   if (!fs::exists(dir / "config.toml"))
     throw std::invalid_argument(fmt::format("'{}' is not a run directory (no config.toml)", dir.string()));
-  const TrainConfig c = LoadTrainConfig((dir / "config.toml").string());
+  LoadedRun run;
+  run.config = LoadTrainConfig((dir / "config.toml").string());
+  const TrainConfig& c = run.config;
   auto env = envs::make(c.task);
-  Ddpg agent(SpecFor(c, *env));
+  run.agent = std::make_unique<Ddpg>(SpecFor(c, *env));
+  if (with_buffer)
+    run.buffer = std::make_unique<ReplayBuffer>(c.buffer_size, env->observation_space().size(), env->action_space().size());
   RunStats stats;
-  ReadCheckpoint(dir, c, stats, agent, nullptr);
-  const EvalResult e = RunEvaluation(agent, c.task, options.episodes, options.seed);
-  return {{"run_dir", dir.string()}, {"task", c.task}, {"step", stats.step}, {"episodes", options.episodes},
+  ReadCheckpoint(dir, c, stats, *run.agent, run.buffer.get());
+  run.step = stats.step;
+  return run;
+}
+
+nlohmann::json Evaluate(const EvalOptions& options) {
+  LoadedRun run = LoadRun(options.run_dir, /*with_buffer=*/false);
+  const EvalResult e = RunEvaluation(*run.agent, run.config.task, options.episodes, options.seed);
+  return {{"run_dir", options.run_dir}, {"task", run.config.task}, {"step", run.step}, {"episodes", options.episodes},
           {"mean", e.mean}, {"std", e.std}, {"returns", e.returns}, {"lengths", e.lengths}};
 }
 

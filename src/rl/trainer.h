@@ -8,11 +8,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "rl/config.h"
+#include "rl/ddpg.h"
+#include "rl/replay_buffer.h"
 
 namespace fixar::rl {
 
@@ -32,6 +35,17 @@ struct EvalOptions {
 };
 // Loads the run's checkpoint and returns {mean, std, returns, lengths}.
 nlohmann::json Evaluate(const EvalOptions& options);
+
+// A run directory loaded: its configuration, the agent from its checkpoint and, when
+// asked, the replay buffer. Throws naming the directory when it is not a run or its
+// checkpoint is missing, corrupt or of another run.
+struct LoadedRun {
+  TrainConfig config;
+  std::int64_t step = 0;  // of the checkpoint
+  std::unique_ptr<Ddpg> agent;
+  std::unique_ptr<ReplayBuffer> buffer;  // null unless with_buffer
+};
+LoadedRun LoadRun(const std::string& run_dir, bool with_buffer);
 
 // Peak resident set size of this process in bytes (getrusage).
 std::int64_t PeakRssBytes();

@@ -1,9 +1,11 @@
 // Run directories, checkpoints and resume.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
+#include "rl/fidelity.h"
 #include "rl/trainer.h"
 #include "util/binary_io.h"
 
@@ -134,6 +136,60 @@ TEST(Trainer, RunGroupNameDropsOnlyTheSeedSuffix) {
   EXPECT_EQ(RunGroupName("Swimmer_ddpg_float32"), "Swimmer_ddpg_float32");
   EXPECT_EQ(RunGroupName("runs_sx"), "runs_sx");
   EXPECT_EQ(RunGroupName("a_s1-"), "a_s1-");
+}
+
+// The fidelity probe against itself: a float32 run's twin computes the same gradients
+// bit for bit (same weights, same batches, same kernels), and probing changes nothing.
+TEST(Fidelity, Float32RunMatchesItsTwinExactly) {
+  const fs::path out = Fresh("fixar_fidelity_float");
+  TrainOptions o = Small(out.string(), 400);
+  o.config.actor_precision = o.config.critic_precision = "float32";
+  const fs::path dir = Train(o)["run_dir"].get<std::string>();
+  const auto r = GradientFidelity({dir.string(), 3});
+  ASSERT_EQ(r["layers"].size(), 6u);  // actor.fc1..3, critic.fc1..3
+  for (const auto& l : r["layers"]) {
+    EXPECT_EQ(l["rel_error"].get<double>(), 0.0) << l.dump();
+    EXPECT_EQ(l["zeroed"].get<double>(), 0.0) << l.dump();
+    EXPECT_GT(l["ref_rms"].get<double>(), 0.0) << l.dump();
+  }
+  EXPECT_EQ(r["critic_loss"]["run"].get<double>(), r["critic_loss"]["reference"].get<double>());
+  // Gradients applies nothing: a second probe sees the same weights, so the same numbers.
+  EXPECT_EQ(GradientFidelity({dir.string(), 3})["critic_loss"], r["critic_loss"]);
+}
+
+// A fixar run after its QAT switch (16-bit activations): gradients close to float32's at
+// the same weights, but not identical; 32-bit fixed point before any switch is closer still.
+TEST(Fidelity, FixedPointGradientsFollowFloat32) {
+  const fs::path out = Fresh("fixar_fidelity_fixed");
+  const fs::path fixar_dir = Train(Small(out.string(), 800))["run_dir"].get<std::string>();
+  TrainOptions o = Small(out.string(), 800);
+  o.config.actor_precision = o.config.critic_precision = "fixed32";
+  const fs::path fixed32_dir = Train(o)["run_dir"].get<std::string>();
+  const auto fixar = GradientFidelity({fixar_dir.string(), 4});
+  const auto fixed32 = GradientFidelity({fixed32_dir.string(), 4});
+  EXPECT_TRUE(fixar["quantized"].get<bool>());
+  EXPECT_FALSE(fixed32["quantized"].get<bool>());
+  for (std::size_t i = 0; i < 6; ++i) {
+    const auto& a = fixar["layers"][i];
+    const auto& b = fixed32["layers"][i];
+    EXPECT_GT(a["rel_error"].get<double>(), 0.0) << a.dump();
+    EXPECT_LT(a["rel_error"].get<double>(), 0.1) << a.dump();
+    EXPECT_GT(a["cosine"].get<double>(), 0.99) << a.dump();
+    EXPECT_GT(b["rel_error"].get<double>(), 0.0) << b.dump();
+    EXPECT_LT(b["rel_error"].get<double>(), 1e-3) << b.dump();
+    EXPECT_DOUBLE_EQ(b["lsb"].get<double>(), std::ldexp(1.0, -24)) << b.dump();
+  }
+  // Against a fixed32 twin: the fixed32 run is exactly its own arithmetic; what remains of
+  // the fixar run's error is the switch to 16-bit activations.
+  const auto self = GradientFidelity({fixed32_dir.string(), 2, 7, "fixed32"});
+  const auto fixar_vs_32 = GradientFidelity({fixar_dir.string(), 4, 7, "fixed32"});
+  for (std::size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(self["layers"][i]["rel_error"].get<double>(), 0.0) << self["layers"][i].dump();
+    EXPECT_GT(fixar_vs_32["layers"][i]["rel_error"].get<double>(), 0.0) << fixar_vs_32["layers"][i].dump();
+  }
+  EXPECT_THROW(GradientFidelity({fixar_dir.string(), 1, 7, "fixed7"}), std::invalid_argument);
+  EXPECT_THROW(GradientFidelity({fixar_dir.string(), 0}), std::invalid_argument);
+  EXPECT_THROW(GradientFidelity({out.string(), 1}), std::invalid_argument);  // not a run directory
 }
 
 TEST(Trainer, EvaluateRejectsANonRunDirectory) {
