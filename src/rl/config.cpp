@@ -109,6 +109,7 @@ const std::map<std::string, Key>& Keys() {
     k["precision.qat_quantizer"] = Str(&TrainConfig::qat_quantizer);
     k["precision.qat_range_headroom_bits"] = Int(&TrainConfig::qat_range_headroom_bits);
     k["precision.rounding"] = Str(&TrainConfig::rounding);
+    k["precision.gradient_int_bits"] = Int(&TrainConfig::gradient_int_bits);
     return k;
   }();
   return keys;
@@ -139,6 +140,8 @@ nn::PrecisionPolicy Policy(const TrainConfig& c, const std::string& name) {
     p.qat_quantizer = nn::parse_qat_quantizer(c.qat_quantizer);
     p.qat_range_headroom_bits = c.qat_range_headroom_bits;
     if (name == "fixar") p.qat_activation_bits = c.qat_activation_bits;
+    if (c.gradient_int_bits > 0)
+      p.gradient = num::Signed(p.gradient.word_bits, p.gradient.word_bits - c.gradient_int_bits);
   }
   return p;
 }
@@ -183,6 +186,8 @@ void TrainConfig::validate() const {
           qat_activation_bits, "2..32");
   Require(qat_range_headroom_bits >= 0 && qat_range_headroom_bits <= 8, "precision.qat_range_headroom_bits",
           qat_range_headroom_bits, "0..8");
+  Require(gradient_int_bits == 0 || (gradient_int_bits >= 2 && gradient_int_bits <= 16), "precision.gradient_int_bits",
+          gradient_int_bits, "0 (the policy's own) or 2..16");
   ActorAdam().validate("config: ddpg.actor_lr");
   CriticAdam().validate("config: ddpg.critic_lr");
   for (const auto& [key, name] : {std::pair{"precision.actor", actor_precision}, {"precision.critic", critic_precision}}) {

@@ -55,6 +55,9 @@ struct TrainConfig {
   int qat_activation_bits = 16;          // FIXAR: n = 16
   std::string qat_quantizer = "power_of_two";
   int qat_range_headroom_bits = 1;       // ours (the paper is silent): see docs/training.md
+  int gradient_int_bits = 0;             // integer bits (sign included) of the fixed-point gradient
+                                         // format; 0: the named policy's own (fixed<32,8> for fixed32
+                                         // and fixar: range ±128, LSB 2^-24). docs/training.md
   std::string rounding = "half_even";
 
   // Throws std::invalid_argument naming the key, the value and what is valid.

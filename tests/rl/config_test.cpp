@@ -57,6 +57,23 @@ TEST(TrainConfig, BadValuesNameTheKeyTheValueAndWhatIsValid) {
   EXPECT_NE(Message([&] { c.validate(); }).find("run.log_every"), std::string::npos);
 }
 
+// precision.gradient_int_bits moves the binary point of fixed-point gradients (and so of
+// Adam's moments, which follow the gradient format); float policies ignore it.
+TEST(TrainConfig, GradientIntBitsSetsTheGradientFormat) {
+  TrainConfig c;
+  EXPECT_EQ(c.CriticPolicy().gradient, num::Signed(32, 24));  // fixar's own: fixed<32,8>
+  ApplyOverride(c, "precision.gradient_int_bits=12");
+  c.validate();
+  EXPECT_EQ(c.CriticPolicy().gradient, num::Signed(32, 20));
+  EXPECT_EQ(c.ActorPolicy().gradient, num::Signed(32, 20));
+  EXPECT_EQ(c.CriticPolicy().weight, num::Signed(32, 24));  // weights keep theirs
+  c.actor_precision = "float32";
+  EXPECT_TRUE(c.ActorPolicy().is_float);
+  c.gradient_int_bits = 40;
+  EXPECT_EQ(Message([&] { c.validate(); }),
+            "config: precision.gradient_int_bits = 40 is invalid; valid: 0 (the policy's own) or 2..16");
+}
+
 TEST(TrainConfig, OverridesAreTypeChecked) {
   TrainConfig c;
   ApplyOverride(c, "ddpg.batch_size=128");
