@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "rl/ddpg.h"
 #include "rl/trainer.h"
 
 namespace fixar::rl {
@@ -37,6 +38,34 @@ TEST(DdpgPendulum, Td3SwitchLearnsToo) {
   const auto s = TrainPendulum("float32", "td3");
   RecordProperty("final_eval_mean", std::to_string(s["final_eval_mean"].get<double>()));
   EXPECT_GE(s["final_eval_mean"].get<double>(), -300.0);
+}
+
+// Gradients computes the gradients Update would apply and changes nothing: parameters of
+// all networks are as before, and the critic's gradient equals the one Update computes
+// first (the actor's may differ: Update takes it after the critic's step).
+TEST(Ddpg, GradientsApplyNothing) {
+  for (const char* precision : {"float32", "fixar"}) {
+    DdpgSpec spec;
+    spec.obs_dim = 3, spec.action_dim = 1, spec.hidden = {8, 8}, spec.seed = 5;
+    spec.actor_policy = spec.critic_policy = nn::MakePrecision(precision, 100);
+    Ddpg probe(spec), trained(spec);
+    Batch b;
+    b.size = 4;
+    for (int i = 0; i < 4 * 3; ++i) b.obs.push_back(0.1 * i - 0.5), b.next_obs.push_back(0.05 * i);
+    for (int i = 0; i < 4; ++i)
+      b.action.push_back(0.2 * i - 0.3), b.reward.push_back(i - 1.5), b.not_terminated.push_back(i != 2);
+    const auto actor0 = probe.actor().ParametersAsDouble(), critic0 = probe.critic().ParametersAsDouble();
+    const UpdateStats g = probe.Gradients(b);
+    EXPECT_EQ(probe.actor().ParametersAsDouble(), actor0) << precision;
+    EXPECT_EQ(probe.critic().ParametersAsDouble(), critic0) << precision;
+    EXPECT_EQ(probe.Gradients(b).critic_loss, g.critic_loss) << precision;  // nothing moved
+    const UpdateStats u = trained.Update(b);
+    EXPECT_EQ(u.critic_loss, g.critic_loss) << precision;
+    EXPECT_NE(trained.critic().ParametersAsDouble(), critic0) << precision;  // Update does move them
+    // The critic's gradient is left behind by both; Update's was taken before its step.
+    // (Update's critic then also backpropagates the actor step, without parameter gradients.)
+    EXPECT_EQ(probe.critic().GradientsAsDouble(), trained.critic().GradientsAsDouble()) << precision;
+  }
 }
 
 }  // namespace
