@@ -132,10 +132,11 @@ void PrintFidelity(const nlohmann::json& r) {
                            r["precision"]["critic"].get<std::string>(),
                            r["quantized"].get<bool>() ? ", after the QAT switch" : "", r["batches"].get<int>(),
                            r["batch_size"].get<int>());
-  const std::string ref = r["reference"].get<std::string>();
-  std::cout << fmt::format("against {}: critic loss {:.5g} ({} {:.5g}), Q {:.5g} ({} {:.5g})\n", ref,
-                           r["critic_loss"]["run"].get<double>(), ref, r["critic_loss"]["reference"].get<double>(),
-                           r["q_mean"]["run"].get<double>(), ref, r["q_mean"]["reference"].get<double>());
+  std::string ref = r["reference"].get<std::string>();
+  for (const auto& kv : r["twin_overrides"]) ref += " " + kv.get<std::string>();
+  std::cout << fmt::format("against a {} twin: critic loss {:.5g} (twin {:.5g}), Q {:.5g} (twin {:.5g})\n", ref,
+                           r["critic_loss"]["run"].get<double>(), r["critic_loss"]["reference"].get<double>(),
+                           r["q_mean"]["run"].get<double>(), r["q_mean"]["reference"].get<double>());
   std::cout << fmt::format("{:<12} {:>10} {:>10} {:>8} {:>9} {:>10} {:>10}\n", "layer", "rel error", "cosine",
                            "zeroed", "> range", "ref rms", "LSB");
   for (const auto& l : r["layers"])
@@ -155,6 +156,8 @@ const CommandRegistrar kFidelity(
       app.add_option("--seed", o->seed, "Seed of the batch draws");
       app.add_option("--against", o->reference,
                      "The twin's precision (float32, or e.g. fixed32 to isolate the QAT switch)");
+      app.add_option("--set", o->twin_overrides,
+                     "Override the twin's configuration: section.key=value (e.g. precision.gradient_int_bits=8)");
       app.add_option("--json", *json, "Write the result as JSON");
       return [o, json]() {
         const nlohmann::json r = rl::GradientFidelity(*o);

@@ -15,7 +15,7 @@ namespace {
 // Sums over batches for one layer (its W and b together).
 struct LayerSums {
   std::string name;
-  double lsb = 0, max = 0;  // of the run's gradient format; 0 in float
+  double lsb = 0, min = 0, max = 0;  // of the run's gradient format; 0 in float
   double diff2 = 0, run2 = 0, ref2 = 0, dot = 0;
   std::uint64_t nonzero = 0, zeroed = 0, beyond = 0, values = 0;
 };
@@ -31,7 +31,7 @@ void Accumulate(const nn::Mlp& run, const nn::Mlp& twin, std::vector<LayerSums>&
     for (std::size_t e = 0; e < n; ++e, ++i) {
       const double d = g[i] - f[i];
       s.diff2 += d * d, s.run2 += g[i] * g[i], s.ref2 += f[i] * f[i], s.dot += g[i] * f[i];
-      if (s.max > 0 && std::abs(f[i]) > s.max) ++s.beyond;
+      if (s.max > 0 && (f[i] > s.max || f[i] < s.min)) ++s.beyond;
       if (f[i] != 0) {
         ++s.nonzero;
         if (g[i] == 0) ++s.zeroed;
@@ -46,7 +46,7 @@ void AddLayers(const nn::Mlp& net, std::vector<LayerSums>& layers) {
   const nn::PrecisionPolicy& p = net.policy();
   for (std::size_t l = 0; l + 1 < sizes.size(); ++l)
     layers.push_back({fmt::format("{}.fc{}", net.spec().name, l + 1), p.is_float ? 0.0 : p.gradient.lsb(),
-                      p.is_float ? 0.0 : p.gradient.max_value()});
+                      p.is_float ? 0.0 : p.gradient.min_value(), p.is_float ? 0.0 : p.gradient.max_value()});
 }
 
 }  // namespace
@@ -59,8 +59,15 @@ nlohmann::json GradientFidelity(const FidelityOptions& o) {
   if (run.buffer->size() < 1)
     throw std::invalid_argument(fmt::format("{}: the checkpoint's replay buffer is empty", o.run_dir));
 
+  // The twin's policies come from the run's configuration with the precision replaced, so
+  // settings such as precision.gradient_int_bits carry over to a fixed-point twin.
+  TrainConfig twin_config = run.config;
+  twin_config.actor_precision = twin_config.critic_precision = o.reference;
+  for (const std::string& kv : o.twin_overrides) ApplyOverride(twin_config, kv);
+  twin_config.validate();
   DdpgSpec twin_spec = run.agent->spec();
-  twin_spec.actor_policy = twin_spec.critic_policy = nn::MakePrecision(o.reference);
+  twin_spec.actor_policy = twin_config.ActorPolicy();
+  twin_spec.critic_policy = twin_config.CriticPolicy();
   Ddpg twin(twin_spec);
   twin.CopyParametersFrom(*run.agent);
 
@@ -98,6 +105,7 @@ nlohmann::json GradientFidelity(const FidelityOptions& o) {
           {"batches", o.batches},
           {"batch_size", B},
           {"reference", o.reference},
+          {"twin_overrides", o.twin_overrides},
           {"critic_loss", {{"run", loss_run / n}, {"reference", loss_ref / n}}},
           {"q_mean", {{"run", q_run / n}, {"reference", q_ref / n}}},
           {"layers", out_layers}};

@@ -10,8 +10,8 @@
 //   rel_error  ‖g − g_r‖₂ / ‖g_r‖₂        (g: the run's gradient, g_r: the twin's)
 //   cosine     ⟨g, g_r⟩ / (‖g‖₂ ‖g_r‖₂)
 //   zeroed     share of elements with g_r ≠ 0 but g = 0 (fixed point's underflow)
-//   beyond_range  share of elements with |g_r| above the run's gradient format's
-//              largest value (where the run's gradient saturates); 0 for float runs
+//   beyond_range  share of elements with g_r outside the run's gradient format's range
+//              (where the run's gradient saturates); 0 for float runs
 //   ref_rms    RMS of g_r (to set against the gradient format's LSB)
 // and the mean critic loss and Q of both. A float32 twin holds the weights with 24-bit
 // significands: weights beyond ±1 lose their lowest bits (relative error < 6e-8).
@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -29,6 +30,9 @@ struct FidelityOptions {
   int batches = 16;
   std::uint64_t seed = 7;              // of the batch draws
   std::string reference = "float32";  // the twin's precision (nn::MakePrecision names)
+  // "section.key=value" overrides of the twin's configuration (rl::ApplyOverride), e.g.
+  // precision.gradient_int_bits=8 to see what another gradient format does at these weights.
+  std::vector<std::string> twin_overrides;
 };
 
 // {"run_dir", "step", "precision": {"actor", "critic"}, "quantized", "reference",

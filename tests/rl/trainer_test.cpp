@@ -138,6 +138,17 @@ TEST(Trainer, RunGroupNameDropsOnlyTheSeedSuffix) {
   EXPECT_EQ(RunGroupName("a_s1-"), "a_s1-");
 }
 
+// Options of a fidelity probe of `dir` (the seed of the batch draws stays the default).
+FidelityOptions Probe(const fs::path& dir, int batches, const std::string& reference = "float32",
+                      std::vector<std::string> overrides = {}) {
+  FidelityOptions o;
+  o.run_dir = dir.string();
+  o.batches = batches;
+  o.reference = reference;
+  o.twin_overrides = std::move(overrides);
+  return o;
+}
+
 // The fidelity probe against itself: a float32 run's twin computes the same gradients
 // bit for bit (same weights, same batches, same kernels), and probing changes nothing.
 TEST(Fidelity, Float32RunMatchesItsTwinExactly) {
@@ -145,7 +156,7 @@ TEST(Fidelity, Float32RunMatchesItsTwinExactly) {
   TrainOptions o = Small(out.string(), 400);
   o.config.actor_precision = o.config.critic_precision = "float32";
   const fs::path dir = Train(o)["run_dir"].get<std::string>();
-  const auto r = GradientFidelity({dir.string(), 3});
+  const auto r = GradientFidelity(Probe(dir, 3));
   ASSERT_EQ(r["layers"].size(), 6u);  // actor.fc1..3, critic.fc1..3
   for (const auto& l : r["layers"]) {
     EXPECT_EQ(l["rel_error"].get<double>(), 0.0) << l.dump();
@@ -154,7 +165,7 @@ TEST(Fidelity, Float32RunMatchesItsTwinExactly) {
   }
   EXPECT_EQ(r["critic_loss"]["run"].get<double>(), r["critic_loss"]["reference"].get<double>());
   // Gradients applies nothing: a second probe sees the same weights, so the same numbers.
-  EXPECT_EQ(GradientFidelity({dir.string(), 3})["critic_loss"], r["critic_loss"]);
+  EXPECT_EQ(GradientFidelity(Probe(dir, 3))["critic_loss"], r["critic_loss"]);
 }
 
 // A fixar run after its QAT switch (16-bit activations): gradients close to float32's at
@@ -165,8 +176,8 @@ TEST(Fidelity, FixedPointGradientsFollowFloat32) {
   TrainOptions o = Small(out.string(), 800);
   o.config.actor_precision = o.config.critic_precision = "fixed32";
   const fs::path fixed32_dir = Train(o)["run_dir"].get<std::string>();
-  const auto fixar = GradientFidelity({fixar_dir.string(), 4});
-  const auto fixed32 = GradientFidelity({fixed32_dir.string(), 4});
+  const auto fixar = GradientFidelity(Probe(fixar_dir, 4));
+  const auto fixed32 = GradientFidelity(Probe(fixed32_dir, 4));
   EXPECT_TRUE(fixar["quantized"].get<bool>());
   EXPECT_FALSE(fixed32["quantized"].get<bool>());
   for (std::size_t i = 0; i < 6; ++i) {
@@ -181,15 +192,22 @@ TEST(Fidelity, FixedPointGradientsFollowFloat32) {
   }
   // Against a fixed32 twin: the fixed32 run is exactly its own arithmetic; what remains of
   // the fixar run's error is the switch to 16-bit activations.
-  const auto self = GradientFidelity({fixed32_dir.string(), 2, 7, "fixed32"});
-  const auto fixar_vs_32 = GradientFidelity({fixar_dir.string(), 4, 7, "fixed32"});
+  const auto self = GradientFidelity(Probe(fixed32_dir, 2, "fixed32"));
+  const auto fixar_vs_32 = GradientFidelity(Probe(fixar_dir, 4, "fixed32"));
   for (std::size_t i = 0; i < 6; ++i) {
     EXPECT_EQ(self["layers"][i]["rel_error"].get<double>(), 0.0) << self["layers"][i].dump();
     EXPECT_GT(fixar_vs_32["layers"][i]["rel_error"].get<double>(), 0.0) << fixar_vs_32["layers"][i].dump();
   }
-  EXPECT_THROW(GradientFidelity({fixar_dir.string(), 1, 7, "fixed7"}), std::invalid_argument);
-  EXPECT_THROW(GradientFidelity({fixar_dir.string(), 0}), std::invalid_argument);
-  EXPECT_THROW(GradientFidelity({out.string(), 1}), std::invalid_argument);  // not a run directory
+  // The twin's configuration takes overrides: a fixed32 twin with another gradient format
+  // no longer matches the fixed32 run exactly.
+  const auto other_format = GradientFidelity(Probe(fixed32_dir, 2, "fixed32", {"precision.gradient_int_bits=14"}));
+  EXPECT_GT(other_format["layers"][0]["rel_error"].get<double>(), 0.0);
+  EXPECT_EQ(other_format["layers"][0]["lsb"].get<double>(), std::ldexp(1.0, -24));  // the run's own format
+  EXPECT_THROW(GradientFidelity(Probe(fixed32_dir, 1, "fixed32", {"precision.gradient_int_bits=99"})),
+               std::invalid_argument);
+  EXPECT_THROW(GradientFidelity(Probe(fixar_dir, 1, "fixed7")), std::invalid_argument);
+  EXPECT_THROW(GradientFidelity(Probe(fixar_dir, 0)), std::invalid_argument);
+  EXPECT_THROW(GradientFidelity(Probe(out, 1)), std::invalid_argument);  // not a run directory
 }
 
 TEST(Trainer, EvaluateRejectsANonRunDirectory) {
