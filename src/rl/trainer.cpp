@@ -211,7 +211,7 @@ void WriteCheckpoint(const fs::path& dir, const TrainConfig& c, const RunStats& 
   SaveStats(w, stats);
   agent.Save(w);
   buffer.Save(w);
-  util::WriteCheckedFile((dir / "checkpoint.bin").string(), kCheckpointMagic, kCheckpointVersion, w.bytes());
+  util::WriteCheckedFile((dir / "checkpoint.bin").string(), kCheckpointMagic, kCheckpointVersion, w);
 }
 
 void ReadCheckpoint(const fs::path& dir, const TrainConfig& c, RunStats& stats, Ddpg& agent, ReplayBuffer* buffer) {

@@ -14,8 +14,38 @@
 
 namespace fixar::util {
 
-std::uint64_t Fnv1a64(const std::uint8_t* data, std::size_t size) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
+const std::vector<std::uint8_t>& ByteWriter::bytes() const {
+  if (!views_.empty())
+    throw std::logic_error("ByteWriter::bytes: the payload holds views of other arrays; use pieces() or Flatten()");
+  return bytes_;
+}
+
+std::vector<std::span<const std::uint8_t>> ByteWriter::pieces() const {
+  std::vector<std::span<const std::uint8_t>> out;
+  std::size_t from = 0;
+  for (const View& v : views_) {
+    out.emplace_back(bytes_.data() + from, v.at - from);
+    out.push_back(v.data);
+    from = v.at;
+  }
+  out.emplace_back(bytes_.data() + from, bytes_.size() - from);
+  return out;
+}
+
+std::size_t ByteWriter::size() const {
+  std::size_t n = bytes_.size();
+  for (const View& v : views_) n += v.data.size();
+  return n;
+}
+
+std::vector<std::uint8_t> ByteWriter::Flatten() const {
+  std::vector<std::uint8_t> out;
+  out.reserve(size());
+  for (const auto& p : pieces()) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+std::uint64_t Fnv1a64(const std::uint8_t* data, std::size_t size, std::uint64_t h) {
   for (std::size_t i = 0; i < size; ++i) {
     h ^= data[i];
     h *= 0x100000001b3ull;
@@ -34,19 +64,29 @@ std::string PadMagic(const std::string& magic) {
 
 void WriteCheckedFile(const std::string& path, const std::string& magic, std::uint32_t version,
                       const std::vector<std::uint8_t>& payload) {
+  ByteWriter w;
+  w.PutBytesView(payload);
+  WriteCheckedFile(path, magic, version, w);
+}
+
+void WriteCheckedFile(const std::string& path, const std::string& magic, std::uint32_t version,
+                      const ByteWriter& payload) {
+  const auto pieces = payload.pieces();
+  std::uint64_t sum = Fnv1a64(nullptr, 0);
+  for (const auto& p : pieces) sum = Fnv1a64(p.data(), p.size(), sum);
   ByteWriter header;
   const std::string m = PadMagic(magic);
   for (char c : m) header.Put(c);
   header.Put(version);
   header.Put<std::uint64_t>(payload.size());
-  header.Put(Fnv1a64(payload.data(), payload.size()));
+  header.Put(sum);
   const std::string tmp = path + ".tmp";
   {
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
     if (!f) throw std::runtime_error(fmt::format("cannot write '{}': {}", tmp, std::strerror(errno)));
-    const bool ok = std::fwrite(header.bytes().data(), 1, header.bytes().size(), f) == header.bytes().size() &&
-                    std::fwrite(payload.data(), 1, payload.size(), f) == payload.size() && std::fflush(f) == 0 &&
-                    ::fsync(::fileno(f)) == 0;
+    bool ok = std::fwrite(header.bytes().data(), 1, header.bytes().size(), f) == header.bytes().size();
+    for (const auto& p : pieces) ok = ok && std::fwrite(p.data(), 1, p.size(), f) == p.size();
+    ok = ok && std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
     std::fclose(f);
     if (!ok) {
       std::filesystem::remove(tmp);
@@ -65,12 +105,15 @@ std::vector<std::uint8_t> ReadCheckedFile(const std::string& path, const std::st
                                           std::uint32_t* version) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(fmt::format("cannot open '{}'", path));
-  std::vector<std::uint8_t> all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The header, then the payload read straight into its own vector (no second copy).
   constexpr std::size_t kHeader = kMagicBytes + 4 + 8 + 8;
-  if (all.size() < kHeader)
+  std::uint8_t head[kHeader];
+  in.read(reinterpret_cast<char*>(head), kHeader);
+  const auto got = static_cast<std::size_t>(in.gcount());
+  if (got < kHeader)
     throw std::runtime_error(fmt::format("'{}' is truncated: {} bytes, shorter than the {}-byte header", path,
-                                         all.size(), kHeader));
-  ByteReader r(all.data(), all.size(), path);
+                                         got, kHeader));
+  ByteReader r(head, kHeader, path);
   std::string m;
   for (std::size_t i = 0; i < kMagicBytes; ++i) m.push_back(r.Get<char>());
   if (m != PadMagic(magic))
@@ -85,10 +128,16 @@ std::vector<std::uint8_t> ReadCheckedFile(const std::string& path, const std::st
   if (version) *version = v;
   const auto size = r.Get<std::uint64_t>();
   const auto sum = r.Get<std::uint64_t>();
-  if (all.size() - kHeader != size)
+  in.seekg(0, std::ios::end);
+  const auto file_size = static_cast<std::uint64_t>(in.tellg());
+  if (file_size - kHeader != size)
     throw std::runtime_error(fmt::format("'{}' is truncated or padded: payload {} bytes, header says {}", path,
-                                         all.size() - kHeader, size));
-  std::vector<std::uint8_t> payload(all.begin() + kHeader, all.end());
+                                         file_size - kHeader, size));
+  std::vector<std::uint8_t> payload(size);
+  in.seekg(static_cast<std::streamoff>(kHeader));
+  in.read(reinterpret_cast<char*>(payload.data()), static_cast<std::streamsize>(size));
+  if (static_cast<std::uint64_t>(in.gcount()) != size)
+    throw std::runtime_error(fmt::format("'{}': reading its {}-byte payload failed", path, size));
   if (Fnv1a64(payload.data(), payload.size()) != sum)
     throw std::runtime_error(fmt::format("'{}' is corrupt: checksum mismatch", path));
   return payload;

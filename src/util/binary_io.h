@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -29,11 +30,34 @@ class ByteWriter {
     const auto* p = reinterpret_cast<const std::uint8_t*>(v.data());
     bytes_.insert(bytes_.end(), p, p + v.size() * sizeof(T));
   }
+  // PutVector's layout without the copy: the elements are referenced, so `v` must stay
+  // alive and unchanged until the writer is written out (WriteCheckedFile) or flattened.
+  // For large arrays (a replay buffer) whose copy would double a checkpoint's memory.
+  template <typename T>
+  void PutVectorView(const std::vector<T>& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    Put<std::uint64_t>(v.size());
+    PutBytesView({reinterpret_cast<const std::uint8_t*>(v.data()), v.size() * sizeof(T)});
+  }
+  // Raw bytes by reference (no length in front), with the same lifetime rule.
+  void PutBytesView(std::span<const std::uint8_t> b) { views_.push_back({bytes_.size(), b}); }
   void PutString(const std::string& s) { PutVector(std::vector<char>(s.begin(), s.end())); }
-  const std::vector<std::uint8_t>& bytes() const { return bytes_; }
+
+  // The payload as one contiguous piece. Only without views (else std::logic_error).
+  const std::vector<std::uint8_t>& bytes() const;
+  // The payload in order, as spans into the writer and the viewed arrays.
+  std::vector<std::span<const std::uint8_t>> pieces() const;
+  std::size_t size() const;
+  // A contiguous copy of the payload (views included).
+  std::vector<std::uint8_t> Flatten() const;
 
  private:
+  struct View {
+    std::size_t at;  // offset in bytes_ where the viewed bytes belong
+    std::span<const std::uint8_t> data;
+  };
   std::vector<std::uint8_t> bytes_;
+  std::vector<View> views_;
 };
 
 class ByteReader {
@@ -78,11 +102,15 @@ class ByteReader {
   std::string what_;
 };
 
-std::uint64_t Fnv1a64(const std::uint8_t* data, std::size_t size);
+// FNV-1a over data, continuing from `h` (chain calls to hash pieces as one).
+std::uint64_t Fnv1a64(const std::uint8_t* data, std::size_t size, std::uint64_t h = 0xcbf29ce484222325ull);
 
 // Writes header + payload to `path` atomically (path.tmp, fsync, rename).
 void WriteCheckedFile(const std::string& path, const std::string& magic, std::uint32_t version,
                       const std::vector<std::uint8_t>& payload);
+// The same for a writer's payload, written piece by piece (views are not copied).
+void WriteCheckedFile(const std::string& path, const std::string& magic, std::uint32_t version,
+                      const ByteWriter& payload);
 // Reads and verifies a file written by WriteCheckedFile; throws std::runtime_error naming
 // the file and the problem (missing, wrong magic, version mismatch, truncated, checksum).
 std::vector<std::uint8_t> ReadCheckedFile(const std::string& path, const std::string& magic, std::uint32_t version);

@@ -49,7 +49,8 @@ TEST(ReplayBuffer, RejectsWrongSizesAndChecksCheckpointShape) {
   util::ByteWriter w;
   b.Save(w);
   ReplayBuffer other(10, 3, 1);
-  util::ByteReader r(w.bytes().data(), w.bytes().size(), "test");
+  const auto bytes = w.Flatten();
+  util::ByteReader r(bytes.data(), bytes.size(), "test");
   EXPECT_THROW(other.Load(r), std::runtime_error);
 }
 
