@@ -152,8 +152,9 @@ constexpr std::int64_t Requantize(int128 x, int from_frac, const Format& to, Qua
   return HandleOverflow(y, to, o, overflows);
 }
 
-// Exact floor(√x) for x < 2^126: a double estimate (off by at most a few units), then
-// integer correction until r² <= x < (r+1)². Fixed-point Adam's root of v̂ uses it.
+// Exact floor(√x) for x < 2^126: a double estimate, then integer correction until
+// r² <= x < (r+1)². The estimate is within a few units for x < 2^106 (Adam's v̂ stays far
+// below); above, the correction loops run longer (up to ~2^(log2(x)/2 − 53) steps).
 inline std::uint64_t IntegerSqrt(uint128 x) {
   if (x == 0) return 0;
   uint128 r = static_cast<std::uint64_t>(std::sqrt(static_cast<double>(x)));
