@@ -5,7 +5,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -72,7 +71,7 @@ void WriteCheckedFile(const std::string& path, const std::string& magic, std::ui
 void WriteCheckedFile(const std::string& path, const std::string& magic, std::uint32_t version,
                       const ByteWriter& payload) {
   const auto pieces = payload.pieces();
-  std::uint64_t sum = Fnv1a64(nullptr, 0);
+  std::uint64_t sum = kFnv1a64Basis;
   for (const auto& p : pieces) sum = Fnv1a64(p.data(), p.size(), sum);
   ByteWriter header;
   const std::string m = PadMagic(magic);

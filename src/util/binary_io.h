@@ -103,7 +103,8 @@ class ByteReader {
 };
 
 // FNV-1a over data, continuing from `h` (chain calls to hash pieces as one).
-std::uint64_t Fnv1a64(const std::uint8_t* data, std::size_t size, std::uint64_t h = 0xcbf29ce484222325ull);
+constexpr std::uint64_t kFnv1a64Basis = 0xcbf29ce484222325ull;  // the hash of no bytes
+std::uint64_t Fnv1a64(const std::uint8_t* data, std::size_t size, std::uint64_t h = kFnv1a64Basis);
 
 // Writes header + payload to `path` atomically (path.tmp, fsync, rename).
 void WriteCheckedFile(const std::string& path, const std::string& magic, std::uint32_t version,
