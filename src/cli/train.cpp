@@ -16,7 +16,7 @@ namespace fixar::cli {
 namespace {
 
 struct TrainArgs {
-  std::string config_file, resume_dir, task, precision, actor_precision, critic_precision, out_dir, summary_json;
+  std::string config_file, resume_dir, run_dir, task, precision, actor_precision, critic_precision, out_dir, summary_json;
   std::vector<std::string> overrides;
   std::optional<std::int64_t> steps, qat_delay, warmup;
   std::optional<std::uint64_t> seed;
@@ -75,6 +75,7 @@ const CommandRegistrar kTrain(
       app.add_option("--seed", a->seed, "Seed (run.seed)");
       app.add_option("--threads", a->threads, "Threads (run.threads; 0 = all cores)");
       app.add_option("--out", a->out_dir, "Parent directory of run directories (run.out_dir)");
+      app.add_option("--run-dir", a->run_dir, "Exact directory of a fresh run (instead of a name under --out)");
       app.add_option("--resume", a->resume_dir, "Continue the run in this directory from its checkpoint")
           ->check(CLI::ExistingDirectory);
       app.add_option("--summary-json", a->summary_json, "Also write the summary JSON here");
@@ -97,6 +98,7 @@ const CommandRegistrar kTrain(
         if (a->threads) c.threads = *a->threads;
         if (!a->out_dir.empty()) c.out_dir = a->out_dir;
         o.resume_dir = a->resume_dir;
+        o.run_dir = a->run_dir;
         o.progress = !a->no_progress;
         nlohmann::json summary = rl::Train(o);
         PrintSummary(summary);

@@ -301,7 +301,10 @@ nlohmann::json Train(const TrainOptions& options) {
     TruncateCsv(dir / "progress.csv", stats.step);
     util::LogInfo("resuming {} at step {} (episode {})", dir.string(), stats.step, stats.episode);
   } else {
-    dir = FreshRunDir(c);
+    dir = options.run_dir.empty() ? FreshRunDir(c) : fs::path(options.run_dir);
+    if (fs::exists(dir / "config.toml") || fs::exists(dir / "checkpoint.bin"))
+      throw std::invalid_argument(fmt::format("--run-dir '{}' already holds a run; resume it with --resume '{}'",
+                                              dir.string(), dir.string()));
     fs::create_directories(dir);
   }
   std::ofstream(dir / "config.toml", std::ios::trunc) << c.ToToml();

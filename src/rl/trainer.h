@@ -22,6 +22,9 @@ namespace fixar::rl {
 struct TrainOptions {
   TrainConfig config;
   std::string resume_dir;  // non-empty: continue the run in this directory
+  // Non-empty: a fresh run goes exactly here (created; refused if it already holds a
+  // run) instead of a name chosen under config.out_dir. For sweeps, whose names are fixed.
+  std::string run_dir;
   bool progress = true;    // live progress line (on a terminal) or periodic lines
 };
 
