@@ -51,7 +51,7 @@ void CheckSameLength(const char* where, std::size_t a, std::size_t b) {
 namespace detail {
 
 std::uint64_t FixedAdamScalar(const FixedAdamConstants& c, std::int32_t* w, const std::int32_t* g,
-                              std::int64_t* m, std::int64_t* rms, std::size_t n) {
+                              std::int64_t* m, std::int64_t* rms, std::size_t n, std::size_t first) {
   constexpr int kQ = FixedAdamConstants::kQ;
   const std::int64_t one = std::int64_t{1} << kQ;
   const num::Quant rq = c.rounding;
@@ -87,7 +87,8 @@ std::uint64_t FixedAdamScalar(const FixedAdamConstants& c, std::int32_t* w, cons
     } else {
       ratio = static_cast<std::int64_t>(q);
     }
-    const std::int64_t delta = c.step_shift > 0 ? num::RoundingShiftRight64(c.lr * ratio, c.step_shift, rq)
+    const std::uint64_t bits = rq == num::Quant::kStochastic ? num::CounterRandomBits(c.seed, first + i) : 0;
+    const std::int64_t delta = c.step_shift > 0 ? num::RoundingShiftRight64(c.lr * ratio, c.step_shift, rq, bits)
                                                 : (c.lr * ratio) * (std::int64_t{1} << -c.step_shift);
     w[i] = static_cast<std::int32_t>(
         num::HandleOverflow(static_cast<std::int64_t>(w[i]) - delta, c.weight_format, c.overflow, &sat));
@@ -115,6 +116,10 @@ std::uint64_t FixedAdamUpdate(const FixedAdamConstants& c, std::span<std::int32_
   CheckSameLength("kern::FixedAdamUpdate (w, g)", w.size(), g.size());
   CheckSameLength("kern::FixedAdamUpdate (w, m)", w.size(), m.size());
   CheckSameLength("kern::FixedAdamUpdate (w, rms)", w.size(), rms.size());
+  if (c.rounding == num::Quant::kStochastic)  // the reference, in the same blocks (counters are global)
+    return ForBlocks(w.size(), [&](std::size_t b, std::size_t e) {
+      return detail::FixedAdamScalar(c, w.data() + b, g.data() + b, m.data() + b, rms.data() + b, e - b, b);
+    });
   const auto& k = detail::ElementwiseKernelsFor(path);
   return ForBlocks(w.size(), [&](std::size_t b, std::size_t e) {
     return k.fixed_adam(c, w.data() + b, g.data() + b, m.data() + b, rms.data() + b, e - b);
@@ -122,21 +127,39 @@ std::uint64_t FixedAdamUpdate(const FixedAdamConstants& c, std::span<std::int32_
 }
 
 // ---- soft update -----------------------------------------------------------------------
+namespace {
+// Elements [b, e) of the soft update's definition.
+void SoftUpdateRange(std::int64_t tau_q30, num::Quant q, const std::int32_t* src, std::int32_t* dst, std::size_t b,
+                     std::size_t e, std::uint64_t seed) {
+  const int128 one = int128{1} << 30;
+  for (std::size_t i = b; i < e; ++i) {
+    const std::uint64_t bits = q == num::Quant::kStochastic ? num::CounterRandomBits(seed, i) : 0;
+    dst[i] = static_cast<std::int32_t>(
+        num::RoundingShiftRight(tau_q30 * int128{src[i]} + (one - tau_q30) * int128{dst[i]}, 30, q, bits));
+  }
+}
+}  // namespace
+
 void SoftUpdateReference(std::int64_t tau_q30, num::Quant q, std::span<const std::int32_t> src,
-                         std::span<std::int32_t> dst) {
+                         std::span<std::int32_t> dst, std::uint64_t seed) {
   CheckSameLength("kern::SoftUpdate", src.size(), dst.size());
-  const std::int64_t one = std::int64_t{1} << 30;
-  for (std::size_t i = 0; i < dst.size(); ++i)
-    dst[i] = static_cast<std::int32_t>(num::RoundingShiftRight64(tau_q30 * src[i] + (one - tau_q30) * dst[i], 30, q));
+  SoftUpdateRange(tau_q30, q, src.data(), dst.data(), 0, dst.size(), seed);
 }
 
 void SoftUpdate(std::int64_t tau_q30, num::Quant q, std::span<const std::int32_t> src,
-                std::span<std::int32_t> dst) {
+                std::span<std::int32_t> dst, std::uint64_t seed) {
   const Path path = ActivePath();
   // Outside 0 <= τ <= 2^30 the products may leave 64 bits: the reference's arithmetic.
   if (path == Path::kReference || tau_q30 < 0 || tau_q30 > (std::int64_t{1} << 30))
-    return SoftUpdateReference(tau_q30, q, src, dst);
+    return SoftUpdateReference(tau_q30, q, src, dst, seed);
   CheckSameLength("kern::SoftUpdate", src.size(), dst.size());
+  if (q == num::Quant::kStochastic) {  // the reference, in the same blocks (counters are global)
+    ForBlocks(dst.size(), [&](std::size_t b, std::size_t e) -> std::uint64_t {
+      SoftUpdateRange(tau_q30, q, src.data(), dst.data(), b, e, seed);
+      return 0;
+    });
+    return;
+  }
   const auto& k = detail::ElementwiseKernelsFor(path);
   ForBlocks(dst.size(), [&](std::size_t b, std::size_t e) -> std::uint64_t {
     k.soft_update(tau_q30, q, src.data() + b, dst.data() + b, e - b);
@@ -147,26 +170,39 @@ void SoftUpdate(std::int64_t tau_q30, num::Quant q, std::span<const std::int32_t
 // ---- requantization --------------------------------------------------------------------
 namespace {
 
+// Elements [b, e) of the definition.
 template <typename T>
-std::uint64_t RequantizeRef(std::span<const std::int32_t> x, int from_frac, const num::Format& to, num::Quant q,
-                            num::Overflow o, std::span<T> out) {
-  CheckSameLength("kern::RequantizeBuffer", x.size(), out.size());
+std::uint64_t RequantizeRange(std::span<const std::int32_t> x, int from_frac, const num::Format& to, num::Quant q,
+                              num::Overflow o, std::span<T> out, std::size_t b, std::size_t e, std::uint64_t seed) {
   std::uint64_t sat = 0;
-  for (std::size_t i = 0; i < x.size(); ++i)
-    out[i] = static_cast<T>(num::Requantize(x[i], from_frac, to, q, o, 0, &sat));
+  for (std::size_t i = b; i < e; ++i) {
+    const std::uint64_t bits = q == num::Quant::kStochastic ? num::CounterRandomBits(seed, i) : 0;
+    out[i] = static_cast<T>(num::Requantize(x[i], from_frac, to, q, o, bits, &sat));
+  }
   return sat;
 }
 
 template <typename T>
+std::uint64_t RequantizeRef(std::span<const std::int32_t> x, int from_frac, const num::Format& to, num::Quant q,
+                            num::Overflow o, std::span<T> out, std::uint64_t seed) {
+  CheckSameLength("kern::RequantizeBuffer", x.size(), out.size());
+  return RequantizeRange(x, from_frac, to, q, o, out, 0, x.size(), seed);
+}
+
+template <typename T>
 std::uint64_t RequantizeFast(std::span<const std::int32_t> x, int from_frac, const num::Format& to, num::Quant q,
-                             num::Overflow o, std::span<T> out) {
+                             num::Overflow o, std::span<T> out, std::uint64_t seed) {
   const int shift = from_frac - to.frac_bits;
   const Path path = ActivePath();
   // The SIMD kernels cover right shifts with saturation (the datapath's narrowing).
   if (path == Path::kReference || o != num::Overflow::kSaturate || shift < 1 || shift > 62 ||
       to.word_bits > static_cast<int>(8 * sizeof(T)))
-    return RequantizeRef(x, from_frac, to, q, o, out);
+    return RequantizeRef(x, from_frac, to, q, o, out, seed);
   CheckSameLength("kern::RequantizeBuffer", x.size(), out.size());
+  if (q == num::Quant::kStochastic)  // the reference, in the same blocks (counters are global)
+    return ForBlocks(x.size(), [&](std::size_t b, std::size_t e) {
+      return RequantizeRange(x, from_frac, to, q, o, out, b, e, seed);
+    });
   const auto& k = detail::ElementwiseKernelsFor(path);
   return ForBlocks(x.size(), [&](std::size_t b, std::size_t e) {
     if constexpr (sizeof(T) == 2) {
@@ -180,20 +216,20 @@ std::uint64_t RequantizeFast(std::span<const std::int32_t> x, int from_frac, con
 }  // namespace
 
 std::uint64_t RequantizeBufferReference(std::span<const std::int32_t> x, int from_frac, const num::Format& to,
-                                        num::Quant q, num::Overflow o, std::span<std::int16_t> out) {
-  return RequantizeRef(x, from_frac, to, q, o, out);
+                                        num::Quant q, num::Overflow o, std::span<std::int16_t> out, std::uint64_t seed) {
+  return RequantizeRef(x, from_frac, to, q, o, out, seed);
 }
 std::uint64_t RequantizeBufferReference(std::span<const std::int32_t> x, int from_frac, const num::Format& to,
-                                        num::Quant q, num::Overflow o, std::span<std::int32_t> out) {
-  return RequantizeRef(x, from_frac, to, q, o, out);
+                                        num::Quant q, num::Overflow o, std::span<std::int32_t> out, std::uint64_t seed) {
+  return RequantizeRef(x, from_frac, to, q, o, out, seed);
 }
 std::uint64_t RequantizeBuffer(std::span<const std::int32_t> x, int from_frac, const num::Format& to, num::Quant q,
-                               num::Overflow o, std::span<std::int16_t> out) {
-  return RequantizeFast(x, from_frac, to, q, o, out);
+                               num::Overflow o, std::span<std::int16_t> out, std::uint64_t seed) {
+  return RequantizeFast(x, from_frac, to, q, o, out, seed);
 }
 std::uint64_t RequantizeBuffer(std::span<const std::int32_t> x, int from_frac, const num::Format& to, num::Quant q,
-                               num::Overflow o, std::span<std::int32_t> out) {
-  return RequantizeFast(x, from_frac, to, q, o, out);
+                               num::Overflow o, std::span<std::int32_t> out, std::uint64_t seed) {
+  return RequantizeFast(x, from_frac, to, q, o, out, seed);
 }
 
 }  // namespace fixar::kern

@@ -8,6 +8,11 @@
 // equal the reference's 128-bit arithmetic is handed to the reference, lane by lane.
 // Large buffers are split over the thread pool in fixed blocks; saturation counts are
 // summed, so results and counts do not depend on the thread count.
+//
+// Stochastic rounding (num::Quant::kStochastic): element i of a call rounds with the
+// random bits num::CounterRandomBits(seed, i), i its index in the whole buffer, so the
+// result depends on the seed and the values only. Those calls run the scalar reference
+// on every path (in the same fixed blocks over the thread pool).
 #pragma once
 
 #include <cstdint>
@@ -32,6 +37,7 @@ struct FixedAdamConstants {
   num::Format m_format, rms_format, weight_format;
   num::Quant rounding = num::Quant::kHalfEven;
   num::Overflow overflow = num::Overflow::kSaturate;
+  std::uint64_t seed = 0;  // kStochastic: the step Δ of element i rounds with CounterRandomBits(seed, i)
 };
 
 // One Adam step on w (weight format) from g (gradient format), with the first moment m
@@ -48,21 +54,26 @@ std::uint64_t FixedAdamUpdateReference(const FixedAdamConstants& c, std::span<st
 // dst ← RoundingShiftRight64(τ·src + (2^30 − τ)·dst, 30, q), τ in Q30 (0 <= τ <= 2^30):
 // an exact convex combination (each product < 2^61), rounded once.
 void SoftUpdate(std::int64_t tau_q30, num::Quant q, std::span<const std::int32_t> src,
-                std::span<std::int32_t> dst);
+                std::span<std::int32_t> dst, std::uint64_t seed = 0);
 void SoftUpdateReference(std::int64_t tau_q30, num::Quant q, std::span<const std::int32_t> src,
-                         std::span<std::int32_t> dst);
+                         std::span<std::int32_t> dst, std::uint64_t seed = 0);
 
-// out[i] = num::Requantize(x[i], from_frac, to, q, o) (random bits 0), counting overflows
-// into the return value. `to.word_bits` must fit the output type.
+// out[i] = num::Requantize(x[i], from_frac, to, q, o, CounterRandomBits(seed, i) for
+// kStochastic), counting overflows into the return value. `to.word_bits` must fit the
+// output type.
 std::uint64_t RequantizeBuffer(std::span<const std::int32_t> x, int from_frac, const num::Format& to,
-                               num::Quant q, num::Overflow o, std::span<std::int16_t> out);
+                               num::Quant q, num::Overflow o, std::span<std::int16_t> out,
+                               std::uint64_t seed = 0);
 std::uint64_t RequantizeBuffer(std::span<const std::int32_t> x, int from_frac, const num::Format& to,
-                               num::Quant q, num::Overflow o, std::span<std::int32_t> out);
+                               num::Quant q, num::Overflow o, std::span<std::int32_t> out,
+                               std::uint64_t seed = 0);
 std::uint64_t RequantizeBufferReference(std::span<const std::int32_t> x, int from_frac,
                                         const num::Format& to, num::Quant q, num::Overflow o,
-                                        std::span<std::int16_t> out);
+                                        std::span<std::int16_t> out,
+                               std::uint64_t seed = 0);
 std::uint64_t RequantizeBufferReference(std::span<const std::int32_t> x, int from_frac,
                                         const num::Format& to, num::Quant q, num::Overflow o,
-                                        std::span<std::int32_t> out);
+                                        std::span<std::int32_t> out,
+                               std::uint64_t seed = 0);
 
 }  // namespace fixar::kern

@@ -69,13 +69,14 @@ HWY_INLINE V64 MulU32(V64 a, V64 b) {
   return hn::BitCast(D64(), hn::MulEven(hn::BitCast(DU32(), a), hn::BitCast(DU32(), b)));
 }
 
-// num::RoundingShiftRight64<Q>(x, shift) with random bits 0, 1 <= shift <= 62.
-// (kStochastic with zero random bits rounds down, as the reference does.)
+// num::RoundingShiftRight64<Q>(x, shift), 1 <= shift <= 62, for the deterministic modes
+// (kStochastic calls run the scalar reference: elementwise.cpp).
 template <num::Quant Q>
 HWY_INLINE V64 RoundingShiftRight(V64 x, int shift) {
+  static_assert(Q != num::Quant::kStochastic, "stochastic rounding runs on the reference");
   const D64 d;
   const V64 floor_q = hn::ShiftRightSame(x, shift);
-  if constexpr (Q == num::Quant::kFloor || Q == num::Quant::kStochastic) {
+  if constexpr (Q == num::Quant::kFloor) {
     return floor_q;
   } else {
     const V64 mask = hn::Set(d, (std::int64_t{1} << shift) - 1);
@@ -214,7 +215,7 @@ std::uint64_t FixedAdam(const FixedAdamConstants& c, std::int32_t* w, const std:
     case num::Quant::kTowardZero: return FixedAdamT<num::Quant::kTowardZero>(c, w, g, m, rms, n, g_limit);
     case num::Quant::kHalfUp: return FixedAdamT<num::Quant::kHalfUp>(c, w, g, m, rms, n, g_limit);
     case num::Quant::kHalfEven: return FixedAdamT<num::Quant::kHalfEven>(c, w, g, m, rms, n, g_limit);
-    case num::Quant::kStochastic: return FixedAdamT<num::Quant::kStochastic>(c, w, g, m, rms, n, g_limit);
+    case num::Quant::kStochastic: break;  // not here: the driver runs the reference
   }
   return FixedAdamScalar(c, w, g, m, rms, n);
 }
@@ -242,7 +243,7 @@ void SoftUpdate(std::int64_t tau, num::Quant q, const std::int32_t* src, std::in
     case num::Quant::kTowardZero: return SoftUpdateT<num::Quant::kTowardZero>(tau, src, dst, n);
     case num::Quant::kHalfUp: return SoftUpdateT<num::Quant::kHalfUp>(tau, src, dst, n);
     case num::Quant::kHalfEven: return SoftUpdateT<num::Quant::kHalfEven>(tau, src, dst, n);
-    case num::Quant::kStochastic: return SoftUpdateT<num::Quant::kStochastic>(tau, src, dst, n);
+    case num::Quant::kStochastic: throw std::logic_error("SIMD soft update called with stochastic rounding");
   }
 }
 
@@ -280,7 +281,7 @@ std::uint64_t ShiftSaturate(const std::int32_t* x, int shift, num::Quant q, std:
     case num::Quant::kTowardZero: return ShiftSaturateT<num::Quant::kTowardZero>(x, shift, lo, hi, out, n);
     case num::Quant::kHalfUp: return ShiftSaturateT<num::Quant::kHalfUp>(x, shift, lo, hi, out, n);
     case num::Quant::kHalfEven: return ShiftSaturateT<num::Quant::kHalfEven>(x, shift, lo, hi, out, n);
-    case num::Quant::kStochastic: return ShiftSaturateT<num::Quant::kStochastic>(x, shift, lo, hi, out, n);
+    case num::Quant::kStochastic: throw std::logic_error("SIMD requantization called with stochastic rounding");
   }
   return 0;
 }

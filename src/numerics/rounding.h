@@ -29,6 +29,15 @@ constexpr std::uint64_t CounterRandomBits(std::uint64_t seed, std::uint64_t coun
   return z ^ (z >> 31);
 }
 
+// The seed of one rounding site's random bits in stochastic rounding: a stream (a network,
+// from the run seed), a step (a counter of that stream's calls, so that every update rounds
+// afresh) and a site (which tensor of the step). Element i of the site then rounds with
+// CounterRandomBits(seed, i): keyed by (run seed, step, tensor, element), independent of
+// kernel path and thread count, and exactly resumable when the step counter is checkpointed.
+constexpr std::uint64_t RoundingSeed(std::uint64_t stream, std::uint64_t step, std::uint64_t site) {
+  return CounterRandomBits(CounterRandomBits(stream, step), site);
+}
+
 // x * 2^-shift rounded to an integer, for 0 <= shift <= 126.
 //   kFloor      : floor                      (AP_TRN, an arithmetic shift right)
 //   kTowardZero : trunc                      (AP_TRN_ZERO)

@@ -59,6 +59,7 @@ FixedAdamConstants Constants(num::Quant q, std::int64_t t, const num::Format& we
   k.g2_shift = 2 * (Fr - Fg);
   k.step_shift = FixedAdamConstants::kRatioQ + 40 - Fw;  // m and r share their fraction bits
   k.rounding = q;
+  k.seed = 0xADA + static_cast<std::uint64_t>(t);  // stochastic rounding's bits
   return k;
 }
 
@@ -120,13 +121,14 @@ TEST_F(ElementwiseTest, SoftUpdateMatchesReferenceOnEveryPath) {
         const auto src = RandomI32(n, 31, true, rng);
         const auto dst0 = RandomI32(n, 31, true, rng);
         auto ref = dst0;
-        SoftUpdateReference(tau, q, src, ref);
+        const std::uint64_t seed = 0x5EED + n;  // stochastic rounding's bits
+        SoftUpdateReference(tau, q, src, ref, seed);
         for (Path path : AvailablePaths()) {
           for (int threads : {1, 2}) {
             ForcePath(path);
             SetNumThreads(threads);
             auto dst = dst0;
-            SoftUpdate(tau, q, src, dst);
+            SoftUpdate(tau, q, src, dst, seed);
             ASSERT_EQ(dst, ref) << to_string(path) << " threads " << threads << " n " << n << " tau " << tau;
           }
         }
@@ -145,17 +147,18 @@ TEST_F(ElementwiseTest, RequantizeMatchesReferenceOnEveryPath) {
           const num::Format f16 = num::Signed(16, to_frac), f32 = num::Signed(32, to_frac);
           std::vector<std::int16_t> ref16(n), out16(n);
           std::vector<std::int32_t> ref32(n), out32(n);
-          const auto s16 = RequantizeBufferReference(x, 16, f16, q, o, std::span<std::int16_t>(ref16));
-          const auto s32 = RequantizeBufferReference(x, 16, f32, q, o, std::span<std::int32_t>(ref32));
+          const std::uint64_t seed = 0xB175 + n;  // stochastic rounding's bits
+          const auto s16 = RequantizeBufferReference(x, 16, f16, q, o, std::span<std::int16_t>(ref16), seed);
+          const auto s32 = RequantizeBufferReference(x, 16, f32, q, o, std::span<std::int32_t>(ref32), seed);
           for (Path path : AvailablePaths()) {
             for (int threads : {1, 2}) {
               ForcePath(path);
               SetNumThreads(threads);
               SCOPED_TRACE(testing::Message() << to_string(path) << " threads " << threads << " n " << n
                                               << " to_frac " << to_frac);
-              ASSERT_EQ(RequantizeBuffer(x, 16, f16, q, o, std::span<std::int16_t>(out16)), s16);
+              ASSERT_EQ(RequantizeBuffer(x, 16, f16, q, o, std::span<std::int16_t>(out16), seed), s16);
               ASSERT_EQ(out16, ref16);
-              ASSERT_EQ(RequantizeBuffer(x, 16, f32, q, o, std::span<std::int32_t>(out32)), s32);
+              ASSERT_EQ(RequantizeBuffer(x, 16, f32, q, o, std::span<std::int32_t>(out32), seed), s32);
               ASSERT_EQ(out32, ref32);
             }
           }

@@ -24,9 +24,11 @@ struct ElementwiseKernels {
                                       std::int64_t hi, std::int32_t* out, std::size_t n) = nullptr;
 };
 
-// Scalar loops (the references), callable on any sub-range.
+// Scalar loops (the references), callable on any sub-range. `first` is the index of
+// w[0] in the whole buffer: the counter of its stochastic-rounding bits. The SIMD kernels
+// are never called with kStochastic (the drivers run the reference then).
 std::uint64_t FixedAdamScalar(const FixedAdamConstants& c, std::int32_t* w, const std::int32_t* g,
-                              std::int64_t* m, std::int64_t* rms, std::size_t n);
+                              std::int64_t* m, std::int64_t* rms, std::size_t n, std::size_t first = 0);
 
 // The kernels of a SIMD path (throws for kReference or an unsupported path).
 const ElementwiseKernels& ElementwiseKernelsFor(Path p);
