@@ -26,7 +26,7 @@ const std::array<std::int64_t, kEntries + 1>& TanhTable() {
 }  // namespace
 
 std::int64_t FixedTanh(std::int64_t x, const num::Format& in, const num::Format& out, num::Quant q,
-                       std::uint64_t* saturations) {
+                       std::uint64_t* saturations, std::uint64_t random_bits) {
   const auto& t = TanhTable();
   const bool negative = x < 0;
   // |x| at 24 fraction bits, floor; capped so the index stays in the table.
@@ -43,11 +43,11 @@ std::int64_t FixedTanh(std::int64_t x, const num::Format& in, const num::Format&
     y = t[idx] + num::RoundingShiftRight((t[idx + 1] - t[idx]) * rem, kIndexShift, num::Quant::kHalfEven);
   }
   if (negative) y = -y;
-  return num::Requantize(y, kTableFrac, out, q, num::Overflow::kSaturate, 0, saturations);
+  return num::Requantize(y, kTableFrac, out, q, num::Overflow::kSaturate, random_bits, saturations);
 }
 
 void QuantizeToFixed(std::span<const double> x, const num::Format& f, num::Quant q, num::Overflow o,
-                     std::span<std::int32_t> out, std::uint64_t* saturations) {
+                     std::span<std::int32_t> out, std::uint64_t* saturations, std::uint64_t seed) {
   const double scale = std::ldexp(1.0, f.frac_bits);
   const double hi = static_cast<double>(f.max_raw()), lo = static_cast<double>(f.min_raw());
   for (std::size_t i = 0; i < x.size(); ++i) {
@@ -57,7 +57,7 @@ void QuantizeToFixed(std::span<const double> x, const num::Format& f, num::Quant
     if (q == num::Quant::kHalfEven && s >= lo && s <= hi) {
       out[i] = static_cast<std::int32_t>(std::nearbyint(s));
     } else {
-      out[i] = static_cast<std::int32_t>(num::FromDouble(x[i], f, q, o, num::CounterRandomBits(0x5eed, i), saturations));
+      out[i] = static_cast<std::int32_t>(num::FromDouble(x[i], f, q, o, num::CounterRandomBits(seed, i), saturations));
     }
   }
 }

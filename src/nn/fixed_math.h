@@ -13,12 +13,14 @@ namespace fixar::nn {
 // |x| >= 8 gives ±1. The input is aligned to 24 fraction bits (floor), the
 // interpolation product rounds half-even. Measured worst error before the output
 // rounding: < 2e-6 (see fixed_math_test.cpp); then rounded into `out` with `q`.
+// random_bits: for q = kStochastic.
 std::int64_t FixedTanh(std::int64_t x, const num::Format& in, const num::Format& out, num::Quant q,
-                       std::uint64_t* saturations);
+                       std::uint64_t* saturations, std::uint64_t random_bits = 0);
 
-// Boundary conversions, elementwise, counting saturations.
+// Boundary conversions, elementwise, counting saturations. With q = kStochastic element i
+// rounds with num::CounterRandomBits(seed, i).
 void QuantizeToFixed(std::span<const double> x, const num::Format& f, num::Quant q, num::Overflow o,
-                     std::span<std::int32_t> out, std::uint64_t* saturations);
+                     std::span<std::int32_t> out, std::uint64_t* saturations, std::uint64_t seed = 0);
 void FixedToDouble(std::span<const std::int32_t> x, const num::Format& f, std::span<double> out);
 
 }  // namespace fixar::nn

@@ -5,7 +5,9 @@
 //             (ReLU in the output stage);  tanh by table where asked;  then, after the
 //             QAT switch, narrow to the next layer's input format.
 //   backward  G ⊙ relu'(Y) or G·(1 − Y²);  dW = Gᵀ·X,  db = Σ G,  dX = G·W, each
-//             accumulated exactly and requantized to the gradient format.
+//             accumulated exactly and requantized to its gradient format: one per layer
+//             for dW and db, one per layer input for G and dX, each chosen from the
+//             ranges it has seen (nn/gradient_format.h) unless the policy fixes them.
 //   update    fixed-point Adam (optim.h) on the 32-bit master weights.
 //
 // Algorithm 1 (fixar.md): before the delay d the inputs of every layer are recorded
@@ -13,6 +15,11 @@
 // (the values the PE array multiplies) is quantized with them. Network outputs (action,
 // Q value) stay 32-bit. With a weight width below 32 (wXaY policies) the layers also
 // compute with a narrowed copy of the weights while the master copy takes the updates.
+//
+// Stochastic rounding: every rounding site of a call draws its bits from
+// num::RoundingSeed(stream, step, site), element i from CounterRandomBits(seed, i); the
+// stream comes from the network's seed and name, the step counts this network's calls
+// (checkpointed), the site names the tensor (RoundingSite below).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -27,6 +34,7 @@
 #include "numerics/observer.h"
 #include "numerics/quantizer.h"
 #include "numerics/rounding.h"
+#include "util/binary_io.h"
 #include "util/log.h"
 
 namespace fixar::nn {
@@ -49,7 +57,10 @@ struct IntBuffer {
 
 struct FixedLayer {
   int in = 0, out = 0;
-  std::vector<std::int32_t> W, b, dW, db;  // master weights (policy.weight), gradients (policy.gradient)
+  std::vector<std::int32_t> W, b, dW, db;  // master weights (policy.weight), gradients (dw_format)
+  Format dw_format;                        // of dW and db as last computed
+  Format adam_format;                      // the gradient format Adam's m and r are kept for
+  DynamicGradientFormat dw_rule;           // chooses dw_format for the next backward pass
   FixedAdam adam_W, adam_b;
   IntBuffer Wc;                            // the weights the datapath multiplies (narrowed copy or W)
   // b at the accumulator scale of the last forward (frac bits bias_acc_frac); recomputed
@@ -81,6 +92,12 @@ kern::Stats RunAB(kern::Layout layout, int M, int N, int K, const IntBuffer& A, 
                   : RunB(layout, M, N, K, A.data32(), lda, B, ldb, C, st, split);
 }
 
+// The tensors of one call that round: the site of RoundingSeed is kind · 64 + layer.
+enum class RoundingSite : std::uint64_t {
+  kInput, kForward, kTanh, kLayerInput, kOutputGrad, kTanhGrad, kWeightGrad, kBiasGrad, kInputGrad,
+  kAdamW, kAdamB, kSoftW, kSoftB, kNarrowWeights,
+};
+
 class FixedMlp final : public Mlp {
  public:
   FixedMlp(const MlpSpec& spec, const PrecisionPolicy& policy, std::uint64_t seed) : Mlp(spec, policy) {
@@ -97,6 +114,8 @@ class FixedMlp final : public Mlp {
       QuantizeToFixed(biases[l], policy.weight, num::Quant::kHalfEven, num::Overflow::kSaturate, L.b, &sat);
       L.dW.assign(L.W.size(), 0);
       L.db.assign(L.b.size(), 0);
+      L.dw_format = L.adam_format = policy.gradient;
+      L.dw_rule = DynamicGradientFormat(policy.gradient);
       L.adam_W.Resize(L.W.size());
       L.adam_b.Resize(L.b.size());
       layers_.push_back(std::move(L));
@@ -106,6 +125,9 @@ class FixedMlp final : public Mlp {
     observers_.assign(n + 1, num::RangeObserver(num::RangeKind::kRunning));
     input_formats_.assign(n, policy.activation);
     affine_.resize(n);
+    grad_rules_.assign(n + 1, DynamicGradientFormat(policy.gradient));
+    rounding_stream_ = num::CounterRandomBits(seed, util::Fnv1a64(reinterpret_cast<const std::uint8_t*>(spec.name.data()),
+                                                                  spec.name.size()));
     RefreshComputeWeights();
   }
   // The compute weights may point into the master weights: no copies.
@@ -117,11 +139,13 @@ class FixedMlp final : public Mlp {
     CheckSize("Forward output", y.size(), static_cast<std::size_t>(batch) * outputs());
     (void)for_training;
     batch_ = batch;
+    ++rounding_step_;
     const kern::Split split = SplitFor(batch);
     const std::size_t n = layers_.size();
     // The network input enters in the 32-bit activation format, then like every layer input.
     wide_.resize(x.size());
-    QuantizeToFixed(x, policy_.activation, policy_.rounding, policy_.overflow, wide_, &layers_[0].saturations);
+    QuantizeToFixed(x, policy_.activation, policy_.rounding, policy_.overflow, wide_, &layers_[0].saturations,
+                    Seed(RoundingSite::kInput, 0));
     StoreLayerInput(0, wide_);
     for (std::size_t l = 0; l < n; ++l) {
       FixedLayer& L = layers_[l];
@@ -134,6 +158,7 @@ class FixedMlp final : public Mlp {
       st.quant = policy_.rounding;
       st.overflow = policy_.overflow;
       st.relu = act == Activation::kRelu;
+      st.seed = Seed(RoundingSite::kForward, l);
       if (L.bias_acc_frac != st.acc_frac_bits) {
         L.bias_acc.resize(L.out);
         for (int j = 0; j < L.out; ++j)  // bias from the master format to the accumulator's scale
@@ -147,9 +172,14 @@ class FixedMlp final : public Mlp {
       const kern::Stats ks = RunAB(kern::Layout::kNT, batch, L.out, L.in, X, L.in, L.Wc, L.in, wide_.data(), st, split);
       L.saturations += ks.saturations;
       L.values += wide_.size();
-      if (act == Activation::kTanh)
-        for (auto& v : wide_)
-          v = static_cast<std::int32_t>(FixedTanh(v, policy_.activation, policy_.activation, policy_.rounding, &L.saturations));
+      if (act == Activation::kTanh) {
+        const std::uint64_t seed = Seed(RoundingSite::kTanh, l);
+        const bool sr = policy_.rounding == num::Quant::kStochastic;
+        for (std::size_t i = 0; i < wide_.size(); ++i)
+          wide_[i] = static_cast<std::int32_t>(FixedTanh(wide_[i], policy_.activation, policy_.activation,
+                                                         policy_.rounding, &L.saturations,
+                                                         sr ? num::CounterRandomBits(seed, i) : 0));
+      }
       if (l + 1 < n) {
         StoreLayerInput(l + 1, wide_);
       } else {
@@ -166,69 +196,40 @@ class FixedMlp final : public Mlp {
 
   void Backward(std::span<const double> dy, std::span<double> dx, bool param_grads) override {
     CheckSize("Backward dy", dy.size(), static_cast<std::size_t>(batch_) * outputs());
+    ++rounding_step_;
     const kern::Split split = SplitFor(batch_);
-    const Format gf = policy_.gradient;
+    const int n = static_cast<int>(layers_.size());
+    // gf: the format of the gradient with respect to the current layer's output (grad_).
+    Format gf = grad_rules_[n].format();
     grad_.resize(dy.size());
-    QuantizeToFixed(dy, gf, policy_.rounding, policy_.overflow, grad_, &layers_.back().saturations);
-    for (int l = static_cast<int>(layers_.size()) - 1; l >= 0; --l) {
+    std::uint64_t sat = 0;
+    QuantizeToFixed(dy, gf, policy_.rounding, policy_.overflow, grad_, &sat, Seed(RoundingSite::kOutputGrad, 0));
+    layers_.back().saturations += sat;
+    grad_rules_[n].Observe(grad_.data(), grad_.size(), sat, policy_.gradient_rule);
+    for (int l = n - 1; l >= 0; --l) {
       FixedLayer& L = layers_[l];
-      const IntBuffer& Y = acts_[l + 1];
-      const Activation act = l + 1 == static_cast<int>(layers_.size()) ? spec_.output : spec_.hidden;
-      if (act == Activation::kRelu) {
-        // Branch-free per buffer type, so that the compiler vectorises the mask.
-        auto mask = [&](const auto* y) {
-          std::int32_t* gp = grad_.data();
-          const std::size_t n = grad_.size();
-          for (std::size_t i = 0; i < n; ++i) gp[i] = y[i] > 0 ? gp[i] : 0;
-        };
-        if (Y.narrow)
-          mask(Y.i16.data());
-        else
-          mask(Y.i32.data());
-      } else if (act == Activation::kTanh) {
-        // G·(1 − y²): 1 − y² at 2·frac(y) fraction bits, product requantized to the gradient format.
-        const int fy = Y.fmt.frac_bits;
-        const int128 one = int128{1} << (2 * fy);
-        for (std::size_t i = 0; i < grad_.size(); ++i) {
-          const int128 yv = Y.at(i);
-          grad_[i] = static_cast<std::int32_t>(num::Requantize((one - yv * yv) * grad_[i], 2 * fy + gf.frac_bits, gf,
-                                                               policy_.rounding, policy_.overflow, 0, &L.saturations));
-        }
-      }
+      const Activation act = l + 1 == n ? spec_.output : spec_.hidden;
+      ActivationGradient(l, act, gf);
       IntBuffer G;  // view the gradient as an int32 buffer for the kernels
       G.fmt = gf;
       G.i32.swap(grad_);
-      const IntBuffer& X = acts_[l];
-      kern::OutputStage st;
-      st.out = gf;
-      st.quant = policy_.rounding;
-      st.overflow = policy_.overflow;
-      if (param_grads) {
-        // dW[out×in] = Gᵀ·X, reduced over the batch inside each output neuron's row.
-        st.acc_frac_bits = gf.frac_bits + X.fmt.frac_bits;
-        const kern::Stats ks = RunAB(kern::Layout::kTN, L.out, L.in, batch_, G, L.out, X, L.in, L.dW.data(), st,
-                                     kern::Split::kRows);
-        L.saturations += ks.saturations;
-        // db = column sums of G, row by row (contiguous, vectorised) in int64.
-        col_sums_.assign(static_cast<std::size_t>(L.out), 0);
-        for (int i = 0; i < batch_; ++i) {
-          const std::int32_t* row = G.i32.data() + static_cast<std::size_t>(i) * L.out;
-          std::int64_t* sums = col_sums_.data();
-          for (int j = 0; j < L.out; ++j) sums[j] += row[j];
-        }
-        for (int j = 0; j < L.out; ++j)
-          L.db[j] = static_cast<std::int32_t>(num::HandleOverflow(col_sums_[j], gf, policy_.overflow, &L.saturations));
-        L.values += L.dW.size() + L.db.size();
-      }
+      if (param_grads) WeightGradients(l, G);
       const bool need_dx = l > 0 || !dx.empty();
       if (need_dx) {
-        // dX[batch×in] = G·W at frac(G) + frac(W).
+        // dX[batch×in] = G·W at frac(G) + frac(W), into the format of layer l's input gradient.
+        kern::OutputStage st;
+        st.out = grad_rules_[l].format();
+        st.quant = policy_.rounding;
+        st.overflow = policy_.overflow;
+        st.seed = Seed(RoundingSite::kInputGrad, l);
         st.acc_frac_bits = gf.frac_bits + L.Wc.fmt.frac_bits;
         prev_grad_.resize(static_cast<std::size_t>(batch_) * L.in);
         const kern::Stats ks = RunAB(kern::Layout::kNN, batch_, L.in, L.out, G, L.out, L.Wc, L.in, prev_grad_.data(),
                                      st, split);
         L.saturations += ks.saturations;
         L.values += prev_grad_.size();
+        grad_rules_[l].Observe(prev_grad_.data(), prev_grad_.size(), ks.saturations, policy_.gradient_rule);
+        gf = st.out;
       }
       grad_.swap(G.i32);
       grad_.swap(prev_grad_);
@@ -241,11 +242,16 @@ class FixedMlp final : public Mlp {
 
   void AdamStep(const AdamConfig& cfg) override {
     ++adam_t_;
-    FixedAdamFormats f{policy_.weight, policy_.gradient, RmsFormat(policy_.gradient), policy_.rounding,
-                       policy_.overflow};
-    for (FixedLayer& L : layers_) {
-      L.saturations += L.adam_W.Step(cfg, adam_t_, f, L.W, L.dW);
-      L.saturations += L.adam_b.Step(cfg, adam_t_, f, L.b, L.db);
+    ++rounding_step_;
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      FixedLayer& L = layers_[l];
+      if (!(L.adam_format == L.dw_format)) {  // the gradient format moved: m and r follow it
+        L.saturations += L.adam_W.Rescale(L.adam_format, L.dw_format) + L.adam_b.Rescale(L.adam_format, L.dw_format);
+        L.adam_format = L.dw_format;
+      }
+      const FixedAdamFormats f{policy_.weight, L.dw_format, RmsFormat(L.dw_format), policy_.rounding, policy_.overflow};
+      L.saturations += L.adam_W.Step(cfg, adam_t_, f, L.W, L.dW, Seed(RoundingSite::kAdamW, l));
+      L.saturations += L.adam_b.Step(cfg, adam_t_, f, L.b, L.db, Seed(RoundingSite::kAdamB, l));
     }
     RefreshComputeWeights();
   }
@@ -253,9 +259,8 @@ class FixedMlp final : public Mlp {
   void SgdStep(double lr) override {
     // w −= lr·g with lr in Q40, rounded to the weight LSB.
     const int128 lrq = std::llround(std::ldexp(lr, 40));
-    const int from = 40 + policy_.gradient.frac_bits;
     for (FixedLayer& L : layers_)
-      for (auto [w, g] : {std::pair{&L.W, &L.dW}, {&L.b, &L.db}})
+      for (auto [w, g, from] : {std::tuple{&L.W, &L.dW, 40 + L.dw_format.frac_bits}, {&L.b, &L.db, 40 + L.dw_format.frac_bits}})
         for (std::size_t i = 0; i < w->size(); ++i) {
           const int128 step = num::RoundingShiftRight(lrq * (*g)[i], from - policy_.weight.frac_bits, policy_.rounding);
           (*w)[i] = static_cast<std::int32_t>(
@@ -269,22 +274,29 @@ class FixedMlp final : public Mlp {
     // combination; each product < 2^61, so 64-bit integers hold it exactly).
     const auto& o = Same(online);
     const std::int64_t t = std::llround(std::ldexp(tau, 30));  // kern::SoftUpdate forms 1−τ as 2^30 − τ
+    ++rounding_step_;
     for (std::size_t l = 0; l < layers_.size(); ++l) {
-      auto blend = [&](std::vector<std::int32_t>& dst, const std::vector<std::int32_t>& src) {
-        kern::SoftUpdate(t, policy_.rounding, src, dst);
-      };
-      blend(layers_[l].W, o.layers_[l].W);
-      blend(layers_[l].b, o.layers_[l].b);
+      kern::SoftUpdate(t, policy_.rounding, o.layers_[l].W, layers_[l].W, Seed(RoundingSite::kSoftW, l));
+      kern::SoftUpdate(t, policy_.rounding, o.layers_[l].b, layers_[l].b, Seed(RoundingSite::kSoftB, l));
     }
     RefreshComputeWeights();
   }
 
+  // Weights and biases; with dynamic gradient formats on both sides also the formats they
+  // have reached (a twin at the same weights then computes the same gradients).
   void CopyParametersFrom(const Mlp& other) override {
     const auto& o = Same(other);
+    const bool formats = policy_.gradient_rule.dynamic && o.policy_.gradient_rule.dynamic &&
+                         o.policy_.gradient.word_bits == policy_.gradient.word_bits;
     for (std::size_t l = 0; l < layers_.size(); ++l) {
       layers_[l].W = o.layers_[l].W;
       layers_[l].b = o.layers_[l].b;
+      if (formats) {
+        layers_[l].dw_rule = o.layers_[l].dw_rule;
+        layers_[l].dw_format = o.layers_[l].dw_format;
+      }
     }
+    if (formats) grad_rules_ = o.grad_rules_;
     RefreshComputeWeights();
   }
 
@@ -304,6 +316,7 @@ class FixedMlp final : public Mlp {
       LayerStats st;
       st.name = fmt::format("{}.fc{}", spec_.name, l + 1);
       st.activation_format = l + 1 < layers_.size() ? input_formats_[l + 1] : policy_.activation;
+      st.gradient_format = layers_[l].dw_format;
       const auto& o = observers_[l + 1];
       st.range_min = o.empty() ? 0.0 : o.min();
       st.range_max = o.empty() ? 0.0 : o.max();
@@ -336,8 +349,8 @@ class FixedMlp final : public Mlp {
   std::vector<double> GradientsAsDouble() const override {
     std::vector<double> p;
     for (const FixedLayer& L : layers_) {
-      for (auto v : L.dW) p.push_back(num::ToDouble(v, policy_.gradient));
-      for (auto v : L.db) p.push_back(num::ToDouble(v, policy_.gradient));
+      for (auto v : L.dW) p.push_back(num::ToDouble(v, L.dw_format));
+      for (auto v : L.db) p.push_back(num::ToDouble(v, L.dw_format));
     }
     return p;
   }
@@ -346,10 +359,15 @@ class FixedMlp final : public Mlp {
     w.Put(adam_t_);
     w.Put<std::uint8_t>(switched_);
     w.Put<std::uint8_t>(pending_switch_);
+    w.Put(rounding_step_);
     for (const FixedLayer& L : layers_) {
       for (const auto* v : {&L.W, &L.b}) w.PutVector(*v);
       for (const auto* v : {&L.adam_W.m, &L.adam_W.rms, &L.adam_b.m, &L.adam_b.rms}) w.PutVector(*v);
+      w.Put<std::int32_t>(L.dw_format.frac_bits);
+      w.Put<std::int32_t>(L.adam_format.frac_bits);
+      L.dw_rule.Save(w);
     }
+    for (const auto& g : grad_rules_) g.Save(w);
     for (const auto& o : observers_) {
       w.Put(o.observations());
       w.Put(o.empty() ? 0.0 : o.min());
@@ -360,10 +378,15 @@ class FixedMlp final : public Mlp {
     adam_t_ = r.Get<std::int64_t>();
     const bool switched = r.Get<std::uint8_t>() != 0;
     pending_switch_ = r.Get<std::uint8_t>() != 0;
+    rounding_step_ = r.Get<std::uint64_t>();
     for (FixedLayer& L : layers_) {
       for (auto* v : {&L.W, &L.b}) *v = r.GetVector<std::int32_t>(v->size());
       for (auto* v : {&L.adam_W.m, &L.adam_W.rms, &L.adam_b.m, &L.adam_b.rms}) *v = r.GetVector<std::int64_t>(v->size());
+      L.dw_format.frac_bits = r.Get<std::int32_t>();
+      L.adam_format.frac_bits = r.Get<std::int32_t>();
+      L.dw_rule.Load(r);
     }
+    for (auto& g : grad_rules_) g.Load(r);
     for (auto& o : observers_) {
       const auto count = r.Get<std::int64_t>();
       const double lo = r.Get<double>(), hi = r.Get<double>();
@@ -407,14 +430,15 @@ class FixedMlp final : public Mlp {
       return;
     }
     X.narrow = f.word_bits <= 16;
+    const std::uint64_t seed = Seed(RoundingSite::kLayerInput, l);
     if (X.narrow) {
       X.i16.resize(wide.size());
       owner.saturations += kern::RequantizeBuffer(wide, policy_.activation.frac_bits, f, policy_.rounding,
-                                                  num::Overflow::kSaturate, std::span<std::int16_t>(X.i16));
+                                                  num::Overflow::kSaturate, std::span<std::int16_t>(X.i16), seed);
     } else {
       X.i32.resize(wide.size());
       owner.saturations += kern::RequantizeBuffer(wide, policy_.activation.frac_bits, f, policy_.rounding,
-                                                  num::Overflow::kSaturate, std::span<std::int32_t>(X.i32));
+                                                  num::Overflow::kSaturate, std::span<std::int32_t>(X.i32), seed);
     }
   }
 
@@ -447,7 +471,8 @@ class FixedMlp final : public Mlp {
   // weight widths below 32) a copy narrowed to a power-of-two format of the current range.
   void RefreshComputeWeights() {
     const bool narrow_weights = switched_ && policy_.qat_weight_bits < policy_.weight.word_bits;
-    for (FixedLayer& L : layers_) {
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      FixedLayer& L = layers_[l];
       L.bias_acc_frac = std::numeric_limits<int>::min();  // b may have changed: realign at the next forward
       IntBuffer& C = L.Wc;
       if (!narrow_weights) {
@@ -469,13 +494,83 @@ class FixedMlp final : public Mlp {
       auto narrow = [&](auto& dst) {
         dst.resize(L.W.size());
         L.saturations += kern::RequantizeBuffer(L.W, policy_.weight.frac_bits, f, policy_.rounding,
-                                                num::Overflow::kSaturate, std::span(dst));
+                                                num::Overflow::kSaturate, std::span(dst),
+                                                Seed(RoundingSite::kNarrowWeights, l));
       };
       if (C.narrow)
         narrow(C.i16);
       else
         narrow(C.i32);
     }
+  }
+
+  // The seed of a rounding site of the current call (see the file comment).
+  std::uint64_t Seed(RoundingSite kind, std::size_t layer) const {
+    return num::RoundingSeed(rounding_stream_, rounding_step_, static_cast<std::uint64_t>(kind) * 64 + layer);
+  }
+
+  // grad_ (format gf) ⊙ the derivative of layer l's activation, in place.
+  void ActivationGradient(int l, Activation act, const Format& gf) {
+    const IntBuffer& Y = acts_[l + 1];
+    if (act == Activation::kRelu) {
+      // Branch-free per buffer type, so that the compiler vectorises the mask.
+      auto mask = [&](const auto* y) {
+        std::int32_t* gp = grad_.data();
+        const std::size_t n = grad_.size();
+        for (std::size_t i = 0; i < n; ++i) gp[i] = y[i] > 0 ? gp[i] : 0;
+      };
+      if (Y.narrow)
+        mask(Y.i16.data());
+      else
+        mask(Y.i32.data());
+    } else if (act == Activation::kTanh) {
+      // G·(1 − y²): 1 − y² at 2·frac(y) fraction bits, product requantized to the gradient format.
+      const int fy = Y.fmt.frac_bits;
+      const int128 one = int128{1} << (2 * fy);
+      const std::uint64_t seed = Seed(RoundingSite::kTanhGrad, l);
+      const bool sr = policy_.rounding == num::Quant::kStochastic;
+      for (std::size_t i = 0; i < grad_.size(); ++i) {
+        const int128 yv = Y.at(i);
+        grad_[i] = static_cast<std::int32_t>(num::Requantize((one - yv * yv) * grad_[i], 2 * fy + gf.frac_bits, gf,
+                                                             policy_.rounding, policy_.overflow,
+                                                             sr ? num::CounterRandomBits(seed, i) : 0,
+                                                             &layers_[l].saturations));
+      }
+    }
+  }
+
+  // dW = Gᵀ·X and db = Σ G of layer l into its weight-gradient format; observes them.
+  void WeightGradients(int l, const IntBuffer& G) {
+    FixedLayer& L = layers_[l];
+    const IntBuffer& X = acts_[l];
+    kern::OutputStage st;
+    st.out = L.dw_rule.format();
+    st.quant = policy_.rounding;
+    st.overflow = policy_.overflow;
+    st.seed = Seed(RoundingSite::kWeightGrad, l);
+    // dW[out×in] = Gᵀ·X, reduced over the batch inside each output neuron's row.
+    st.acc_frac_bits = G.fmt.frac_bits + X.fmt.frac_bits;
+    const kern::Stats ks = RunAB(kern::Layout::kTN, L.out, L.in, batch_, G, L.out, X, L.in, L.dW.data(), st,
+                                 kern::Split::kRows);
+    std::uint64_t sat = ks.saturations;
+    // db = column sums of G, row by row (contiguous, vectorised) in int64, then into dW's format.
+    col_sums_.assign(static_cast<std::size_t>(L.out), 0);
+    for (int i = 0; i < batch_; ++i) {
+      const std::int32_t* row = G.i32.data() + static_cast<std::size_t>(i) * L.out;
+      std::int64_t* sums = col_sums_.data();
+      for (int j = 0; j < L.out; ++j) sums[j] += row[j];
+    }
+    const std::uint64_t bias_seed = Seed(RoundingSite::kBiasGrad, l);
+    const bool sr = policy_.rounding == num::Quant::kStochastic;
+    for (int j = 0; j < L.out; ++j)
+      L.db[j] = static_cast<std::int32_t>(num::Requantize(col_sums_[j], G.fmt.frac_bits, st.out, policy_.rounding,
+                                                          policy_.overflow,
+                                                          sr ? num::CounterRandomBits(bias_seed, j) : 0, &sat));
+    L.saturations += sat;
+    L.values += L.dW.size() + L.db.size();
+    L.dw_format = st.out;
+    L.dw_rule.ObserveMax(std::max(MaxAbsRaw(L.dW.data(), L.dW.size()), MaxAbsRaw(L.db.data(), L.db.size())), sat,
+                         policy_.gradient_rule);
   }
 
   const FixedMlp& Same(const Mlp& other) const {
@@ -494,6 +589,8 @@ class FixedMlp final : public Mlp {
   std::vector<num::RangeObserver> observers_;  // ranges of acts_[l]
   std::vector<Format> input_formats_;          // layer-input formats after the switch
   std::vector<std::optional<num::AffineQuantizer>> affine_;
+  std::vector<DynamicGradientFormat> grad_rules_;  // [l]: gradient w.r.t. layer l's input; [n]: the output's
+  std::uint64_t rounding_stream_ = 0, rounding_step_ = 0;
   std::vector<std::int32_t> wide_, grad_, prev_grad_;
   std::vector<std::int64_t> col_sums_;
   int batch_ = 0;

@@ -41,6 +41,7 @@ struct MlpSpec {
 struct LayerStats {
   std::string name;               // e.g. "critic.fc2"
   num::Format activation_format;  // of the layer's output
+  num::Format gradient_format;    // of its weight gradients, as last computed
   double range_min = 0, range_max = 0;  // recorded output range (before the QAT switch: running)
   std::uint64_t saturations = 0;        // clamped values in this layer's datapath since ResetStats
   std::uint64_t values = 0;             // values produced (the denominator of the rate)

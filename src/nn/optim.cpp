@@ -76,8 +76,21 @@ void FixedAdam::Resize(std::size_t n) {
   rms.assign(n, 0);
 }
 
+std::uint64_t FixedAdam::Rescale(const num::Format& from, const num::Format& to) {
+  const int shift = to.frac_bits - from.frac_bits;
+  if (shift == 0) return 0;
+  std::uint64_t sat = 0;
+  for (auto [v, f] : {std::pair{&m, MomentFormat(to)}, {&rms, RmsFormat(to)}})
+    for (auto& x : *v) {
+      const int128 y = shift > 0 ? num::SaturatingShiftLeft(x, shift)
+                                 : num::RoundingShiftRight(x, -shift, num::Quant::kHalfEven);
+      x = num::Saturate(y, f, &sat);
+    }
+  return sat;
+}
+
 std::uint64_t FixedAdam::Step(const AdamConfig& c, std::int64_t t, const FixedAdamFormats& f,
-                              std::span<std::int32_t> w, std::span<const std::int32_t> g) {
+                              std::span<std::int32_t> w, std::span<const std::int32_t> g, std::uint64_t rounding_seed) {
   // The per-step constants (the host's part); the per-element arithmetic, described in
   // optim.h, is kern::FixedAdamUpdate (scalar reference and bit-identical SIMD paths).
   using K = kern::FixedAdamConstants;
@@ -103,6 +116,7 @@ std::uint64_t FixedAdam::Step(const AdamConfig& c, std::int64_t t, const FixedAd
   k.step_shift = qfrac + kLrQ - Fw;          // lr · ratio → weight LSB
   k.rounding = f.rounding;
   k.overflow = f.overflow;
+  k.seed = rounding_seed;
   return kern::FixedAdamUpdate(k, w, g, m, rms);
 }
 

@@ -74,8 +74,13 @@ class FixedAdam {
  public:
   void Resize(std::size_t n);
   // w (weight format) updated in place from g (gradient format); returns saturations.
+  // rounding_seed: the random bits of stochastic rounding (kern::FixedAdamConstants::seed).
   std::uint64_t Step(const AdamConfig& c, std::int64_t t, const FixedAdamFormats& f, std::span<std::int32_t> w,
-                     std::span<const std::int32_t> g);
+                     std::span<const std::int32_t> g, std::uint64_t rounding_seed = 0);
+  // Moves m and r from the formats of gradient format `from` to those of `to` (the
+  // binary point moves by the difference of fraction bits: a right shift rounds half to
+  // even, a left shift saturates); returns saturations. For dynamic gradient formats.
+  std::uint64_t Rescale(const num::Format& from, const num::Format& to);
   std::vector<std::int64_t> m, rms;  // MomentFormat, RmsFormat: up to 38 bits, so stored in 64
 };
 

@@ -32,13 +32,19 @@ void PrecisionPolicy::validate(const std::string& where) const {
         fmt::format("{}: range headroom = {} bits; valid: 0..8", where, qat_range_headroom_bits));
   if (qat_weight_bits < 2 || qat_weight_bits > 32)
     throw std::invalid_argument(fmt::format("{}: weight bits = {}; valid: 2..32", where, qat_weight_bits));
+  gradient_rule.validate(where);
 }
 
 std::string PrecisionPolicy::describe() const {
   if (is_float) return name + " (IEEE float32)";
+  const std::string grads =
+      gradient_rule.dynamic
+          ? fmt::format("{} then per tensor from observed ranges (every {} updates, {} bits headroom)",
+                        gradient.to_string(), gradient_rule.interval, gradient_rule.headroom_bits)
+          : gradient.to_string();
   std::string s = fmt::format("{}: weights {}, activations {}, gradients {}, rounding {}, overflow {}", name,
-                              weight.to_string(), activation.to_string(), gradient.to_string(),
-                              num::to_string(rounding), num::to_string(overflow));
+                              weight.to_string(), activation.to_string(), grads, num::to_string(rounding),
+                              num::to_string(overflow));
   if (has_qat())
     s += fmt::format("; from step {}: activations {} bits ({}, range headroom {} bits), weights {} bits", qat_delay,
                      qat_activation_bits, to_string(qat_quantizer), qat_range_headroom_bits, qat_weight_bits);

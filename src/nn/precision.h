@@ -18,13 +18,15 @@
 //             is ~1 700 LSBs, so small updates are not rounded away.
 //   activations ap_fixed<32,16> (16 fraction bits): |a| < 32 768 holds MuJoCo states and
 //             Q values of returns in the thousands; LSB 1.5e-5.
-//   gradients ap_fixed<32,8>  (24 fraction bits): gradients of the mean loss are small;
-//             LSB 6e-8.
+//   gradients ap_fixed<32,8>  (24 fraction bits) to start with; by default each layer's
+//             gradient tensors then take formats chosen from their observed ranges
+//             (gradient_rule, nn/gradient_format.h).
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include "nn/gradient_format.h"
 #include "numerics/format.h"
 
 namespace fixar::nn {
@@ -42,6 +44,9 @@ struct PrecisionPolicy {
   num::Format gradient = num::Signed(32, 24);
   num::Quant rounding = num::Quant::kHalfEven;  // every requantization in the datapath
   num::Overflow overflow = num::Overflow::kSaturate;
+  // How each layer's gradient tensors get their formats: `gradient` is the initial one,
+  // then (dynamic) moved with the observed ranges (nn/gradient_format.h), or kept (fixed).
+  GradientFormatRule gradient_rule;
 
   // Quantization-aware training (Algorithm 1). qat_delay < 0: never switch.
   std::int64_t qat_delay = -1;

@@ -110,6 +110,9 @@ const std::map<std::string, Key>& Keys() {
     k["precision.qat_range_headroom_bits"] = Int(&TrainConfig::qat_range_headroom_bits);
     k["precision.rounding"] = Str(&TrainConfig::rounding);
     k["precision.gradient_int_bits"] = Int(&TrainConfig::gradient_int_bits);
+    k["precision.gradient_format"] = Str(&TrainConfig::gradient_format);
+    k["precision.gradient_interval"] = Int(&TrainConfig::gradient_interval);
+    k["precision.gradient_headroom_bits"] = Int(&TrainConfig::gradient_headroom_bits);
     return k;
   }();
   return keys;
@@ -142,6 +145,9 @@ nn::PrecisionPolicy Policy(const TrainConfig& c, const std::string& name) {
     if (name == "fixar") p.qat_activation_bits = c.qat_activation_bits;
     if (c.gradient_int_bits > 0)
       p.gradient = num::Signed(p.gradient.word_bits, p.gradient.word_bits - c.gradient_int_bits);
+    p.gradient_rule.dynamic = c.gradient_format == "dynamic";
+    p.gradient_rule.interval = c.gradient_interval;
+    p.gradient_rule.headroom_bits = c.gradient_headroom_bits;
   }
   return p;
 }
@@ -188,6 +194,12 @@ void TrainConfig::validate() const {
           qat_range_headroom_bits, "0..8");
   Require(gradient_int_bits == 0 || (gradient_int_bits >= 2 && gradient_int_bits <= 16), "precision.gradient_int_bits",
           gradient_int_bits, "0 (the policy's own) or 2..16");
+  Require(gradient_format == "dynamic" || gradient_format == "fixed", "precision.gradient_format", gradient_format,
+          "dynamic, fixed");
+  Require(gradient_interval >= 1 && gradient_interval <= 100'000'000, "precision.gradient_interval", gradient_interval,
+          "1..100000000 updates");
+  Require(gradient_headroom_bits >= 0 && gradient_headroom_bits <= 8, "precision.gradient_headroom_bits",
+          gradient_headroom_bits, "0..8");
   ActorAdam().validate("config: ddpg.actor_lr");
   CriticAdam().validate("config: ddpg.critic_lr");
   for (const auto& [key, name] : {std::pair{"precision.actor", actor_precision}, {"precision.critic", critic_precision}}) {

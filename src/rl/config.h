@@ -56,8 +56,11 @@ struct TrainConfig {
   std::string qat_quantizer = "power_of_two";
   int qat_range_headroom_bits = 1;       // ours (the paper is silent): see docs/training.md
   int gradient_int_bits = 0;             // integer bits (sign included) of the fixed-point gradient
-                                         // format; 0: the named policy's own (fixed<32,8> for fixed32
-                                         // and fixar: range ±128, LSB 2^-24). docs/training.md
+                                         // format (the initial one when dynamic); 0: the named policy's
+                                         // own (fixed<32,8> for fixed32 and fixar). docs/training.md
+  std::string gradient_format = "dynamic";  // "dynamic": per tensor from observed ranges; "fixed"
+  int gradient_interval = 1000;          // dynamic: updates between format choices
+  int gradient_headroom_bits = 2;        // dynamic: range kept above the observed max
   std::string rounding = "half_even";
 
   // Throws std::invalid_argument naming the key, the value and what is valid.

@@ -75,17 +75,20 @@ void Ddpg::TdTargets(const Batch& b) {
   // Integers in the critic's activation format A: y = r + (γ·q' >> 30), γ in Q30.
   const num::Format& A = p.activation;
   const num::int128 gamma_q = std::llround(std::ldexp(spec_.gamma, 30));
+  const std::uint64_t seed = RoundingSeed(0);
   for (int i = 0; i < B; ++i) {
-    const std::int64_t r = num::FromDouble(b.reward[i], A, p.rounding, p.overflow);
+    const auto bits = [&](int k) { return num::CounterRandomBits(seed, 2 * static_cast<std::uint64_t>(i) + k); };
+    const std::int64_t r = num::FromDouble(b.reward[i], A, p.rounding, p.overflow, bits(0));
     const std::int64_t qn = num::FromDouble(q_next_[i], A, p.rounding, p.overflow);  // exact: already in A
     const std::int64_t discounted =
-        b.not_terminated[i] > 0 ? num::Requantize(gamma_q * qn, A.frac_bits + 30, A, p.rounding, p.overflow) : 0;
+        b.not_terminated[i] > 0 ? num::Requantize(gamma_q * qn, A.frac_bits + 30, A, p.rounding, p.overflow, bits(1))
+                                : 0;
     y_[i] = num::ToDouble(num::HandleOverflow(static_cast<num::int128>(r) + discounted, A, p.overflow), A);
   }
 }
 
 // dq_ = ∂L_Q/∂q = 2 (q − y) / B; returns L_Q = mean (q − y)².
-double Ddpg::LossGradient(std::span<const double> q, int B) {
+double Ddpg::LossGradient(std::span<const double> q, int B, int site) {
   dq_.resize(B);
   double loss = 0;
   const nn::PrecisionPolicy& p = spec_.critic_policy;
@@ -100,9 +103,11 @@ double Ddpg::LossGradient(std::span<const double> q, int B) {
   // diff = q − y exactly in A; dq = (diff · (2/B in Q30)) >> 30 into the gradient format.
   const num::Format& A = p.activation;
   const num::int128 scale_q = std::llround(std::ldexp(2.0 / B, 30));
+  const std::uint64_t seed = RoundingSeed(site);
   for (int i = 0; i < B; ++i) {
     const num::int128 diff = static_cast<num::int128>(num::FromDouble(q[i], A)) - num::FromDouble(y_[i], A);
-    const std::int64_t g = num::Requantize(diff * scale_q, A.frac_bits + 30, p.gradient, p.rounding, p.overflow);
+    const std::int64_t g = num::Requantize(diff * scale_q, A.frac_bits + 30, p.gradient, p.rounding, p.overflow,
+                                           num::CounterRandomBits(seed, static_cast<std::uint64_t>(i)));
     const double d = num::ToDouble(static_cast<std::int64_t>(diff), A);
     loss += d * d;
     dq_[i] = num::ToDouble(g, p.gradient);
@@ -115,7 +120,7 @@ void Ddpg::UpdateCritic(nn::Mlp& critic, const Batch& b, bool apply, UpdateStats
   const int B = b.size;
   nn::ConcatColumns(B, spec_.obs_dim, b.obs.data(), spec_.action_dim, b.action.data(), critic_in_.data());
   critic.Forward(critic_in_, B, q_, true);                                      // Q(s, a)
-  stats.critic_loss += LossGradient(q_, B);                                     // ∂L_Q/∂Q
+  stats.critic_loss += LossGradient(q_, B, &critic == critic2_.get() ? 2 : 1);  // ∂L_Q/∂Q
   critic.Backward(dq_, {}, /*param_grads=*/true);
   if (apply) critic.AdamStep(spec_.critic_adam);
 }
@@ -128,7 +133,13 @@ void Ddpg::CopyParametersFrom(const Ddpg& other) {
   if (mine.size() != theirs.size())
     throw std::invalid_argument(fmt::format("Ddpg::CopyParametersFrom: {} networks here, {} in the source (TD3 "
                                             "has twin critics)", mine.size(), theirs.size()));
-  for (std::size_t i = 0; i < mine.size(); ++i) mine[i]->SetParametersFromDouble(theirs[i]->ParametersAsDouble());
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    const nn::PrecisionPolicy &p = mine[i]->policy(), &q = theirs[i]->policy();
+    if (p.is_float == q.is_float && (p.is_float || p.weight == q.weight))
+      mine[i]->CopyParametersFrom(*theirs[i]);  // same representation: also the gradient formats reached
+    else
+      mine[i]->SetParametersFromDouble(theirs[i]->ParametersAsDouble());
+  }
 }
 
 UpdateStats Ddpg::Step(const Batch& b, bool apply) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "nn/mlp.h"
+#include "numerics/rounding.h"
 #include "rl/replay_buffer.h"
 
 namespace fixar::rl {
@@ -66,7 +67,12 @@ class Ddpg {
 
  private:
   void TdTargets(const Batch& b);                                  // y_ from q_next_
-  double LossGradient(std::span<const double> q, int batch);       // dq_ from q and y_; returns L_Q
+  // dq_ from q and y_; returns L_Q. site: which critic (stochastic rounding's stream).
+  double LossGradient(std::span<const double> q, int batch, int site);
+  // The seed of a stochastic-rounding site of this update (num::RoundingSeed).
+  std::uint64_t RoundingSeed(int site) const {
+    return num::RoundingSeed(spec_.seed ^ 0x10557ull, static_cast<std::uint64_t>(updates_), static_cast<std::uint64_t>(site));
+  }
   UpdateStats Step(const Batch& b, bool apply);                    // Update (apply) or Gradients
   void UpdateCritic(nn::Mlp& critic, const Batch& b, bool apply, UpdateStats& stats);
   std::vector<nn::Mlp*> Networks() const;

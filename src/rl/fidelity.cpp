@@ -44,9 +44,12 @@ void Accumulate(const nn::Mlp& run, const nn::Mlp& twin, std::vector<LayerSums>&
 void AddLayers(const nn::Mlp& net, std::vector<LayerSums>& layers) {
   const auto& sizes = net.spec().sizes;
   const nn::PrecisionPolicy& p = net.policy();
-  for (std::size_t l = 0; l + 1 < sizes.size(); ++l)
-    layers.push_back({fmt::format("{}.fc{}", net.spec().name, l + 1), p.is_float ? 0.0 : p.gradient.lsb(),
-                      p.is_float ? 0.0 : p.gradient.min_value(), p.is_float ? 0.0 : p.gradient.max_value()});
+  const auto stats = net.Stats();
+  for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
+    const num::Format& g = stats[l].gradient_format;  // the layer's own (dynamic formats move)
+    layers.push_back({fmt::format("{}.fc{}", net.spec().name, l + 1), p.is_float ? 0.0 : g.lsb(),
+                      p.is_float ? 0.0 : g.min_value(), p.is_float ? 0.0 : g.max_value()});
+  }
 }
 
 }  // namespace

@@ -29,10 +29,12 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr char kCheckpointMagic[] = "FIXARCKP";
-// Version 3: fixed-point Adam keeps m and the bias-corrected √v̂ in 38-bit formats, stored in
-// 64 bits (nn/optim.h); versions 1 and 2 stored 32-bit states. Float-only checkpoints of
-// any version still load (their layout did not change).
-constexpr std::uint32_t kCheckpointVersion = 3;
+// Version 4: fixed-point networks also keep their stochastic-rounding step and their
+// gradient formats (nn/gradient_format.h). Version 3: fixed-point Adam keeps m and the
+// bias-corrected √v̂ in 38-bit formats, stored in 64 bits (nn/optim.h); versions 1 and 2
+// stored 32-bit states. Float-only checkpoints of any version still load (their layout
+// did not change).
+constexpr std::uint32_t kCheckpointVersion = 4;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -235,7 +237,8 @@ void ReadCheckpoint(const fs::path& dir, const TrainConfig& c, RunStats& stats, 
 
 std::string CsvHeader(const std::vector<nn::LayerStats>& layers) {
   std::string h = "step,episode,episode_return,episode_length,eval_mean,eval_std,critic_loss,q_mean,ips,env_ms,update_ms,act_ms,quantized";
-  for (const auto& l : layers) h += fmt::format(",{0}.sat_rate,{0}.range_min,{0}.range_max,{0}.format", l.name);
+  for (const auto& l : layers)
+    h += fmt::format(",{0}.sat_rate,{0}.range_min,{0}.range_max,{0}.format,{0}.grad_format", l.name);
   return h;
 }
 
@@ -397,10 +400,10 @@ nlohmann::json Train(const TrainOptions& options) {
       for (const auto& l : agent.Stats()) {
         const bool is_float = (l.name.rfind("actor", 0) == 0 ? actor_policy : critic_policy).is_float;
         if (is_float)  // no fixed-point datapath: nothing saturates, no recorded ranges
-          csv << ",,,,float32";
-        else
-          csv << fmt::format(",{},{},{},\"{}\"", Num(l.saturation_rate()), Num(l.range_min), Num(l.range_max),
-                             l.activation_format.to_string());  // quoted: "fixed<32,16>" holds a comma
+          csv << ",,,,float32,float32";
+        else  // formats quoted: "fixed<32,16>" holds a comma
+          csv << fmt::format(",{},{},{},\"{}\",\"{}\"", Num(l.saturation_rate()), Num(l.range_min), Num(l.range_max),
+                             l.activation_format.to_string(), l.gradient_format.to_string());
       }
       csv << "\n";
       csv.flush();

@@ -108,8 +108,12 @@ TEST(Mlp, RejectsBadShapesWithTheirValues) {
 }
 
 // One training step repeated: returns the parameters after `steps` Adam updates.
-std::vector<double> Train(const std::string& precision, int steps, int batch) {
-  auto net = Mlp::Create(Spec({6, 40, 30, 2}), MakePrecision(precision, 3), 21);
+std::vector<double> Train(const std::string& precision, int steps, int batch,
+                          num::Quant rounding = num::Quant::kHalfEven) {
+  PrecisionPolicy policy = MakePrecision(precision, 3);
+  policy.rounding = rounding;
+  policy.gradient_rule.interval = 3;  // let the gradient formats move within the few steps
+  auto net = Mlp::Create(Spec({6, 40, 30, 2}), policy, 21);
   AdamConfig adam;
   adam.lr = 1e-3;
   std::vector<double> y(batch * 2), dy(batch * 2);
@@ -128,14 +132,16 @@ std::vector<double> Train(const std::string& precision, int steps, int batch) {
 TEST(Mlp, FixedTrainingBitIdenticalAcrossPathsAndThreads) {
   const int threads_before = kern::NumThreads();
   const kern::Path path_before = kern::ActivePath();
-  for (const std::string precision : {"fixed32", "fixar", "w16a16"}) {
+  for (const std::string precision : {"fixed32", "fixar", "w16a16", "fixar_sr", "w16a16_sr"}) {
     SCOPED_TRACE(precision);
+    const bool sr = precision.ends_with("_sr");  // with stochastic rounding
+    const std::string name = sr ? precision.substr(0, precision.size() - 3) : precision;
     std::vector<double> reference;
     for (kern::Path p : kern::AvailablePaths()) {
       for (int threads : {1, 2}) {
         kern::ForcePath(p);
         kern::SetNumThreads(threads);
-        const auto params = Train(precision, 8, 9);
+        const auto params = Train(name, 8, 9, sr ? num::Quant::kStochastic : num::Quant::kHalfEven);
         if (reference.empty())
           reference = params;
         else
@@ -145,6 +151,37 @@ TEST(Mlp, FixedTrainingBitIdenticalAcrossPathsAndThreads) {
   }
   kern::ForcePath(path_before);
   kern::SetNumThreads(threads_before);
+}
+
+// Stochastic rounding draws new bits at every call: the same input through the same
+// weights rounds differently in two forward passes (round-to-nearest does not), and a
+// network restored from a checkpoint continues the same sequence of draws.
+TEST(Mlp, StochasticRoundingDrawsNewBitsEveryCallAndResumes) {
+  PrecisionPolicy sr = MakePrecision("fixed32");
+  sr.rounding = num::Quant::kStochastic;
+  PrecisionPolicy rtn = MakePrecision("fixed32");
+  for (const auto& [policy, differ] : {std::pair{sr, true}, {rtn, false}}) {
+    auto net = Mlp::Create(Spec({6, 40, 30, 2}), policy, 5);
+    const auto x = Random(6 * 4, 77);
+    std::vector<double> y1(8), y2(8), y3(8);
+    net->Forward(x, 4, y1, false);
+    util::ByteWriter w;
+    net->Save(w);
+    net->Forward(x, 4, y2, false);
+    EXPECT_EQ(y1 != y2, differ);
+    auto copy = Mlp::Create(Spec({6, 40, 30, 2}), policy, 5);
+    util::ByteReader r(w.bytes().data(), w.bytes().size(), "test");
+    copy->Load(r);
+    copy->Forward(x, 4, y3, false);
+    EXPECT_EQ(y3, y2);
+  }
+  // Training with either mode stays close (the draws are unbiased), but not equal.
+  const auto a = Train("fixed32", 8, 9, num::Quant::kStochastic), b = Train("fixed32", 8, 9);
+  ASSERT_EQ(a.size(), b.size());
+  double diff = 0, norm = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff += (a[i] - b[i]) * (a[i] - b[i]), norm += b[i] * b[i];
+  EXPECT_GT(diff, 0.0);
+  EXPECT_LT(std::sqrt(diff / norm), 1e-4);
 }
 
 TEST(Mlp, FloatTrainingIsReproducibleForTheSamePathAndThreads) {

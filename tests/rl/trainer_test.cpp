@@ -90,6 +90,32 @@ TEST(Trainer, ResumeContinuesExactlyWhereItStopped) {
   EXPECT_EQ(eval_a["returns"], eval_b["returns"]);
 }
 
+// The same with stochastic rounding and gradient formats that move every 50 updates: the
+// rounding step counters and the format state are part of the checkpoint.
+TEST(Trainer, ResumeIsExactWithStochasticRoundingAndDynamicGradientFormats) {
+  const fs::path out = Fresh("fixar_trainer_resume_sr");
+  auto small = [&](const fs::path& dir, std::int64_t steps) {
+    TrainOptions o = Small(dir.string(), steps);
+    o.config.rounding = "stochastic";
+    o.config.gradient_interval = 50;
+    return o;
+  };
+  const auto straight = Train(small(out / "a", 1600));
+  const auto first = Train(small(out / "b", 800));
+  TrainOptions more = small(out / "b", 1600);
+  more.resume_dir = first["run_dir"].get<std::string>();
+  const auto resumed = Train(more);
+  EXPECT_EQ(resumed["evals"], straight["evals"]);
+  EXPECT_EQ(resumed["final_eval_mean"], straight["final_eval_mean"]);
+  const auto a = LoadRun(straight["run_dir"].get<std::string>(), false);
+  const auto b = LoadRun(resumed["run_dir"].get<std::string>(), false);
+  EXPECT_EQ(a.agent->critic().ParametersAsDouble(), b.agent->critic().ParametersAsDouble());
+  EXPECT_EQ(a.agent->actor().ParametersAsDouble(), b.agent->actor().ParametersAsDouble());
+  // And it is not the round-to-nearest run: the rounding mode reached the arithmetic.
+  const auto nearest = Train(Small((out / "c").string(), 800));
+  EXPECT_NE(nearest["evals"], first["evals"]);
+}
+
 TEST(Trainer, CorruptOrMismatchedCheckpointsFailClearly) {
   const fs::path out = Fresh("fixar_trainer_corrupt");
   const auto s = Train(Small(out.string(), 400));
@@ -122,11 +148,11 @@ TEST(Trainer, OlderCheckpointsOfFixedRunsFailClearly) {
   const auto s = Train(Small(out.string(), 400));
   const fs::path dir = s["run_dir"].get<std::string>();
   const std::string path = (dir / "checkpoint.bin").string();
-  const auto payload = util::ReadCheckedFile(path, "FIXARCKP", 3);
-  util::WriteCheckedFile(path, "FIXARCKP", 2, payload);
+  const auto payload = util::ReadCheckedFile(path, "FIXARCKP", 4);
+  util::WriteCheckedFile(path, "FIXARCKP", 3, payload);
   TrainOptions more = Small(out.string(), 800);
   more.resume_dir = dir.string();
-  ExpectTrainFails(more, "version-2 checkpoint of a fixed-point run");
+  ExpectTrainFails(more, "version-3 checkpoint of a fixed-point run");
 }
 
 TEST(Trainer, RunGroupNameDropsOnlyTheSeedSuffix) {
@@ -198,9 +224,11 @@ TEST(Fidelity, FixedPointGradientsFollowFloat32) {
     EXPECT_EQ(self["layers"][i]["rel_error"].get<double>(), 0.0) << self["layers"][i].dump();
     EXPECT_GT(fixar_vs_32["layers"][i]["rel_error"].get<double>(), 0.0) << fixar_vs_32["layers"][i].dump();
   }
-  // The twin's configuration takes overrides: a fixed32 twin with another gradient format
-  // no longer matches the fixed32 run exactly.
-  const auto other_format = GradientFidelity(Probe(fixed32_dir, 2, "fixed32", {"precision.gradient_int_bits=14"}));
+  // The twin's configuration takes overrides: a fixed32 twin with another (fixed) gradient
+  // format no longer matches the fixed32 run exactly. (A twin with dynamic formats starts
+  // from the formats the run has reached.)
+  const auto other_format = GradientFidelity(
+      Probe(fixed32_dir, 2, "fixed32", {"precision.gradient_int_bits=14", "precision.gradient_format=fixed"}));
   EXPECT_GT(other_format["layers"][0]["rel_error"].get<double>(), 0.0);
   EXPECT_EQ(other_format["layers"][0]["lsb"].get<double>(), std::ldexp(1.0, -24));  // the run's own format
   EXPECT_THROW(GradientFidelity(Probe(fixed32_dir, 1, "fixed32", {"precision.gradient_int_bits=99"})),
