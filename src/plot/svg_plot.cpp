@@ -54,6 +54,37 @@ struct Axis {
 
 bool Usable(double v, bool log) { return std::isfinite(v) && (!log || v > 0); }
 
+void CheckLengths(const PlotSpec& spec, const Series& s) {
+  if (s.xs.size() != s.ys.size())
+    throw std::invalid_argument(fmt::format("plot '{}': series '{}' has {} x values but {} y values", spec.title,
+                                            s.name, s.xs.size(), s.ys.size()));
+  for (const std::vector<double>* band : {&s.band_lo, &s.band_hi})
+    if (!band->empty() && band->size() != s.xs.size())
+      throw std::invalid_argument(fmt::format(
+          "plot '{}': series '{}' has {} x values but a band of {} values (give none or one per x value)",
+          spec.title, s.name, s.xs.size(), band->size()));
+  if (s.band_lo.empty() != s.band_hi.empty())
+    throw std::invalid_argument(fmt::format("plot '{}': series '{}' has only one side of its band (give band_lo "
+                                            "and band_hi)", spec.title, s.name));
+}
+
+// The band of a series as a translucent polygon: along the upper edge, back along the
+// lower; points with a non-plottable value are left out.
+template <typename PX, typename PY>
+std::string BandPolygon(const Series& s, const Axis& ax, const Axis& ay, PX px, PY py, const char* colour) {
+  if (s.band_lo.empty()) return "";
+  std::vector<size_t> idx;
+  for (size_t i = 0; i < s.xs.size(); ++i)
+    if (Usable(s.xs[i], ax.log) && Usable(s.band_lo[i], ay.log) && Usable(s.band_hi[i], ay.log)) idx.push_back(i);
+  if (idx.empty()) return "";
+  std::string points;
+  for (size_t i : idx) points += fmt::format("{:.2f},{:.2f} ", px(s.xs[i]), py(s.band_hi[i]));
+  for (auto it = idx.rbegin(); it != idx.rend(); ++it)
+    points += fmt::format("{:.2f},{:.2f} ", px(s.xs[*it]), py(s.band_lo[*it]));
+  return fmt::format("<polygon fill=\"{}\" fill-opacity=\"0.18\" stroke=\"none\" points=\"{}\"/>\n", colour,
+                     points);
+}
+
 }  // namespace
 
 std::vector<double> NiceTicks(double lo, double hi, int target_count) {
@@ -72,18 +103,23 @@ std::vector<double> NiceTicks(double lo, double hi, int target_count) {
   return ticks;
 }
 
-std::string RenderSvgPlot(const PlotSpec& spec) {
-  Axis ax{spec.log_x}, ay{spec.log_y};
+namespace {
+
+// The axes' ranges (transformed units, 5 % padding) from every plottable point of the
+// series and their bands. Throws when the series are malformed or nothing is plottable.
+void FitAxes(const PlotSpec& spec, Axis& ax, Axis& ay) {
   double xmin = std::numeric_limits<double>::infinity(), xmax = -xmin, ymin = xmin, ymax = -xmin;
   for (const Series& s : spec.series) {
-    if (s.xs.size() != s.ys.size())
-      throw std::invalid_argument(
-          fmt::format("plot '{}': series '{}' has {} x values but {} y values", spec.title, s.name,
-                      s.xs.size(), s.ys.size()));
+    CheckLengths(spec, s);
     for (size_t i = 0; i < s.xs.size(); ++i) {
-      if (!Usable(s.xs[i], ax.log) || !Usable(s.ys[i], ay.log)) continue;
-      xmin = std::min(xmin, ax.T(s.xs[i])), xmax = std::max(xmax, ax.T(s.xs[i]));
-      ymin = std::min(ymin, ay.T(s.ys[i])), ymax = std::max(ymax, ay.T(s.ys[i]));
+      if (!Usable(s.xs[i], ax.log)) continue;
+      bool used = false;
+      for (const std::vector<double>* v : {&s.ys, &s.band_lo, &s.band_hi}) {
+        if (v->empty() || !Usable((*v)[i], ay.log)) continue;
+        ymin = std::min(ymin, ay.T((*v)[i])), ymax = std::max(ymax, ay.T((*v)[i]));
+        used = true;
+      }
+      if (used) xmin = std::min(xmin, ax.T(s.xs[i])), xmax = std::max(xmax, ax.T(s.xs[i]));
     }
   }
   if (!(xmin <= xmax))
@@ -103,12 +139,31 @@ std::string RenderSvgPlot(const PlotSpec& spec) {
   pad(xmin, xmax, ax.log);
   pad(ymin, ymax, ay.log);
   ax.lo = xmin, ax.hi = xmax, ay.lo = ymin, ay.hi = ymax;
+}
+
+// Tick positions: 1-2-5 steps per decade on a short log axis, decades only on a long
+// one, NiceTicks on a linear axis.
+std::vector<double> AxisTicks(const Axis& a) {
+  std::vector<double> t;
+  if (!a.log) return NiceTicks(a.lo, a.hi);
+  const bool decades_only = a.hi - a.lo > 4;
+  for (double e = std::floor(a.lo); e <= std::ceil(a.hi); e += 1)
+    for (double m : {1.0, 2.0, 5.0})
+      if (m == 1.0 || !decades_only) t.push_back(m * std::pow(10.0, e));
+  return t;
+}
+
+}  // namespace
+
+std::string RenderSvgPlot(const PlotSpec& spec) {
+  Axis ax{spec.log_x}, ay{spec.log_y};
+  FitAxes(spec, ax, ay);
 
   // The legend column grows with the longest series name (~7 px a character at 12 px
   // sans-serif), widening the document so the plot area keeps its size.
   std::size_t longest_name = 0;
   for (const Series& s : spec.series) longest_name = std::max(longest_name, s.name.size());
-  const double left = 80, top = 40, bottom = 60;
+  const double left = 80, top = 40, bottom = spec.caption.empty() ? 60 : 80;
   const double right = std::max(180.0, 44.0 + 7.0 * static_cast<double>(longest_name));
   const double W = spec.width + (right - 180.0), H = spec.height;
   const double pw = W - left - right, ph = H - top - bottom;
@@ -124,20 +179,7 @@ std::string RenderSvgPlot(const PlotSpec& spec) {
   svg += fmt::format("<text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">{}</text>\n",
                      left + pw / 2, Escape(spec.title));
   // Ticks and grid.
-  auto ticks = [](const Axis& a) {
-    std::vector<double> t;
-    if (a.log) {
-      // 1-2-5 steps per decade when the range is short, decades only when it is long.
-      const bool decades_only = a.hi - a.lo > 4;
-      for (double e = std::floor(a.lo); e <= std::ceil(a.hi); e += 1)
-        for (double m : {1.0, 2.0, 5.0})
-          if (m == 1.0 || !decades_only) t.push_back(m * std::pow(10.0, e));
-    } else {
-      t = NiceTicks(a.lo, a.hi);
-    }
-    return t;
-  };
-  for (double t : ticks(ax)) {
+  for (double t : AxisTicks(ax)) {
     if (ax.T(t) < ax.lo - 1e-9 || ax.T(t) > ax.hi + 1e-9) continue;
     const double x = px(t);
     svg +=
@@ -146,7 +188,7 @@ std::string RenderSvgPlot(const PlotSpec& spec) {
     svg += fmt::format("<text x=\"{:.2f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", x,
                        top + ph + 18, TickLabel(t));
   }
-  for (double t : ticks(ay)) {
+  for (double t : AxisTicks(ay)) {
     if (ay.T(t) < ay.lo - 1e-9 || ay.T(t) > ay.hi + 1e-9) continue;
     const double y = py(t);
     svg +=
@@ -159,11 +201,17 @@ std::string RenderSvgPlot(const PlotSpec& spec) {
       "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"black\"/>\n", left,
       top, pw, ph);
   svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", left + pw / 2,
-                     H - 16, Escape(spec.xlabel + (ax.log ? " (log scale)" : "")));
+                     H - bottom + 44, Escape(spec.xlabel + (ax.log ? " (log scale)" : "")));
+  if (!spec.caption.empty())
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\" fill=\"#444\">{}</text>\n",
+                       left + pw / 2, H - 12, Escape(spec.caption));
   svg += fmt::format(
       "<text x=\"18\" y=\"{0}\" text-anchor=\"middle\" transform=\"rotate(-90 18 "
       "{0})\">{1}</text>\n",
       top + ph / 2, Escape(spec.ylabel + (ay.log ? " (log scale)" : "")));
+  // Bands first, so that no band covers another series' line.
+  for (size_t k = 0; k < spec.series.size(); ++k)
+    svg += BandPolygon(spec.series[k], ax, ay, px, py, kColours[k % std::size(kColours)]);
   // Series and legend.
   for (size_t k = 0; k < spec.series.size(); ++k) {
     const Series& s = spec.series[k];

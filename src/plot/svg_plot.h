@@ -13,6 +13,9 @@ struct Series {
   std::vector<double> xs, ys;  // same length; non-finite points are skipped
   bool lines = true;           // connect the points (else markers only)
   bool markers = false;        // draw a marker at each point (always on when !lines)
+  // Optional shaded band around the line (e.g. min–max over seeds): empty, or the same
+  // length as xs; drawn in the series' colour, translucent, under the line.
+  std::vector<double> band_lo{}, band_hi{};
 };
 
 struct PlotSpec {
@@ -20,10 +23,11 @@ struct PlotSpec {
   std::vector<Series> series;
   bool log_x = false, log_y = false;  // base-10; non-positive values are skipped
   int width = 720, height = 480;      // pixels
+  std::string caption{};              // optional line under the x label: what lines and bands show
 };
 
 // The SVG document as text. Throws std::invalid_argument naming the series when its xs
-// and ys differ in length, or when there is no plottable point at all.
+// and ys (or a non-empty band) differ in length, or when there is no plottable point at all.
 std::string RenderSvgPlot(const PlotSpec& spec);
 // Writes RenderSvgPlot(spec) to `path`; throws std::runtime_error naming the path on failure.
 void WriteSvgPlot(const std::string& path, const PlotSpec& spec);

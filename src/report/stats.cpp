@@ -1,0 +1,101 @@
+#include "report/stats.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace fixar::report {
+
+RunStats ComputeRunStats(const Progress& progress) {
+  RunStats s;
+  s.steps = progress.last_step;
+  const auto& e = progress.evals;
+  if (e.empty()) {
+    s.final_eval = s.mean_last10_eval = s.best_eval = NAN;
+    return s;
+  }
+  s.final_eval = e.back().mean;
+  s.last10_count = std::min(kLastEvals, e.size());
+  double sum = 0;
+  for (std::size_t i = e.size() - s.last10_count; i < e.size(); ++i) sum += e[i].mean;
+  s.mean_last10_eval = sum / static_cast<double>(s.last10_count);
+  s.best_eval = e.front().mean;
+  for (const EvalPoint& p : e) s.best_eval = std::max(s.best_eval, p.mean);
+  return s;
+}
+
+MeanStd Summarize(const std::vector<double>& values) {
+  MeanStd m;
+  double sum = 0;
+  for (double v : values)
+    if (std::isfinite(v)) sum += v, ++m.n;
+  m.mean = m.n ? sum / static_cast<double>(m.n) : NAN;
+  if (m.n < 2) {
+    m.std = NAN;
+    return m;
+  }
+  double ss = 0;
+  for (double v : values)
+    if (std::isfinite(v)) ss += (v - m.mean) * (v - m.mean);
+  m.std = std::sqrt(ss / static_cast<double>(m.n - 1));
+  return m;
+}
+
+double Quantile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return NAN;
+  const double pos = std::clamp(p, 0.0, 1.0) * static_cast<double>(sorted.size() - 1);
+  const auto below = static_cast<std::size_t>(std::floor(pos));
+  const std::size_t above = std::min(below + 1, sorted.size() - 1);
+  const double frac = pos - static_cast<double>(below);
+  return sorted[below] + frac * (sorted[above] - sorted[below]);
+}
+
+namespace {
+
+// A uniform index in [0, n) from mt19937_64 by rejection: the same on every standard
+// library (std::uniform_int_distribution's algorithm is left to the implementation).
+std::size_t DrawIndex(std::mt19937_64& rng, std::size_t n) {
+  const std::uint64_t range = n;
+  const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % range;
+  std::uint64_t x = rng();
+  while (x >= limit) x = rng();
+  return static_cast<std::size_t>(x % range);
+}
+
+double ResampledMean(std::mt19937_64& rng, const std::vector<double>& v) {
+  double sum = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) sum += v[DrawIndex(rng, v.size())];
+  return sum / static_cast<double>(v.size());
+}
+
+}  // namespace
+
+RatioEstimate BootstrapRatio(const std::vector<double>& group, const std::vector<double>& reference, int resamples,
+                             std::uint64_t seed) {
+  if (group.empty() || reference.empty())
+    throw std::invalid_argument(fmt::format("BootstrapRatio: {} group values and {} reference values; both sides "
+                                            "need at least one", group.size(), reference.size()));
+  RatioEstimate r;
+  r.ratio = Summarize(group).mean / Summarize(reference).mean;
+  r.lo = r.hi = NAN;
+  if (group.size() < 2 || reference.size() < 2 || resamples < 1) return r;
+  std::mt19937_64 rng(seed);
+  std::vector<double> ratios;
+  ratios.reserve(static_cast<std::size_t>(resamples));
+  for (int k = 0; k < resamples; ++k) {
+    const double g = ResampledMean(rng, group);
+    const double q = g / ResampledMean(rng, reference);
+    if (!std::isnan(q)) ratios.push_back(q);
+  }
+  std::sort(ratios.begin(), ratios.end());
+  r.lo = Quantile(ratios, 0.025);
+  r.hi = Quantile(ratios, 0.975);
+  r.has_interval = !ratios.empty();
+  return r;
+}
+
+}  // namespace fixar::report
