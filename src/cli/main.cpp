@@ -2,9 +2,15 @@
 #include <algorithm>
 #include <exception>
 #include <iostream>
+#include <functional>
 #include <map>
+#include <string>
 
 #include "cli/command.h"
+#include "util/build_info.h"
+#ifdef FIXAR_HAVE_KERNELS
+#include "kernels/gemm.h"
+#endif
 
 namespace fixar::cli {
 std::vector<Command>& command_registry() {
@@ -13,10 +19,31 @@ std::vector<Command>& command_registry() {
 }
 }  // namespace fixar::cli
 
+namespace {
+
+// `fixar --version`: the build's provenance and the SIMD kernel path this machine gets.
+std::string VersionText() {
+  std::string text = fixar::util::GetBuildInfo().describe();
+#ifdef FIXAR_HAVE_KERNELS
+  try {
+    text += std::string("\nkernel path: ") + fixar::kern::to_string(fixar::kern::ActivePath());
+  } catch (const std::exception& e) {  // e.g. a bad FIXAR_KERNEL_PATH
+    text += std::string("\nkernel path: none (") + e.what() + ")";
+  }
+#else
+  text += "\nkernel path: none (this build has no kernels library)";
+#endif
+  return text;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace fixar::cli;
   CLI::App app{"FIXAR: fixed-point deep RL training, accelerator models and quantization search"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::function<std::string()>(VersionText),
+                       "Print the commit, build type, compiler and SIMD kernel path, then exit");
   auto& registry = command_registry();
   std::sort(registry.begin(), registry.end(),
             [](const Command& a, const Command& b) { return a.name < b.name; });
