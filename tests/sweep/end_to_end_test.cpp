@@ -1,0 +1,107 @@
+// `fixar sweep` through the built program: the smoke grid (4 short Pendulum runs, 2 at a
+// time) trains to the end, a second `sweep run` skips everything, and status, task, list
+// and --version answer.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "sweep/process.h"
+#include "test_util.h"
+
+namespace fixar::sweep {
+namespace {
+
+namespace fs = std::filesystem;
+
+#ifdef FIXAR_BINARY
+struct Result {
+  int rc;
+  std::string out;
+};
+
+// Runs `fixar args` from the repository root, stdout and stderr together.
+Result Fixar(const std::string& args) {
+  const std::string cmd =
+      "cd " + proc::ShellQuote(FIXAR_SOURCE_DIR) + " && " + proc::ShellQuote(FIXAR_BINARY) + " " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return {-1, "popen failed"};
+  Result r{-1, ""};
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
+  const int status = ::pclose(p);
+  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+TEST(SweepEndToEnd, SmokeGridRunsToTheEndThenEverythingIsSkipped) {
+  testing::ScratchDir tmp;
+  const fs::path dir = tmp.path() / "smoke";
+  const std::string d = proc::ShellQuote(dir.string());
+  const Result first = Fixar("sweep run configs/sweeps/smoke.toml --dir " + d + " --local 2");
+  ASSERT_EQ(first.rc, 0) << first.out;
+  const std::vector<std::string> names = {"Pendulum_float32_s0", "Pendulum_float32_s1", "Pendulum_fixar_s0",
+                                          "Pendulum_fixar_s1"};
+  for (const auto& name : names) {
+    const fs::path summary = dir / "runs" / name / "summary.json";
+    ASSERT_TRUE(fs::exists(summary)) << name << "\n" << first.out;
+    std::ifstream in(summary);
+    const auto j = nlohmann::json::parse(in);
+    EXPECT_EQ(j["steps"].get<std::int64_t>(), 2000) << name;
+    EXPECT_EQ(fs::path(j["run_dir"].get<std::string>()).filename(), name);
+    EXPECT_TRUE(fs::exists(dir / "logs" / (name + ".log")));
+  }
+  const Result status = Fixar("sweep status " + d);
+  EXPECT_EQ(status.rc, 0) << status.out;
+  EXPECT_NE(status.out.find("total: 4 done, 0 running, 0 partial, 0 not started, 0 failed"), std::string::npos)
+      << status.out;
+
+  const Result again = Fixar("sweep run configs/sweeps/smoke.toml --dir " + d + " --local 2");
+  EXPECT_EQ(again.rc, 0) << again.out;
+  EXPECT_NE(again.out.find("4 runs: 4 done, 0 to run"), std::string::npos) << again.out;
+  EXPECT_EQ(again.out.find("start"), std::string::npos) << again.out;
+  const Result task = Fixar("sweep task " + d + " 3");
+  EXPECT_EQ(task.rc, 0) << task.out;
+  EXPECT_NE(task.out.find("sweep smoke: 1 run: 1 done, 0 to run"), std::string::npos) << task.out;
+
+  std::ifstream in(dir / "provenance.json");
+  const auto prov = nlohmann::json::parse(in);
+  ASSERT_EQ(prov["invocations"].size(), 2u);
+  EXPECT_NE(prov["invocations"][0]["command"].get<std::string>().find("sweep run configs/sweeps/smoke.toml"),
+            std::string::npos);
+}
+
+TEST(SweepEndToEnd, ListVersionAndErrors) {
+  const Result list = Fixar("sweep list configs/sweeps/qat_campaign.toml");
+  EXPECT_EQ(list.rc, 0) << list.out;
+  EXPECT_NE(list.out.find("sweep qat_campaign: 22 runs of 1000000 steps"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("  21  HalfCheetah_fixed16_sr_s1  (sweep.extra[1])"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("--set precision.rounding=stochastic --no-progress --run-dir "
+                          "SWEEP_DIR/runs/HalfCheetah_fixed16_sr_s1"),
+            std::string::npos)
+      << list.out;
+
+  const Result version = Fixar("--version");
+  EXPECT_EQ(version.rc, 0) << version.out;
+  EXPECT_NE(version.out.find("kernel path: "), std::string::npos) << version.out;
+
+  testing::ScratchDir tmp;
+  const Result nowhere = Fixar("sweep run configs/sweeps/smoke.toml --dir " + proc::ShellQuote(tmp.path().string()));
+  EXPECT_NE(nowhere.rc, 0);
+  EXPECT_NE(nowhere.out.find("--local N"), std::string::npos) << nowhere.out;
+  testing::WriteFile(tmp.path() / "bad.toml", "[sweep]\nname = \"b\"\nsteps = 0\n");
+  const Result bad = Fixar("sweep list " + proc::ShellQuote((tmp.path() / "bad.toml").string()));
+  EXPECT_NE(bad.rc, 0);
+  EXPECT_NE(bad.out.find("bad.toml:1: missing key 'sweep.config'"), std::string::npos) << bad.out;
+  const Result not_a_sweep = Fixar("sweep status " + proc::ShellQuote(tmp.path().string()));
+  EXPECT_NE(not_a_sweep.rc, 0);
+  EXPECT_NE(not_a_sweep.out.find("is not a sweep directory"), std::string::npos) << not_a_sweep.out;
+}
+#else
+TEST(SweepEndToEnd, NeedsTheFixarProgram) { GTEST_SKIP() << "fixar is not part of this build (FIXAR_CONCEPTS)"; }
+#endif
+
+}  // namespace
+}  // namespace fixar::sweep
