@@ -32,7 +32,11 @@ struct GradientFormatRule {
   bool dynamic = true;    // false: the policy's fixed gradient format, always
   int interval = 1000;    // calls (updates) between choices
   int headroom_bits = 2;  // range kept above the observed max (×4)
-  int min_int_bits = -8;  // ap_fixed I, sign included: 2^-9 .. 2^23 of range for 32-bit words
+  // ap_fixed I, sign included. MakePrecision sets min_int_bits to the policy's own format
+  // (8 for 32-bit gradients): narrower ranges give small gradients more fraction bits, but
+  // larger raw integers, which made HalfCheetah updates 1.8× slower (more int16 pieces per
+  // product, kernels/gemm.h) without a measured need (docs/numerics.md).
+  int min_int_bits = -8;
   int max_int_bits = 24;
   void validate(const std::string& where) const;
 };

@@ -51,7 +51,8 @@ std::string PrecisionPolicy::describe() const {
   return s;
 }
 
-PrecisionPolicy MakePrecision(const std::string& name, std::int64_t qat_delay) {
+namespace {
+PrecisionPolicy MakeNamedPrecision(const std::string& name, std::int64_t qat_delay) {
   if (qat_delay < 0)
     throw std::invalid_argument(fmt::format("quantization delay = {}; valid: >= 0 timesteps", qat_delay));
   PrecisionPolicy p;
@@ -84,6 +85,14 @@ PrecisionPolicy MakePrecision(const std::string& name, std::int64_t qat_delay) {
   throw std::invalid_argument(fmt::format(
       "unknown precision '{}'; valid: float32, fixed32, fixar, fixed16, or wXaY with X, Y in 2..32 (e.g. w16a16)",
       name));
+}
+}  // namespace
+
+PrecisionPolicy MakePrecision(const std::string& name, std::int64_t qat_delay) {
+  PrecisionPolicy p = MakeNamedPrecision(name, qat_delay);
+  // Dynamic gradient formats widen from the policy's own but do not go narrower (why: gradient_format.h).
+  p.gradient_rule.min_int_bits = p.gradient.int_bits();
+  return p;
 }
 
 }  // namespace fixar::nn

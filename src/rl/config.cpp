@@ -113,6 +113,7 @@ const std::map<std::string, Key>& Keys() {
     k["precision.gradient_format"] = Str(&TrainConfig::gradient_format);
     k["precision.gradient_interval"] = Int(&TrainConfig::gradient_interval);
     k["precision.gradient_headroom_bits"] = Int(&TrainConfig::gradient_headroom_bits);
+    k["precision.gradient_min_int_bits"] = Int(&TrainConfig::gradient_min_int_bits);
     return k;
   }();
   return keys;
@@ -148,6 +149,8 @@ nn::PrecisionPolicy Policy(const TrainConfig& c, const std::string& name) {
     p.gradient_rule.dynamic = c.gradient_format == "dynamic";
     p.gradient_rule.interval = c.gradient_interval;
     p.gradient_rule.headroom_bits = c.gradient_headroom_bits;
+    if (c.gradient_min_int_bits != 0) p.gradient_rule.min_int_bits = c.gradient_min_int_bits;
+    else p.gradient_rule.min_int_bits = p.gradient.int_bits();  // the start format (gradient_int_bits)
   }
   return p;
 }
@@ -200,6 +203,8 @@ void TrainConfig::validate() const {
           "1..100000000 updates");
   Require(gradient_headroom_bits >= 0 && gradient_headroom_bits <= 8, "precision.gradient_headroom_bits",
           gradient_headroom_bits, "0..8");
+  Require(gradient_min_int_bits >= -32 && gradient_min_int_bits <= 24, "precision.gradient_min_int_bits",
+          gradient_min_int_bits, "0 (the start format's integer bits) or -32..24");
   ActorAdam().validate("config: ddpg.actor_lr");
   CriticAdam().validate("config: ddpg.critic_lr");
   for (const auto& [key, name] : {std::pair{"precision.actor", actor_precision}, {"precision.critic", critic_precision}}) {

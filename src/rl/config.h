@@ -61,6 +61,7 @@ struct TrainConfig {
   std::string gradient_format = "dynamic";  // "dynamic": per tensor from observed ranges; "fixed"
   int gradient_interval = 1000;          // dynamic: updates between format choices
   int gradient_headroom_bits = 2;        // dynamic: range kept above the observed max
+  int gradient_min_int_bits = 0;         // dynamic: narrowest range; 0 = the start format's
   std::string rounding = "half_even";
 
   // Throws std::invalid_argument naming the key, the value and what is valid.
