@@ -24,6 +24,10 @@ struct Command {
 
 std::vector<Command>& command_registry();
 
+// The whole command line of this process, words separated by spaces (set by main), for
+// the provenance records of runs.
+std::string& invocation();
+
 struct CommandRegistrar {
   CommandRegistrar(std::string name, std::string description, CommandSetup setup) {
     command_registry().push_back({std::move(name), std::move(description), std::move(setup)});

@@ -17,6 +17,10 @@ std::vector<Command>& command_registry() {
   static std::vector<Command> registry;
   return registry;
 }
+std::string& invocation() {
+  static std::string line;
+  return line;
+}
 }  // namespace fixar::cli
 
 namespace {
@@ -40,6 +44,7 @@ std::string VersionText() {
 
 int main(int argc, char** argv) {
   using namespace fixar::cli;
+  for (int i = 0; i < argc; ++i) invocation() += (i ? " " : "") + std::string(argv[i]);
   CLI::App app{"FIXAR: fixed-point deep RL training, accelerator models and quantization search"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::function<std::string()>(VersionText),

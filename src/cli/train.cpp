@@ -100,9 +100,16 @@ const CommandRegistrar kTrain(
         o.resume_dir = a->resume_dir;
         o.run_dir = a->run_dir;
         o.progress = !a->no_progress;
+        o.command_line = invocation();
         nlohmann::json summary = rl::Train(o);
         PrintSummary(summary);
         if (!a->summary_json.empty()) std::ofstream(a->summary_json) << summary.dump(2) << "\n";
+        if (summary.value("interrupted", false)) {
+          std::cerr << fmt::format("fixar: interrupted at step {} of {}; continue with: fixar train --resume {}\n",
+                                   summary["steps"].get<std::int64_t>(), summary["total_steps"].get<std::int64_t>(),
+                                   summary["run_dir"].get<std::string>());
+          return 130;
+        }
         return 0;
       };
     });

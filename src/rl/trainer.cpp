@@ -3,6 +3,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -15,11 +20,13 @@
 #include <fmt/format.h>
 
 #include "envs/env.h"
+#include "kernels/gemm.h"
 #include "kernels/parallel.h"
 #include "rl/ddpg.h"
 #include "rl/noise.h"
 #include "rl/replay_buffer.h"
 #include "util/binary_io.h"
+#include "util/build_info.h"
 #include "util/log.h"
 
 namespace fixar::rl {
@@ -257,6 +264,62 @@ void TruncateCsv(const fs::path& path, std::int64_t step) {
 
 std::string Num(double x) { return std::isfinite(x) ? fmt::format("{:.6g}", x) : ""; }
 
+// ---- Interrupts: SIGINT / SIGTERM end the run at the next episode boundary ------------
+std::atomic<int> g_stop_signal{0};
+extern "C" void OnStopSignal(int sig) { g_stop_signal.store(sig); }
+
+// Installs the handlers for the lifetime of a Train() call and restores the old ones.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop_signal.store(0);
+    struct sigaction sa{};
+    sa.sa_handler = OnStopSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+  int received() const { return g_stop_signal.load(); }
+
+ private:
+  struct sigaction old_int_{}, old_term_{};
+};
+
+// Records this start (or resume) in the run's provenance.json, replaced atomically.
+void RecordProvenance(const fs::path& dir, const std::string& command_line, bool resuming) {
+  const util::BuildInfo& b = util::GetBuildInfo();
+  const std::time_t now = std::time(nullptr);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  const nlohmann::json entry = {{"commit", b.commit},
+                                {"dirty", b.dirty},
+                                {"build", b.describe()},
+                                {"kernel_path", kern::to_string(kern::ActivePath())},
+                                {"threads", kern::NumThreads()},
+                                {"command_line", command_line},
+                                {"time", when}};
+  const fs::path path = dir / "provenance.json";
+  nlohmann::json p = {{"commit", b.commit}, {"start", entry}, {"resumes", nlohmann::json::array()}};
+  if (resuming && fs::exists(path)) {
+    try {
+      std::ifstream(path) >> p;
+    } catch (const std::exception&) {
+      util::LogWarn("{}: unreadable; starting a new provenance record", path.string());
+    }
+    if (!p.contains("resumes") || !p["resumes"].is_array()) p["resumes"] = nlohmann::json::array();
+    p["resumes"].push_back(entry);
+  }
+  const fs::path tmp = dir / "provenance.json.tmp";
+  std::ofstream(tmp, std::ios::trunc) << p.dump(2) << "\n";
+  fs::rename(tmp, path);
+}
+
 }  // namespace
 
 std::string RunGroupName(const std::string& dir_name) {
@@ -311,6 +374,9 @@ nlohmann::json Train(const TrainOptions& options) {
     fs::create_directories(dir);
   }
   std::ofstream(dir / "config.toml", std::ios::trunc) << c.ToToml();
+  RecordProvenance(dir, options.command_line, resuming);
+  StopSignals stop;
+  bool interrupted = false;
   std::ofstream csv(dir / "progress.csv", resuming ? std::ios::app : std::ios::trunc);
   if (!resuming) csv << CsvHeader(agent.Stats()) << "\n";
   util::LogInfo("run {}: {} for {} steps; actor {}; critic {}", dir.string(), c.task, c.total_steps,
@@ -422,11 +488,17 @@ nlohmann::json Train(const TrainOptions& options) {
       WriteCheckpoint(dir, c, stats, agent, buffer);
       next_checkpoint = (stats.step / c.checkpoint_every + 1) * c.checkpoint_every;
     }
+    if (episode_end && stop.received() && stats.step < c.total_steps) {
+      WriteCheckpoint(dir, c, stats, agent, buffer);
+      util::LogInfo("{} at step {}: checkpoint written", strsignal(stop.received()), stats.step);
+      interrupted = true;
+      break;
+    }
   }
   progress.Update(stats.step, c.total_steps, stats.last_return, stats.last_eval_mean, NAN,
                   stats.wall_s - wall_before, true);
   progress.Finish();
-  if (ep_length == 0) WriteCheckpoint(dir, c, stats, agent, buffer);  // ended on an episode boundary
+  if (ep_length == 0 && !interrupted) WriteCheckpoint(dir, c, stats, agent, buffer);  // ended on an episode boundary
 
   // ---- Summary ----------------------------------------------------------------------
   nlohmann::json j;
@@ -437,6 +509,9 @@ nlohmann::json Train(const TrainOptions& options) {
   j["critic_precision"] = c.CriticPolicy().describe();
   j["seed"] = c.seed;
   j["steps"] = stats.step;
+  j["total_steps"] = c.total_steps;
+  j["interrupted"] = interrupted;
+  j["commit"] = util::GetBuildInfo().commit;
   j["episodes"] = stats.episode;
   j["wall_seconds"] = stats.wall_s;
   j["final_eval_mean"] = stats.last_eval_mean;

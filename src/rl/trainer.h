@@ -4,7 +4,9 @@
 //   config.toml     the resolved configuration
 //   progress.csv    one row per run.log_every steps (columns in docs/training.md)
 //   checkpoint.bin  the latest checkpoint (atomic write, versioned, checksummed)
-//   summary.json    written at the end
+//   summary.json    written at the end (also when interrupted: "interrupted": true)
+//   provenance.json the build (commit, dirty flag, build type), kernel path, threads and
+//                   command line of the run's start and of every resume
 #pragma once
 
 #include <cstdint>
@@ -26,9 +28,12 @@ struct TrainOptions {
   // run) instead of a name chosen under config.out_dir. For sweeps, whose names are fixed.
   std::string run_dir;
   bool progress = true;    // live progress line (on a terminal) or periodic lines
+  std::string command_line;  // recorded in the run's provenance.json
 };
 
 // Runs to config.total_steps and returns the summary (also written to summary.json).
+// SIGINT or SIGTERM during the run ends it at the next episode boundary with a checkpoint
+// (so `--resume` continues exactly) and a summary whose "interrupted" is true.
 nlohmann::json Train(const TrainOptions& options);
 
 struct EvalOptions {

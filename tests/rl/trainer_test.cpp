@@ -1,6 +1,12 @@
 // Run directories, checkpoints and resume.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -114,6 +120,41 @@ TEST(Trainer, ResumeIsExactWithStochasticRoundingAndDynamicGradientFormats) {
   // And it is not the round-to-nearest run: the rounding mode reached the arithmetic.
   const auto nearest = Train(Small((out / "c").string(), 800));
   EXPECT_NE(nearest["evals"], first["evals"]);
+}
+
+// SIGTERM during a run: it stops at the next episode boundary with a checkpoint and an
+// "interrupted" summary, and resuming it ends exactly where an uninterrupted run does.
+TEST(Trainer, SigtermCheckpointsAndResumesExactly) {
+  const fs::path out = Fresh("fixar_trainer_sigterm");
+  const auto straight = Train(Small((out / "a").string(), 4000));
+  TrainOptions o = Small((out / "b").string(), 4000);
+  o.run_dir = (out / "b" / "run").string();
+  std::thread killer([&] {  // as soon as the first progress row is written
+    const fs::path csv = fs::path(o.run_dir) / "progress.csv";
+    for (int i = 0; i < 20000; ++i) {
+      std::ifstream f(csv);
+      std::string line;
+      int rows = 0;
+      while (std::getline(f, line)) ++rows;
+      if (rows >= 2) break;
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    kill(getpid(), SIGTERM);
+  });
+  const auto stopped = Train(o);
+  killer.join();
+  ASSERT_TRUE(stopped["interrupted"].get<bool>());
+  EXPECT_LT(stopped["steps"].get<std::int64_t>(), 4000);
+  EXPECT_EQ(stopped["steps"].get<std::int64_t>() % 200, 0);  // Pendulum episodes are 200 steps
+  const auto provenance = nlohmann::json::parse(std::ifstream(fs::path(o.run_dir) / "provenance.json"));
+  EXPECT_FALSE(provenance["commit"].get<std::string>().empty());
+  TrainOptions more = Small((out / "b").string(), 4000);
+  more.resume_dir = o.run_dir;
+  const auto resumed = Train(more);
+  EXPECT_FALSE(resumed["interrupted"].get<bool>());
+  EXPECT_EQ(resumed["evals"], straight["evals"]);
+  EXPECT_EQ(resumed["final_eval_mean"], straight["final_eval_mean"]);
+  EXPECT_EQ(nlohmann::json::parse(std::ifstream(fs::path(o.run_dir) / "provenance.json"))["resumes"].size(), 1u);
 }
 
 TEST(Trainer, CorruptOrMismatchedCheckpointsFailClearly) {
