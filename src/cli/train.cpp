@@ -81,6 +81,14 @@ const CommandRegistrar kTrain(
       app.add_option("--summary-json", a->summary_json, "Also write the summary JSON here");
       app.add_flag("--no-progress", a->no_progress, "No live progress line");
       return [a]() {
+        if (!a->resume_dir.empty())
+          for (const auto& [flag, given] : {std::pair{"--config", !a->config_file.empty()}, {"--out", !a->out_dir.empty()},
+                                            {"--run-dir", !a->run_dir.empty()}})
+            if (given)
+              throw std::invalid_argument(fmt::format(
+                  "{} cannot be used with --resume: a resumed run keeps its directory and its own configuration "
+                  "('{}/config.toml'; only --steps and --threads may change)",
+                  flag, a->resume_dir));
         rl::TrainOptions o;
         // A resumed run starts from its own resolved configuration.
         o.config = rl::LoadTrainConfig(a->resume_dir.empty() ? a->config_file : a->resume_dir + "/config.toml");

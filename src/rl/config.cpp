@@ -250,6 +250,15 @@ std::string TrainConfig::ToToml() const {
   return out;
 }
 
+std::vector<std::string> DifferingKeys(const TrainConfig& a, const TrainConfig& b) {
+  std::vector<std::string> out;
+  for (const auto& [name, key] : Keys()) {
+    const std::string va = key.show(a), vb = key.show(b);
+    if (va != vb) out.push_back(fmt::format("{}: {} -> {}", name, va, vb));
+  }
+  return out;
+}
+
 TrainConfig LoadTrainConfig(const std::string& path) {
   TrainConfig c;
   if (path.empty()) return c;

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -27,6 +28,7 @@
 #include "rl/replay_buffer.h"
 #include "util/binary_io.h"
 #include "util/build_info.h"
+#include "util/file_lock.h"
 #include "util/log.h"
 
 namespace fixar::rl {
@@ -249,20 +251,96 @@ std::string CsvHeader(const std::vector<nn::LayerStats>& layers) {
   return h;
 }
 
-// Keeps the header and the rows up to `step` (a resumed run rewrites what follows).
+// Fields of one CSV row (commas inside double quotes do not split).
+std::size_t CsvFields(const std::string& line) {
+  std::size_t n = 1;
+  bool quoted = false;
+  for (char ch : line) {
+    if (ch == '"') quoted = !quoted;
+    else if (ch == ',' && !quoted) ++n;
+  }
+  return n;
+}
+
+// Keeps the header and the whole rows up to `step` (a resumed run rewrites what follows).
+// A row cut short by a crash (fewer fields than the header, or no step) ends what is kept:
+// rows are appended whole, so only the last one can be torn.
 void TruncateCsv(const fs::path& path, std::int64_t step) {
   std::ifstream in(path);
   std::string line, kept;
-  bool header = true;
+  std::size_t fields = 0;
   while (std::getline(in, line)) {
-    if (header || std::stoll(line.substr(0, line.find(','))) <= step) kept += line + "\n";
-    header = false;
+    if (fields == 0) {
+      fields = CsvFields(line);
+      kept += line + "\n";
+      continue;
+    }
+    std::int64_t row_step = 0;
+    const auto [end, err] = std::from_chars(line.data(), line.data() + line.size(), row_step);
+    if (err != std::errc() || *end != ',' || CsvFields(line) != fields || in.eof()) {
+      util::LogWarn("{}: dropped a torn row after step {} ('{}')", path.string(), step, line.substr(0, 40));
+      break;
+    }
+    if (row_step > step) break;
+    kept += line + "\n";
   }
   in.close();
-  std::ofstream(path, std::ios::trunc) << kept;
+  util::WriteTextAtomically(path.string(), kept);
 }
 
 std::string Num(double x) { return std::isfinite(x) ? fmt::format("{:.6g}", x) : ""; }
+
+// The per-layer columns of one progress.csv row (CsvHeader's order).
+std::string LayerColumns(const Ddpg& agent, const nn::PrecisionPolicy& actor, const nn::PrecisionPolicy& critic) {
+  std::string row;
+  for (const auto& l : agent.Stats()) {
+    const bool is_float = (l.name.rfind("actor", 0) == 0 ? actor : critic).is_float;
+    if (is_float)  // no fixed-point datapath: nothing saturates, no recorded ranges
+      row += ",,,,float32,float32";
+    else  // formats quoted: "fixed<32,16>" holds a comma
+      row += fmt::format(",{},{},{},\"{}\",\"{}\"", Num(l.saturation_rate()), Num(l.range_min), Num(l.range_max),
+                         l.activation_format.to_string(), l.gradient_format.to_string());
+  }
+  return row;
+}
+
+// Keys a resume may change (docs/training.md, "Run directories"): how far and how fast
+// to go, never what is trained. run.out_dir names where fresh runs go and means nothing here.
+bool SafeToChangeOnResume(const std::string& difference) {
+  for (const char* key : {"run.total_steps:", "run.threads:", "run.out_dir:"})
+    if (difference.rfind(key, 0) == 0) return true;
+  return false;
+}
+
+// The run directory of this call, locked for it: a fresh one (created, config.toml
+// written), or the one resumed, whose config.toml is kept — `c` may differ from it only in
+// the keys SafeToChangeOnResume allows, else nothing is written and the keys are named.
+fs::path OpenRunDirectory(const TrainOptions& options, const TrainConfig& c, std::unique_ptr<util::DirectoryLock>& lock) {
+  if (!options.resume_dir.empty()) {
+    const fs::path dir = options.resume_dir;
+    if (!fs::is_directory(dir) || !fs::exists(dir / "config.toml"))
+      throw std::invalid_argument(fmt::format("--resume '{}' is not a run directory (no config.toml)", dir.string()));
+    lock = std::make_unique<util::DirectoryLock>(dir.string());
+    const TrainConfig saved = LoadTrainConfig((dir / "config.toml").string());
+    std::vector<std::string> refused;
+    for (const auto& d : DifferingKeys(saved, c))
+      if (!SafeToChangeOnResume(d)) refused.push_back(d);
+    if (!refused.empty())
+      throw std::invalid_argument(fmt::format(
+          "resuming '{}' would change {} (a resume may change only run.total_steps and run.threads); start a new "
+          "run for other settings",
+          dir.string(), fmt::join(refused, "; ")));
+    return dir;
+  }
+  const fs::path dir = options.run_dir.empty() ? FreshRunDir(c) : fs::path(options.run_dir);
+  if (fs::exists(dir / "config.toml") || fs::exists(dir / "checkpoint.bin"))
+    throw std::invalid_argument(
+        fmt::format("--run-dir '{}' already holds a run; resume it with --resume '{}'", dir.string(), dir.string()));
+  fs::create_directories(dir);
+  lock = std::make_unique<util::DirectoryLock>(dir.string());
+  util::WriteTextAtomically((dir / "config.toml").string(), c.ToToml());
+  return dir;
+}
 
 // ---- Interrupts: SIGINT / SIGTERM end the run at the next episode boundary ------------
 std::atomic<int> g_stop_signal{0};
@@ -315,9 +393,7 @@ void RecordProvenance(const fs::path& dir, const std::string& command_line, bool
     if (!p.contains("resumes") || !p["resumes"].is_array()) p["resumes"] = nlohmann::json::array();
     p["resumes"].push_back(entry);
   }
-  const fs::path tmp = dir / "provenance.json.tmp";
-  std::ofstream(tmp, std::ios::trunc) << p.dump(2) << "\n";
-  fs::rename(tmp, path);
+  util::WriteTextAtomically(path.string(), p.dump(2) + "\n");
 }
 
 }  // namespace
@@ -347,6 +423,7 @@ std::int64_t PeakRssBytes() {
 nlohmann::json Train(const TrainOptions& options) {
   TrainConfig c = options.config;
   c.validate();
+  kern::ActivePath();  // a bad FIXAR_KERNEL_PATH fails here, before anything is written
   if (c.threads > 0) kern::SetNumThreads(c.threads);
   auto env = envs::make(c.task);
   if (env->discrete_actions() > 0)
@@ -359,21 +436,14 @@ nlohmann::json Train(const TrainOptions& options) {
   RunStats stats;
 
   // ---- The run directory: fresh, or the one we resume -------------------------------
-  fs::path dir;
   const bool resuming = !options.resume_dir.empty();
+  std::unique_ptr<util::DirectoryLock> lock;
+  const fs::path dir = OpenRunDirectory(options, c, lock);
   if (resuming) {
-    dir = options.resume_dir;
     ReadCheckpoint(dir, c, stats, agent, &buffer);
     TruncateCsv(dir / "progress.csv", stats.step);
     util::LogInfo("resuming {} at step {} (episode {})", dir.string(), stats.step, stats.episode);
-  } else {
-    dir = options.run_dir.empty() ? FreshRunDir(c) : fs::path(options.run_dir);
-    if (fs::exists(dir / "config.toml") || fs::exists(dir / "checkpoint.bin"))
-      throw std::invalid_argument(fmt::format("--run-dir '{}' already holds a run; resume it with --resume '{}'",
-                                              dir.string(), dir.string()));
-    fs::create_directories(dir);
   }
-  std::ofstream(dir / "config.toml", std::ios::trunc) << c.ToToml();
   RecordProvenance(dir, options.command_line, resuming);
   StopSignals stop;
   bool interrupted = false;
@@ -458,20 +528,13 @@ nlohmann::json Train(const TrainOptions& options) {
     if (stats.step % c.log_every == 0) {
       const bool evaluated = stats.step % c.eval_every == 0;
       const double n = std::max<double>(1, window_updates);
+      // The row is formatted whole and written with one flush, so a crash can tear only the last row.
       csv << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}", stats.step, stats.episode, Num(stats.last_return),
                          stats.last_length, evaluated ? Num(stats.last_eval_mean) : "",
                          evaluated ? Num(stats.last_eval_std) : "", Num(last_update.critic_loss),
                          Num(last_update.q_mean), Num(ips), Num(1e3 * env_s / n), Num(1e3 * update_s / n),
-                         Num(1e3 * act_s / n), agent.actor().quantized() ? 1 : 0);
-      for (const auto& l : agent.Stats()) {
-        const bool is_float = (l.name.rfind("actor", 0) == 0 ? actor_policy : critic_policy).is_float;
-        if (is_float)  // no fixed-point datapath: nothing saturates, no recorded ranges
-          csv << ",,,,float32,float32";
-        else  // formats quoted: "fixed<32,16>" holds a comma
-          csv << fmt::format(",{},{},{},\"{}\",\"{}\"", Num(l.saturation_rate()), Num(l.range_min), Num(l.range_max),
-                             l.activation_format.to_string(), l.gradient_format.to_string());
-      }
-      csv << "\n";
+                         Num(1e3 * act_s / n), agent.actor().quantized() ? 1 : 0)
+          << LayerColumns(agent, actor_policy, critic_policy) << "\n";
       csv.flush();
       if (window_updates > 0) {
         stats.ips_sum += ips;
@@ -526,7 +589,7 @@ nlohmann::json Train(const TrainOptions& options) {
   j["replay_buffer_mb"] = buffer.bytes() / 1048576.0;
   j["evals"] = nlohmann::json::array();
   for (const EvalPoint& e : stats.evals) j["evals"].push_back({{"step", e.step}, {"mean", e.mean}});
-  std::ofstream(dir / "summary.json", std::ios::trunc) << j.dump(2) << "\n";
+  util::WriteTextAtomically((dir / "summary.json").string(), j.dump(2) + "\n");
   return j;
 }
 

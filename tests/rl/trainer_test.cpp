@@ -174,11 +174,24 @@ TEST(Trainer, CorruptOrMismatchedCheckpointsFailClearly) {
   }
   fs::resize_file(dir / "checkpoint.bin", 10);
   EXPECT_THROW(Evaluate({dir.string(), 1, 1}), std::runtime_error);
-  // A checkpoint of another configuration (different precision -> different run name).
+  // Resuming with another configuration is refused before anything is read or written
+  // (the run-directory contract, run_directory_test.cpp) ...
   const auto other = Train(Small((out / "x").string(), 400));
   TrainOptions wrong = Small(out.string(), 800);
   wrong.config.actor_precision = "float32";
   wrong.resume_dir = other["run_dir"].get<std::string>();
+  try {
+    Train(wrong);
+    FAIL() << "a resume with another precision was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("would change precision.actor"), std::string::npos) << e.what();
+  }
+  // ... and a config.toml edited by hand no longer matches its checkpoint.
+  {
+    TrainConfig edited = wrong.config;
+    edited.total_steps = 400;
+    std::ofstream(fs::path(wrong.resume_dir) / "config.toml", std::ios::trunc) << edited.ToToml();
+  }
   ExpectTrainFails(wrong, "checkpoint is for run");
 }
 
