@@ -3,6 +3,8 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <limits>
+#include <utility>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -28,19 +30,27 @@ struct Key {
   throw std::invalid_argument(fmt::format("{}: expected {}, got {}", where, want, got));
 }
 
+// An integer that the field's type holds exactly: no silent narrowing (4294967360 is not
+// 64, −1 is not 2^64 − 1).
 template <typename T>
 Key Int(T TrainConfig::*field) {
   return {[field](TrainConfig& c, const toml::node& n, const std::string& where) {
-            auto v = n.value<std::int64_t>();
-            if (!v || !n.is_integer()) BadType(where, "an integer", n);
-            c.*field = static_cast<T>(*v);
+            if (!n.is_integer()) BadType(where, "an integer", n);
+            const std::int64_t v = n.as_integer()->get();
+            if (!std::in_range<T>(v))
+              throw std::invalid_argument(fmt::format("{} = {} is out of range; valid: {}..{}", where, v,
+                                                      std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
+            c.*field = static_cast<T>(v);
           },
           [field](const TrainConfig& c) { return fmt::format("{}", c.*field); }};
 }
+// A finite number (inf and nan mean nothing for any key here).
 Key Real(double TrainConfig::*field) {
   return {[field](TrainConfig& c, const toml::node& n, const std::string& where) {
             auto v = n.value<double>();
             if (!v) BadType(where, "a number", n);
+            if (!std::isfinite(*v))
+              throw std::invalid_argument(fmt::format("{} = {} is not a finite number", where, *v));
             c.*field = *v;
           },
           [field](const TrainConfig& c) { return fmt::format("{}", c.*field); }};
@@ -72,9 +82,12 @@ const std::map<std::string, Key>& Keys() {
                           if (!a) BadType(where, "an array of layer sizes", n);
                           c.hidden.clear();
                           for (const auto& e : *a) {
-                            auto v = e.value<std::int64_t>();
-                            if (!v) BadType(where, "an array of integers", n);
-                            c.hidden.push_back(static_cast<int>(*v));
+                            if (!e.is_integer()) BadType(where, "an array of integers", n);
+                            const std::int64_t v = e.as_integer()->get();
+                            if (v < 1 || v > 65536)
+                              throw std::invalid_argument(
+                                  fmt::format("{}: layer size {} is out of range; valid: 1..65536", where, v));
+                            c.hidden.push_back(static_cast<int>(v));
                           }
                         },
                         [](const TrainConfig& c) { return fmt::format("[{}]", fmt::join(c.hidden, ", ")); }};

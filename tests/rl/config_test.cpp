@@ -57,6 +57,27 @@ TEST(TrainConfig, BadValuesNameTheKeyTheValueAndWhatIsValid) {
   EXPECT_NE(Message([&] { c.validate(); }).find("run.log_every"), std::string::npos);
 }
 
+// Values the field cannot hold are errors, never narrowed or wrapped; non-finite numbers
+// are refused. The dynamic gradient-format keys reach the policy.
+TEST(TrainConfig, OutOfRangeAndNonFiniteValuesAreErrors) {
+  TrainConfig c;
+  EXPECT_NE(Message([&] { ApplyOverride(c, "ddpg.batch_size=4294967360"); }).find("out of range"), std::string::npos);
+  EXPECT_EQ(c.batch_size, TrainConfig{}.batch_size);
+  EXPECT_NE(Message([&] { ApplyOverride(c, "run.seed=-1"); }).find("run.seed = -1 is out of range"), std::string::npos);
+  EXPECT_NE(Message([&] { ApplyOverride(c, "ddpg.noise_sigma=inf"); }).find("not a finite number"), std::string::npos);
+  EXPECT_NE(Message([&] { ApplyOverride(c, "ddpg.hidden=[400, 0]"); }).find("layer size 0"), std::string::npos);
+  ApplyOverride(c, "precision.gradient_format=fixed");
+  ApplyOverride(c, "precision.gradient_interval=250");
+  ApplyOverride(c, "precision.gradient_headroom_bits=3");
+  c.validate();
+  EXPECT_FALSE(c.CriticPolicy().gradient_rule.dynamic);
+  EXPECT_EQ(c.CriticPolicy().gradient_rule.interval, 250);
+  EXPECT_EQ(c.ActorPolicy().gradient_rule.headroom_bits, 3);
+  EXPECT_EQ(c.ActorPolicy().gradient_rule.min_int_bits, 8);  // the start format's
+  ApplyOverride(c, "precision.gradient_format=flexible");
+  EXPECT_NE(Message([&] { c.validate(); }).find("precision.gradient_format = flexible is invalid"), std::string::npos);
+}
+
 // precision.gradient_int_bits moves the binary point of fixed-point gradients (and so of
 // Adam's moments, which follow the gradient format); float policies ignore it.
 TEST(TrainConfig, GradientIntBitsSetsTheGradientFormat) {
