@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "rl/trainer.h"
+#include "small_run.h"
 #include "util/file_lock.h"
 
 extern char** environ;
@@ -24,35 +25,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using testing::Fresh;
+
+// A small run (small_run.h) in exactly `run_dir`.
 TrainOptions Small(const fs::path& run_dir, std::int64_t steps) {
-  TrainOptions o;
-  TrainConfig& c = o.config;
-  c.task = "Pendulum";
-  c.total_steps = steps;
-  c.hidden = {16, 16};
-  c.batch_size = 16;
-  c.warmup_steps = 200;
-  c.eval_every = 400;
-  c.eval_episodes = 2;
-  c.log_every = 200;
-  c.checkpoint_every = 400;
-  c.qat_delay = 500;
+  TrainOptions o = testing::Small("", steps);
   o.run_dir = run_dir.string();
-  o.progress = false;
   return o;
 }
 
 TrainOptions Resume(const fs::path& run_dir, std::int64_t steps) {
-  TrainOptions o = Small("", steps);
-  o.run_dir.clear();
+  TrainOptions o = testing::Small("", steps);
   o.resume_dir = run_dir.string();
   return o;
-}
-
-fs::path Fresh(const char* name) {
-  const fs::path p = fs::temp_directory_path() / name;
-  fs::remove_all(p);
-  return p;
 }
 
 std::string Read(const fs::path& p) {

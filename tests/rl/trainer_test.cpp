@@ -13,29 +13,15 @@
 
 #include "rl/fidelity.h"
 #include "rl/trainer.h"
+#include "small_run.h"
 #include "util/binary_io.h"
 
 namespace fixar::rl {
 namespace {
 namespace fs = std::filesystem;
 
-TrainOptions Small(const std::string& out, std::int64_t steps) {
-  TrainOptions o;
-  TrainConfig& c = o.config;
-  c.task = "Pendulum";
-  c.total_steps = steps;
-  c.hidden = {16, 16};
-  c.batch_size = 16;
-  c.warmup_steps = 200;
-  c.eval_every = 400;
-  c.eval_episodes = 2;
-  c.log_every = 200;
-  c.checkpoint_every = 400;
-  c.qat_delay = 500;
-  c.out_dir = out;
-  o.progress = false;
-  return o;
-}
+using testing::Fresh;
+using testing::Small;
 
 // Train(o) must throw std::runtime_error whose message contains `message`.
 void ExpectTrainFails(const TrainOptions& o, const std::string& message) {
@@ -45,12 +31,6 @@ void ExpectTrainFails(const TrainOptions& o, const std::string& message) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
   }
-}
-
-fs::path Fresh(const char* name) {
-  const fs::path p = fs::temp_directory_path() / name;
-  fs::remove_all(p);
-  return p;
 }
 
 TEST(Trainer, WritesTheRunDirectory) {
