@@ -1,5 +1,7 @@
 #include "cnn/ops.h"
 
+#include "cnn/conv_fast.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -100,7 +102,7 @@ void Col2ImAdd(const ConvGeometry& g, const T* col, int ld, T* dx) {
 }
 
 template <typename T>
-void ConvForward(const ConvGeometry& g, int n, const T* x, const T* W, const T* b, T* y) {
+void ConvForwardIm2col(const ConvGeometry& g, int n, const T* x, const T* W, const T* b, T* y) {
   const int K = g.patch(), P = g.positions();
   const std::size_t in_size = static_cast<std::size_t>(g.c_in) * g.h * g.w;
   const std::size_t out_size = static_cast<std::size_t>(g.c_out) * P;
@@ -124,7 +126,7 @@ void ConvForward(const ConvGeometry& g, int n, const T* x, const T* W, const T* 
 }
 
 template <typename T>
-void ConvBackward(const ConvGeometry& g, int n, const T* x, const T* W, const T* dy, T* dW, T* db, T* dx) {
+void ConvBackwardIm2col(const ConvGeometry& g, int n, const T* x, const T* W, const T* dy, T* dW, T* db, T* dx) {
   const int K = g.patch(), P = g.positions();
   const std::size_t in_size = static_cast<std::size_t>(g.c_in) * g.h * g.w;
   const std::size_t out_size = static_cast<std::size_t>(g.c_out) * P;
@@ -171,6 +173,22 @@ void ConvBackward(const ConvGeometry& g, int n, const T* x, const T* W, const T*
       db[co] = static_cast<T>(acc);
     }
   }
+}
+
+template <typename T>
+void ConvForward(const ConvGeometry& g, int n, const T* x, const T* W, const T* b, T* y) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (PanelConvApplies(g)) return ConvForwardPanels(g, n, x, W, b, y);
+  }
+  ConvForwardIm2col(g, n, x, W, b, y);
+}
+
+template <typename T>
+void ConvBackward(const ConvGeometry& g, int n, const T* x, const T* W, const T* dy, T* dW, T* db, T* dx) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (PanelConvApplies(g)) return ConvBackwardPanels(g, n, x, W, dy, dW, db, dx);
+  }
+  ConvBackwardIm2col(g, n, x, W, dy, dW, db, dx);
 }
 
 template <typename T>
@@ -347,6 +365,8 @@ T SoftmaxCrossEntropy(int n, int classes, const T* logits, const std::int32_t* l
   template void Im2Col<T>(const ConvGeometry&, const T*, T*, int);                                                 \
   template void Col2ImAdd<T>(const ConvGeometry&, const T*, int, T*);                                              \
   template void ConvForward<T>(const ConvGeometry&, int, const T*, const T*, const T*, T*);                        \
+  template void ConvForwardIm2col<T>(const ConvGeometry&, int, const T*, const T*, const T*, T*);                  \
+  template void ConvBackwardIm2col<T>(const ConvGeometry&, int, const T*, const T*, const T*, T*, T*, T*);         \
   template void ConvBackward<T>(const ConvGeometry&, int, const T*, const T*, const T*, T*, T*, T*);               \
   template void ConvForwardDirect<T>(const ConvGeometry&, int, const T*, const T*, const T*, T*);                  \
   template void MaxPoolForward<T>(const PoolGeometry&, int, const T*, T*, std::int32_t*);                          \

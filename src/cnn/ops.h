@@ -45,6 +45,14 @@ void ConvForward(const ConvGeometry& g, int n, const T* x, const T* W, const T* 
 // null) is overwritten with the input gradient.
 template <typename T>
 void ConvBackward(const ConvGeometry& g, int n, const T* x, const T* W, const T* dy, T* dW, T* db, T* dx);
+// float with stride 1 runs the implicit GEMM of conv_fast.h; double (the gradient
+// checks) and other strides run the im2col lowering below.
+// The im2col lowering through MatMul (kern::GemmF32 for float): the earlier float path,
+// kept as a reference for the panel path and for what the panels do not cover.
+template <typename T>
+void ConvForwardIm2col(const ConvGeometry& g, int n, const T* x, const T* W, const T* b, T* y);
+template <typename T>
+void ConvBackwardIm2col(const ConvGeometry& g, int n, const T* x, const T* W, const T* dy, T* dW, T* db, T* dx);
 // The definition, seven plain loops: the reference the im2col path is tested against.
 template <typename T>
 void ConvForwardDirect(const ConvGeometry& g, int n, const T* x, const T* W, const T* b, T* y);
