@@ -210,14 +210,29 @@ std::vector<float> BatchNorm2d::EvalShift() const {
 }
 
 // ---------------------------------------------------------------- ReLU, pools, flatten
+// Raw restrict pointers: through the vectors' operator[] the compiler could not rule out
+// aliasing and kept these loops scalar (perf: ReLU's backward pass was 11 % of a step).
 void Relu::Forward(const Tensor& x, Tensor& y, Mode) {
   y.Resize(x.n, x.shape);
-  for (std::size_t i = 0; i < x.data.size(); ++i) y.data[i] = x.data[i] > 0 ? x.data[i] : 0.0f;
+  const float* __restrict in = x.data.data();
+  float* __restrict out = y.data.data();
+  const std::size_t n = x.data.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const float v = in[i];
+    out[i] = v > 0.0f ? v : 0.0f;
+  }
 }
 void Relu::Backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
   if (!dx) return;
   dx->Resize(x.n, x.shape);
-  for (std::size_t i = 0; i < y.data.size(); ++i) dx->data[i] = y.data[i] > 0 ? dy.data[i] : 0.0f;
+  const float* __restrict out = y.data.data();
+  const float* __restrict g = dy.data.data();
+  float* __restrict d = dx->data.data();
+  const std::size_t n = y.data.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const float gi = g[i];  // loaded unconditionally: a conditional load kept the loop scalar
+    d[i] = out[i] > 0.0f ? gi : 0.0f;
+  }
 }
 
 Pool2d::Pool2d(MapShape in, LayerType type, int kernel, int stride)
