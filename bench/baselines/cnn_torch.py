@@ -161,6 +161,51 @@ def run(args: argparse.Namespace) -> dict:
     }
 
 
+def conv_layers(args: argparse.Namespace) -> None:
+    """CPU ms per batch of every conv layer alone (PyTorch's convolution: oneDNN, listed as
+    aten::mkldnn_convolution in its profiler), forward and backward (weight + input
+    gradient; none for the first layer's input), best of N: the counterpart of
+    bench_cnn_speed --conv-layers."""
+    import torch
+
+    torch.set_num_threads(args.threads)
+    with open(args.model, "rb") as f:
+        cfg = tomllib.load(f)
+    net, _ = build(cfg)
+    batch = args.batch or cfg.get("train", {}).get("batch", 128)
+    x = torch.randn(batch, *cfg["model"]["input"])
+    print(f"conv layers, batch {batch}, CPU ms (best of {args.conv_layers}), torch {torch.__version__}:")
+    first = True
+    for layer in net:
+        if isinstance(layer, torch.nn.Conv2d):
+            xi = x.detach().requires_grad_(not first)
+            y = layer(xi)
+            g = torch.randn_like(y)
+
+            def best(fn):
+                b = 1e9
+                for _ in range(args.conv_layers):
+                    t0 = time.process_time()
+                    fn()
+                    b = min(b, time.process_time() - t0)
+                return 1e3 * b
+
+            def fwd():
+                with torch.no_grad():
+                    layer(xi)
+
+            def bwd():
+                out = layer(xi)
+                torch.autograd.grad(out, [layer.weight] + ([xi] if not first else []), g)
+
+            f, fb = best(fwd), best(bwd)
+            shape = f"{layer.in_channels}->{layer.out_channels} k{layer.kernel_size[0]} {x.shape[2]}x{x.shape[3]}"
+            print(f"  {shape:<20} fwd {f:8.2f}  bwd {fb - f:8.2f}  (fwd+bwd measured {fb:.2f})")
+            first = False
+        with torch.no_grad():
+            x = layer(x)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="configs/models/vgg_small.toml")
@@ -170,7 +215,11 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=3, help="untimed training steps first")
     ap.add_argument("--data", default=DEFAULT_DATA)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--conv-layers", type=int, default=0, help="time every conv layer alone, best of N; then exit")
     args = ap.parse_args()
+    if args.conv_layers:
+        conv_layers(args)
+        return
     # OpenMP reads its thread count at start-up; the driver sets OMP_NUM_THREADS too.
     print(json.dumps(run(args)))
     sys.stdout.flush()

@@ -7,7 +7,8 @@
 // training images when present, else seeded random ones (the speed does not depend on
 // the values). --quant W,A times the fake-quantized fine-tune path instead (BN folded,
 // ranges calibrated, as cnn::Finetune / EvaluateQuantized run it). --profile adds the
-// time of every layer's forward and backward pass (one extra timed pass).
+// CPU time of every layer's forward and backward pass (extra timed steps); --conv-layers
+// times each conv layer on the implicit GEMM and on the earlier im2col lowering.
 //
 //   bench_cnn_speed --model configs/models/vgg_small.toml --threads 1 --images 6400 [--json]
 #include <time.h>
@@ -16,7 +17,8 @@
 #include <cstdio>
 #include <exception>
 #include <fstream>
-#include <map>
+#include <algorithm>
+#include <vector>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -118,12 +120,47 @@ void Profile(cnn::Model& model, const data::Dataset& images, int batch, int batc
   fmt::print("  total {:.1f} CPU ms per batch\n", 1e3 * total / batches);
 }
 
+// CPU ms per batch of every conv layer of the model: forward and backward (weight and
+// input gradients) on the implicit GEMM (ConvForward / ConvBackward) and on the earlier
+// im2col + GemmF32 lowering, best of `reps` (how the convolution path was chosen).
+void ConvLayers(const cnn::Model& model, int batch, int reps) {
+  fmt::print("conv layers, batch {}, CPU ms (best of {}):\n  {:<8} {:<20} {:>10} {:>10} {:>12} {:>12}\n", batch, reps,
+             "layer", "shape", "fwd", "bwd", "im2col fwd", "im2col bwd");
+  for (std::size_t i = 0; i < model.size(); ++i) {
+    const auto* c = dynamic_cast<const cnn::Conv2d*>(&model.layer(i));
+    if (!c) continue;
+    const cnn::ConvGeometry g = c->geometry();
+    const auto x = cnn::NormalSamples(static_cast<std::size_t>(batch) * g.c_in * g.h * g.w, 1.0, 1);
+    const auto dy = cnn::NormalSamples(static_cast<std::size_t>(batch) * g.c_out * g.positions(), 1.0, 2);
+    const auto w = c->weights();
+    std::vector<float> y(dy.size()), dW(w.size()), dx(x.size());
+    float* dxp = i == 0 ? nullptr : dx.data();  // the first layer needs no input gradient
+    auto best = [&](auto fn) {
+      double b = 1e9;
+      for (int r = 0; r < reps; ++r) {
+        const double t0 = CpuNow();
+        fn();
+        b = std::min(b, CpuNow() - t0);
+      }
+      return 1e3 * b;
+    };
+    const double f = best([&] { cnn::ConvForward<float>(g, batch, x.data(), w.data(), nullptr, y.data()); });
+    const double bw = best(
+        [&] { cnn::ConvBackward<float>(g, batch, x.data(), w.data(), dy.data(), dW.data(), nullptr, dxp); });
+    const double fi = best([&] { cnn::ConvForwardIm2col<float>(g, batch, x.data(), w.data(), nullptr, y.data()); });
+    const double bi = best(
+        [&] { cnn::ConvBackwardIm2col<float>(g, batch, x.data(), w.data(), dy.data(), dW.data(), nullptr, dxp); });
+    fmt::print("  {:<8} {:<20} {:>10.2f} {:>10.2f} {:>12.2f} {:>12.2f}\n", c->name,
+               fmt::format("{}->{} k{} {}x{}", g.c_in, g.c_out, g.kernel, g.h, g.w), f, bw, fi, bi);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Float32 CNN training / evaluation speed (images/s)"};
   std::string model_file = "configs/models/vgg_small.toml", data_dir = data::kDefaultFashionMnistDir, quant;
-  int threads = 0, batch = 0, warmup = 3, profile = 0;
+  int threads = 0, batch = 0, warmup = 3, profile = 0, conv_layers = 0;
   std::size_t n_images = 6400;
   bool json = false;
   app.add_option("--model", model_file, "Model config TOML");
@@ -134,14 +171,19 @@ int main(int argc, char** argv) {
   app.add_option("--data", data_dir, "Fashion-MNIST directory (random images when absent)");
   app.add_option("--quant", quant, "W,A: time the fake-quantized fine-tune path at these bits");
   app.add_option("--profile", profile, "Also time every layer over this many steps");
+  app.add_option("--conv-layers", conv_layers, "Time every conv layer, implicit GEMM vs im2col, best of N; then exit");
   app.add_flag("--json", json, "One JSON line instead of text");
   CLI11_PARSE(app, argc, argv);
   try {
     if (threads > 0) kern::SetNumThreads(threads);
     const auto config = cnn::LoadModelConfig(model_file);
     if (batch <= 0) batch = config.train.batch;
-    const data::Dataset images = Images(data_dir, n_images, config);
     cnn::Model model(config);
+    if (conv_layers > 0) {
+      ConvLayers(model, batch, conv_layers);
+      return 0;
+    }
+    const data::Dataset images = Images(data_dir, n_images, config);
     if (!quant.empty()) {
       int w = 0, a = 0;
       if (std::sscanf(quant.c_str(), "%d,%d", &w, &a) != 2)
