@@ -3,6 +3,7 @@
 #include <array>
 #include <cmath>
 
+#include "nn/export.h"
 #include "numerics/rounding.h"
 
 namespace fixar::nn {
@@ -44,6 +45,10 @@ std::int64_t FixedTanh(std::int64_t x, const num::Format& in, const num::Format&
   }
   if (negative) y = -y;
   return num::Requantize(y, kTableFrac, out, q, num::Overflow::kSaturate, random_bits, saturations);
+}
+
+FixedTanhTableExport ExportFixedTanhTable() {
+  return {kTableFrac, kInFrac, kStepBits, std::span<const std::int64_t>(TanhTable())};
 }
 
 void QuantizeToFixed(std::span<const double> x, const num::Format& f, num::Quant q, num::Overflow o,

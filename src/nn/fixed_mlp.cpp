@@ -29,6 +29,7 @@
 #include <fmt/format.h>
 
 #include "kernels/elementwise.h"
+#include "nn/export.h"
 #include "nn/fixed_math.h"
 #include "nn/mlp.h"
 #include "numerics/observer.h"
@@ -309,6 +310,31 @@ class FixedMlp final : public Mlp {
     return true;
   }
   bool quantized() const override { return switched_; }
+
+  // The datapath's integers and formats as Forward uses them (nn/export.h).
+  FixedExport Export() const {
+    FixedExport e;
+    e.name = spec_.name;
+    e.policy = policy_;
+    e.quantized = switched_;
+    e.switch_pending = pending_switch_;
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      const FixedLayer& L = layers_[l];
+      if (affine_[l]) e.affine_inputs = true;
+      FixedLayerExport x;
+      x.in = L.in;
+      x.out = L.out;
+      x.activation = l + 1 == layers_.size() ? spec_.output : spec_.hidden;
+      x.weight_format = L.Wc.fmt;
+      x.weights.resize(L.W.size());
+      for (std::size_t i = 0; i < L.W.size(); ++i) x.weights[i] = static_cast<std::int32_t>(L.Wc.at(i));
+      x.bias = L.b;
+      x.bias_format = policy_.weight;
+      x.input_format = switched_ ? input_formats_[l] : policy_.activation;
+      e.layers.push_back(std::move(x));
+    }
+    return e;
+  }
 
   std::vector<LayerStats> Stats() const override {
     std::vector<LayerStats> s;
@@ -599,6 +625,15 @@ class FixedMlp final : public Mlp {
 };
 
 }  // namespace
+
+FixedExport ExportFixed(const Mlp& net) {
+  const auto* fixed = dynamic_cast<const FixedMlp*>(&net);
+  if (!fixed)
+    throw std::invalid_argument(fmt::format("{}: precision '{}' is not fixed point; only fixed-point networks have "
+                                            "integer weights and formats to export",
+                                            net.spec().name, net.policy().name));
+  return fixed->Export();
+}
 
 std::unique_ptr<Mlp> MakeFixedMlp(const MlpSpec& spec, const PrecisionPolicy& policy, std::uint64_t seed) {
   return std::make_unique<FixedMlp>(spec, policy, seed);
