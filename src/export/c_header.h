@@ -35,7 +35,7 @@ void CheckIntegerExportable(const nn::FixedExport& net, const std::string& what)
 
 // Whether layer l's exact sum Σ x·w + bias, for any input in its input format, fits int64:
 // K·2^(n−1)·max|w| + |bias aligned to the accumulator| < 2^63. log2_bound receives log2 of
-// that bound.
+// that bound. (Also the ONNX writer's exactness rule in double, with 2^53.)
 bool AccumulatorFitsBits(const nn::FixedLayerExport& layer, int bits, double* log2_bound = nullptr);
 
 }  // namespace fixar::exporting

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "export/c_header.h"
+#include "export/onnx_writer.h"
 #include "nn/export.h"
 #include "numerics/rounding.h"
 #include "rl/trainer.h"
@@ -30,9 +31,9 @@ std::vector<std::string> Provenance(const ExportOptions& o, const rl::LoadedRun&
 }
 
 void CheckOptions(const ExportOptions& o) {
-  if (o.c_header.empty() && o.check_data.empty())
-    throw std::invalid_argument(
-        fmt::format("fixar export {}: nothing to write; give --c FILE and/or --check-data FILE", o.run_dir));
+  if (o.c_header.empty() && o.onnx.empty() && o.check_data.empty())
+    throw std::invalid_argument(fmt::format(
+        "fixar export {}: nothing to write; give --c FILE, --onnx FILE and/or --check-data FILE", o.run_dir));
   if (o.check_samples < 1 || o.check_samples > 10'000'000)
     throw std::invalid_argument(
         fmt::format("--check-samples = {} is invalid; valid: 1..10000000", o.check_samples));
@@ -88,8 +89,8 @@ nlohmann::json ExportRun(const ExportOptions& o) {
   if (!o.c_header.empty() && p.is_float)
     throw std::invalid_argument(fmt::format(
         "fixar export {}: --c writes fixed-point networks only, and this run's actor is float32 "
-        "(precision.actor = \"{}\"): it has no integer weights or formats; train with a fixed-point precision "
-        "(fixed32, fixar, wXaY)",
+        "(precision.actor = \"{}\"): it has no integer weights or formats; export it with --onnx, or train with a "
+        "fixed-point precision (fixed32, fixar, wXaY)",
         o.run_dir, run.config.actor_precision));
   nlohmann::json summary = {{"run_dir", o.run_dir},      {"task", run.config.task}, {"step", run.step},
                             {"precision", p.name},        {"quantized", actor.quantized()},
@@ -102,6 +103,12 @@ nlohmann::json ExportRun(const ExportOptions& o) {
     c.provenance = Provenance(o, run);
     header = CHeader(nn::ExportFixed(actor), c);
   }
+  OnnxModel model;
+  if (!o.onnx.empty()) {
+    std::string doc;
+    for (const auto& line : Provenance(o, run)) doc += line + "\n";
+    model = BuildOnnx(actor, doc + "Semantics: docs/export.md of the fixar repository.");
+  }
   std::string csv;
   if (!o.check_data.empty()) {
     auto env = envs::make(run.config.task);
@@ -110,6 +117,10 @@ nlohmann::json ExportRun(const ExportOptions& o) {
   if (!header.empty()) {
     util::WriteTextAtomically(o.c_header, header);
     summary["c_header"] = o.c_header;
+  }
+  if (!model.bytes.empty()) {
+    util::WriteTextAtomically(o.onnx, model.bytes);
+    summary["onnx"] = {{"path", o.onnx}, {"exact", model.exact}, {"layers", model.layers}};
   }
   if (!csv.empty()) {
     util::WriteTextAtomically(o.check_data, csv);

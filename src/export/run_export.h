@@ -1,6 +1,6 @@
 // `fixar export RUN_DIR`: a run's trained actor (its checkpoint, loaded with rl::LoadRun)
-// as a C header (c_header.h) and, for validating it, observations with fixar's own
-// actions (check data). docs/export.md.
+// as a C header (c_header.h), an ONNX model (onnx_writer.h) and, for validating either,
+// observations with fixar's own actions (check data). docs/export.md.
 #pragma once
 
 #include <cstdint>
@@ -18,13 +18,14 @@ struct ExportOptions {
   std::string run_dir;
   std::string c_header;  // path of the C header to write; empty: none
   std::string c_symbol = "fixar_actor";
+  std::string onnx;        // path of the ONNX model to write; empty: none
   std::string check_data;  // path of the CSV of observations and fixar's actions; empty: none
   int check_samples = 1000;
   std::uint64_t check_seed = 1;
 };
 
 // Writes what the options ask for and returns a summary: run, step, precision, QAT state,
-// the files written. Throws std::invalid_argument
+// the files written (for ONNX also which layers are exact). Throws std::invalid_argument
 // naming the run directory and the setting when the actor cannot be exported as asked
 // (e.g. --c of a float32 run) — then nothing is written.
 nlohmann::json ExportRun(const ExportOptions& options);
