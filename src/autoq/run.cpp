@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -98,9 +99,10 @@ RunConfig RunConfig::Load(const std::filesystem::path& path) {
   const std::string file = path.string();
   RunConfig c;
   for (const auto& [k, v] : root)
-    if (!std::set<std::string>{"target", "search", "reward", "ppo", "ddpg"}.contains(std::string(k.str())))
+    if (!std::set<std::string>{"target", "search", "reward", "ppo", "ddpg", "sensitivity"}.contains(
+            std::string(k.str())))
       throw std::invalid_argument(
-          fmt::format("{}: unknown table [{}]; valid: target, search, reward, ppo, ddpg", file, k.str()));
+          fmt::format("{}: unknown table [{}]; valid: target, search, reward, ppo, ddpg, sensitivity", file, k.str()));
 
   TableReader t(root["target"].as_table(), "target", file);
   t.Get("kind", c.target);
@@ -172,6 +174,11 @@ RunConfig RunConfig::Load(const std::filesystem::path& path) {
   dr.Get("replay_episodes", d.replay_episodes);
   dr.Get("keep_first_last", d.keep_first_last);
   dr.Check();
+
+  TableReader sr(root["sensitivity"].as_table(), "sensitivity", file);
+  sr.Get("reference_bits", c.search.sensitivity.reference_bits);
+  sr.Get("keep_first_last", c.search.sensitivity.keep_first_last);
+  sr.Check();
   c.Validate();
   return c;
 }
@@ -181,7 +188,8 @@ void RunConfig::Validate() const {
     throw std::invalid_argument(fmt::format("target '{}' is unknown; valid: synthetic, cnn", target));
   if (!(budget > 0 && budget <= 1))
     throw std::invalid_argument(fmt::format("budget {} is invalid; valid: (0, 1] of the uniform 8/8 cost", budget));
-  if (agents.empty()) throw std::invalid_argument("agents: the list is empty; valid: ppo, ddpg, random, uniform");
+  if (agents.empty())
+    throw std::invalid_argument("agents: the list is empty; valid: ppo, ddpg, random, uniform, sensitivity");
   if (seeds.empty()) throw std::invalid_argument("seeds: the list is empty");
   if (search_finetune_steps < 0 || final_finetune_steps < 0)
     throw std::invalid_argument(fmt::format("fine-tune steps {} / {} are invalid; valid: >= 0", search_finetune_steps,
@@ -257,6 +265,78 @@ std::string Pm(const MeanStd& m, double scale, const char* spec) {
   return fmt::format(fmt::runtime(std::string(spec) + " ± " + spec), m.mean * scale, m.std * scale);
 }
 
+// ---- the sensitivity agent's extra outputs
+
+// "343 = 7 × 49" (or "55 = 7 + 49 + … " when the layers allow different numbers of choices).
+std::string ProbeCount(const std::vector<std::vector<reram::LayerBits>>& choices) {
+  std::vector<std::size_t> sizes;
+  std::size_t probes = 0;
+  for (const auto& c : choices) sizes.push_back(c.size()), probes += c.size();
+  if (std::adjacent_find(sizes.begin(), sizes.end(), std::not_equal_to<>()) == sizes.end())
+    return fmt::format("{} = {} × {}", probes, sizes.size(), sizes.empty() ? 0 : sizes.front());
+  return fmt::format("{} = {}", probes, fmt::join(sizes, " + "));
+}
+
+std::string SensitivityLine(const SensitivityOutcome& s, const SearchResult& r) {
+  if (!s.message.empty())
+    return fmt::format("[sensitivity] nothing chosen ({} measurements): {}", r.measurements, s.message);
+  return fmt::format(
+      "[sensitivity] {} probes + reference + final: {} measurements, {} cache hits, {:.1f} s; exact knapsack "
+      "{:.2f} ms ({} partial selections at most): {} predicted {:.2f} % (reference {:.2f} %, Σ drops {:.2f} points), "
+      "measured {:.2f} % at {:.4f}",
+      ProbeCount(s.table.choices), r.measurements, r.cache_hits, r.wall_seconds, 1e3 * s.solution.seconds,
+      s.solution.max_states, FormatBits(s.chosen), 100 * s.predicted_accuracy, 100 * s.table.reference_accuracy,
+      100 * s.solution.value, r.best ? 100 * r.best->accuracy : NAN, r.best ? r.best->cost_ratio : NAN);
+}
+
+// sensitivity.csv: one row per probe.
+void WriteSensitivityCsv(const std::filesystem::path& path, const SensitivityOutcome& s,
+                         const std::vector<LayerInfo>& layers) {
+  std::ofstream csv(path);
+  csv << "layer_index,layer,weight_bits,activation_bits,accuracy,drop,probe_cost_ratio,chosen\n";
+  for (std::size_t l = 0; l < s.table.accuracy.size(); ++l)
+    for (std::size_t j = 0; j < s.table.accuracy[l].size(); ++j) {
+      const reram::LayerBits& b = s.table.choices[l][j];
+      const bool chosen = !s.chosen.empty() && s.chosen[l] == b;
+      csv << fmt::format("{},{},{},{},{:.6f},{:.6f},{:.6f},{}\n", l, layers[l].name, b.weight_bits, b.activation_bits,
+                         s.table.accuracy[l][j], s.table.drop[l][j], s.table.cost[l][j], chosen ? 1 : 0);
+    }
+}
+
+nlohmann::json SensitivityJson(const SensitivityOutcome& s) {
+  std::vector<int> choices;
+  for (const auto& c : s.table.choices) choices.push_back(static_cast<int>(c.size()));
+  return {{"probes", s.table.probes()},
+          {"choices_per_layer", choices},
+          {"reference_accuracy", s.table.reference_accuracy},
+          {"predicted_accuracy", std::isfinite(s.predicted_accuracy) ? nlohmann::json(s.predicted_accuracy)
+                                                                     : nlohmann::json()},
+          {"predicted_drop", s.solution.feasible ? nlohmann::json(s.solution.value) : nlohmann::json()},
+          {"solver_cost_ratio", s.solution.feasible ? nlohmann::json(s.solution.cost) : nlohmann::json()},
+          {"solve_seconds", s.solution.seconds},
+          {"solver_max_states", s.solution.max_states},
+          {"probe_seconds", s.probe_seconds},
+          {"message", s.message}};
+}
+
+void WriteSensitivityReport(std::ostream& md, const SearchResult& r) {
+  const SensitivityOutcome& s = *r.sensitivity;
+  md << "\n## Sensitivity + exact knapsack\n\n";
+  if (!s.message.empty()) {
+    md << "Nothing chosen: " << s.message << "\n";
+    return;
+  }
+  md << fmt::format(
+      "{} probes (each layer at each allowed choice, the others at {}/{}), {} measurements and {} cache hits in all "
+      "(reference and final included), {:.1f} s of probing; the knapsack (exact, {} partial selections at most) took "
+      "{:.2f} ms. Chosen: {}, cost {:.4f}; predicted accuracy (reference {:.2f} %, Σ drops {:.2f} points) {:.2f} %, "
+      "measured {:.2f} %.\n",
+      ProbeCount(s.table.choices), s.table.reference.front().weight_bits, s.table.reference.front().activation_bits,
+      r.measurements, r.cache_hits, s.probe_seconds, s.solution.max_states, 1e3 * s.solution.seconds,
+      FormatBits(s.chosen), s.solution.cost, 100 * s.table.reference_accuracy, 100 * s.solution.value,
+      100 * s.predicted_accuracy, r.best ? 100 * r.best->accuracy : NAN);
+}
+
 }  // namespace
 
 RunOutcome RunAutoq(const RunConfig& c, const std::filesystem::path& out_dir,
@@ -289,27 +369,44 @@ RunOutcome RunAutoq(const RunConfig& c, const std::filesystem::path& out_dir,
   std::vector<Agent> order = c.agents;
   std::stable_sort(order.begin(), order.end(), [](Agent a, Agent b) { return a == Agent::kPpo && b != Agent::kPpo; });
   std::vector<std::vector<Evaluation>> kept_records;
+  const auto choices =
+      AllowedChoices(static_cast<int>(target->layers().size()), c.search.env.candidates, c.search.sensitivity);
   for (Agent agent : order) {
-    for (std::uint64_t seed : c.seeds) {
+    // The sensitivity agent has no randomness (probes, solve, measure): one search for all seeds.
+    const std::vector<std::uint64_t> seeds =
+        agent == Agent::kSensitivity ? std::vector<std::uint64_t>{c.seeds.front()} : c.seeds;
+    if (agent == Agent::kSensitivity)
+      say(fmt::format("[sensitivity] {} probes (weight layers × allowed (w, a) choices, the others at {}/{}) + "
+                      "reference + final; deterministic, so run once (seed {})",
+                      ProbeCount(choices), c.search.sensitivity.reference_bits, c.search.sensitivity.reference_bits,
+                      seeds.front()));
+    for (std::uint64_t seed : seeds) {
       SearchOptions o = c.search;
       o.agent = agent;
       o.seed = seed;
       if (agent == Agent::kRandom && c.random_matches_ppo && ppo_measurements.contains(seed))
         o.episodes = static_cast<int>(std::max<std::int64_t>(1, ppo_measurements[seed]));
       Evaluator ev(*target, cost_model, c.metric, c.budget);
-      const int total = agent == Agent::kUniform ? static_cast<int>(o.env.candidates.size()) : o.episodes;
-      const int every = std::max(1, total / 10);
+      const int total = agent == Agent::kUniform       ? static_cast<int>(o.env.candidates.size())
+                        : agent == Agent::kSensitivity ? CountProbes(choices) + 2
+                                                       : o.episodes;
+      const int every = std::max(1, total / (agent == Agent::kSensitivity ? 20 : 10));
       ev.on_record = [&, agent, seed](const Evaluation& e) {
         if ((e.episode + 1) % every != 0 || (agent == Agent::kRandom && !e.measured)) return;
         const Evaluation* best = ev.Best();
-        say(fmt::format("[{} seed {}] episode {:>4}/{}  best {}  measurements {}  cache hits {}  {:.1f} s",
-                        to_string(agent), seed, e.episode + 1, total,
+        say(fmt::format("[{} seed {}] {} {:>4}/{}  best {}  measurements {}  cache hits {}  {:.1f} s",
+                        to_string(agent), seed, agent == Agent::kSensitivity ? "measurement" : "episode",
+                        e.episode + 1, total,
                         best ? fmt::format("{:.2f} % at {:.3f}", 100 * best->accuracy, best->cost_ratio)
                              : std::string("none within budget yet"),
                         ev.measurements(), ev.cache_hits(), ev.elapsed_seconds()));
       };
       SearchResult r = RunSearch(ev, o);
       if (agent == Agent::kPpo) ppo_measurements[seed] = r.measurements;
+      if (r.sensitivity) {
+        say(SensitivityLine(*r.sensitivity, r));
+        WriteSensitivityCsv(out_dir / "sensitivity.csv", *r.sensitivity, target->layers());
+      }
       double final_acc = std::numeric_limits<double>::quiet_NaN();
       if (r.best && c.final_finetune) {
         say(fmt::format("[{} seed {}] final fine-tune of {}", to_string(agent), seed, FormatBits(r.best->bits)));
@@ -344,6 +441,7 @@ RunOutcome RunAutoq(const RunConfig& c, const std::filesystem::path& out_dir,
                        {"search_seconds", r.wall_seconds},
                        {"measure_seconds", r.measure_seconds},
                        {"final_accuracy", std::isfinite(final_acc) ? nlohmann::json(final_acc) : nlohmann::json()}};
+      if (r.sensitivity) j["sensitivity"] = SensitivityJson(*r.sensitivity);
       if (r.best) {
         std::vector<int> wb, ab;
         for (const auto& b : r.best->bits) wb.push_back(b.weight_bits), ab.push_back(b.activation_bits);
@@ -407,6 +505,8 @@ RunOutcome RunAutoq(const RunConfig& c, const std::filesystem::path& out_dir,
                       r.best ? fmt::format("{:.2f}", 100 * r.best->accuracy) : "-",
                       r.best ? fmt::format("{:.3f}", r.best->cost_ratio) : "-");
   }
+  for (const SearchResult& r : out.searches)
+    if (r.sensitivity) WriteSensitivityReport(md, r);
 
 #ifdef FIXAR_AUTOQ_HAVE_PLOT
   // ---- pareto.svg: every measured assignment (first seed), and the front of all of them.

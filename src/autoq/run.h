@@ -2,6 +2,7 @@
 // and a results directory (docs/autoq.md, "Results directory"):
 //   evaluations.csv   every priced assignment of every search (bits, accuracy, cost, ...)
 //   ppo_log.csv       PPO's logged scalars per update (CleanRL names)
+//   sensitivity.csv   sensitivity agent: every probe (layer, w, a, accuracy, drop, cost, chosen)
 //   summary.json      per search: best assignment, accuracy, cost, wall time, counts
 //   report.md         agents compared (mean ± std over seeds), best assignment per agent
 //   pareto.svg        cost–accuracy scatter of the measured assignments with the Pareto front
@@ -52,8 +53,8 @@ struct RunOutcome {
   double float_accuracy = 0;
 };
 
-// Runs every agent for every seed and writes the results directory. `progress` receives
-// one-line updates (may be empty).
+// Runs every agent for every seed (the deterministic sensitivity agent once, with the first
+// seed) and writes the results directory. `progress` receives one-line updates (may be empty).
 RunOutcome RunAutoq(const RunConfig& config, const std::filesystem::path& out_dir,
                     const std::function<void(const std::string&)>& progress);
 

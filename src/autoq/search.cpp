@@ -17,14 +17,20 @@ const char* to_string(Agent a) {
     case Agent::kDdpg: return "ddpg";
     case Agent::kRandom: return "random";
     case Agent::kUniform: return "uniform";
+    case Agent::kSensitivity: return "sensitivity";
   }
   return "?";
 }
 
+std::vector<Agent> AllAgents() {
+  return {Agent::kPpo, Agent::kDdpg, Agent::kRandom, Agent::kUniform, Agent::kSensitivity};
+}
+
 Agent ParseAgent(const std::string& name, const std::string& where) {
-  for (Agent a : {Agent::kPpo, Agent::kDdpg, Agent::kRandom, Agent::kUniform})
+  for (Agent a : AllAgents())
     if (name == to_string(a)) return a;
-  throw std::invalid_argument(fmt::format("{}: agent '{}' is unknown; valid: ppo, ddpg, random, uniform", where, name));
+  throw std::invalid_argument(
+      fmt::format("{}: agent '{}' is unknown; valid: ppo, ddpg, random, uniform, sensitivity", where, name));
 }
 
 // PPO for a short, sparse-reward episodic task: γ = 1 (the reward comes once, at the end
@@ -51,11 +57,10 @@ void SearchOptions::validate() const {
     throw std::invalid_argument(fmt::format("ppo episodes per update = {}; valid: >= 1", ppo_episodes_per_update));
   env.validate();
   ddpg.validate();
+  sensitivity.validate();
 }
 
-namespace {
-
-SearchResult Finish(Agent agent, const Evaluator& ev, int episodes, std::chrono::steady_clock::time_point t0) {
+SearchResult SummarizeSearch(Agent agent, const Evaluator& ev, int episodes, std::chrono::steady_clock::time_point t0) {
   SearchResult r;
   r.agent = agent;
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -69,8 +74,6 @@ SearchResult Finish(Agent agent, const Evaluator& ev, int episodes, std::chrono:
   if (const Evaluation* best = ev.Best()) r.best = *best;
   return r;
 }
-
-}  // namespace
 
 SearchResult RunPpoSearch(Evaluator& ev, const SearchOptions& o) {
   o.validate();
@@ -91,7 +94,7 @@ SearchResult RunPpoSearch(Evaluator& ev, const SearchOptions& o) {
     return e;
   });
   ppo.Train();
-  SearchResult r = Finish(Agent::kPpo, ev, env->episodes(), t0);
+  SearchResult r = SummarizeSearch(Agent::kPpo, ev, env->episodes(), t0);
   r.ppo_log = ppo.history();
   return r;
 }
@@ -118,7 +121,7 @@ SearchResult RunRandomSearch(Evaluator& ev, const SearchOptions& o) {
     }
     ++draws;
   }
-  SearchResult r = Finish(Agent::kRandom, ev, measured, t0);
+  SearchResult r = SummarizeSearch(Agent::kRandom, ev, measured, t0);
   r.over_budget = draws - measured;
   return r;
 }
@@ -133,7 +136,7 @@ SearchResult RunUniformSearch(Evaluator& ev, const SearchOptions& o) {
     Evaluation& e = ev.Evaluate(bits, feasible, episode++);
     e.reward = SearchReward(o.env.reward, feasible ? e.accuracy : 0.0, ev.float_accuracy(), e.cost_ratio, ev.budget());
   }
-  return Finish(Agent::kUniform, ev, episode, t0);
+  return SummarizeSearch(Agent::kUniform, ev, episode, t0);
 }
 
 SearchResult RunSearch(Evaluator& ev, const SearchOptions& o) {
@@ -142,6 +145,7 @@ SearchResult RunSearch(Evaluator& ev, const SearchOptions& o) {
     case Agent::kDdpg: return RunHaqDdpgSearch(ev, o);
     case Agent::kRandom: return RunRandomSearch(ev, o);
     case Agent::kUniform: return RunUniformSearch(ev, o);
+    case Agent::kSensitivity: return RunSensitivitySearch(ev, o);
   }
   throw std::invalid_argument("RunSearch: unknown agent");
 }

@@ -10,8 +10,12 @@
 //            accuracy is measured; `episodes` counts measured assignments.
 //   uniform  coarse-grained: every candidate width b as w = a = b for all layers; the
 //            best one within the budget.
+//   sensitivity  no RL: every layer's accuracy drop at every allowed (w, a) with the other
+//            layers at 8/8, measured once, then the budgeted choice minimising the summed
+//            drops solved exactly (multiple-choice knapsack), then measured (sensitivity.h).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -20,11 +24,14 @@
 
 #include "autoq/ppo.h"
 #include "autoq/search_env.h"
+#include "autoq/sensitivity.h"
 
 namespace fixar::autoq {
 
-enum class Agent { kPpo, kDdpg, kRandom, kUniform };
-const char* to_string(Agent a);  // ppo, ddpg, random, uniform
+enum class Agent { kPpo, kDdpg, kRandom, kUniform, kSensitivity };
+const char* to_string(Agent a);  // ppo, ddpg, random, uniform, sensitivity
+// Every agent, in the order of `--agent all`.
+std::vector<Agent> AllAgents();
 Agent ParseAgent(const std::string& name, const std::string& where);  // throws listing the valid names
 
 // HAQ's DDPG (shared/reference/autoq.md) with its hyperparameters. HAQ runs 600 episodes
@@ -48,12 +55,14 @@ struct HaqDdpgConfig {
 
 struct SearchOptions {
   Agent agent = Agent::kPpo;
-  int episodes = 200;             // ppo, ddpg: episodes; random: measured assignments
+  int episodes = 200;             // ppo, ddpg: episodes; random: measured assignments;
+                                  // sensitivity: unused (its probes are fixed by the layers)
   std::uint64_t seed = 1;
   SearchEnvConfig env{};          // candidates and the PPO reward
   int ppo_episodes_per_update = 4;  // 4 beat 8 on the synthetic target (docs/autoq.md)
   PpoConfig ppo = DefaultSearchPpoConfig();  // total_timesteps/num_steps are set from the above
   HaqDdpgConfig ddpg{};
+  SensitivityConfig sensitivity{};
   static PpoConfig DefaultSearchPpoConfig();
   void validate() const;
 };
@@ -66,8 +75,10 @@ struct SearchResult {
   int episodes = 0;                // episodes (or samples) the agent played
   std::int64_t measurements = 0;   // accuracy measurements (cache misses)
   std::int64_t cache_hits = 0;
-  int over_budget = 0;             // assignments priced over the budget (ddpg: before the wall)
+  int over_budget = 0;             // assignments priced over the budget (ddpg: before the wall;
+                                   // sensitivity: its probes are not counted, they are off-budget by design)
   std::vector<PpoLog> ppo_log;     // ppo only
+  std::optional<SensitivityOutcome> sensitivity;  // sensitivity only: the table and the solve
 };
 
 // Runs options.agent on `evaluator` (fresh: its records become this search's records).
@@ -77,6 +88,11 @@ SearchResult RunPpoSearch(Evaluator& evaluator, const SearchOptions& options);
 SearchResult RunHaqDdpgSearch(Evaluator& evaluator, const SearchOptions& options);
 SearchResult RunRandomSearch(Evaluator& evaluator, const SearchOptions& options);
 SearchResult RunUniformSearch(Evaluator& evaluator, const SearchOptions& options);
+// sensitivity.cpp. Deterministic: the seed is not used.
+SearchResult RunSensitivitySearch(Evaluator& evaluator, const SearchOptions& options);
+// Counts, times and the best measured in-budget record of a finished search on `evaluator`.
+SearchResult SummarizeSearch(Agent agent, const Evaluator& evaluator, int episodes,
+                             std::chrono::steady_clock::time_point start);
 
 // HAQ's map from a continuous action a in [0, 1] to bits:
 //   round((b_max − b_min + 1)·a + b_min − 0.5), clamped to [b_min, b_max].

@@ -67,6 +67,8 @@ class Evaluator {
   int num_layers() const { return static_cast<int>(shapes_.size()); }
   CostMetric metric() const { return metric_; }
   double budget() const { return budget_; }
+  const reram::CostModel& model() const { return model_; }
+  const std::vector<reram::LayerShape>& shapes() const { return shapes_; }
   double float_accuracy();  // measured once
 
   reram::CostRatio CostRatios(std::span<const reram::LayerBits> bits) const;

@@ -1,5 +1,6 @@
 // `fixar autoq`: search per-layer (weight, activation) bit widths of a CNN for a ReRAM
-// hardware budget with PPO, HAQ's DDPG, random search or uniform bits, and compare them
+// hardware budget with PPO, HAQ's DDPG, random search, uniform bits or per-layer sensitivity
+// with an exact knapsack, and compare them
 // (src/autoq, docs/autoq.md).
 #include <iostream>
 #include <memory>
@@ -44,7 +45,7 @@ long ParseInteger(const std::string& s, const char* flag) {
 }
 
 const CommandRegistrar kAutoq(
-    "autoq", "Search per-layer bit widths for a ReRAM budget (PPO, HAQ DDPG, random, uniform)",
+    "autoq", "Search per-layer bit widths for a ReRAM budget (PPO, HAQ DDPG, random, uniform, sensitivity)",
     [](CLI::App& app) -> std::function<int()> {
       auto a = std::make_shared<AutoqArgs>();
       app.add_option("-c,--config", a->config_file, "TOML config (configs/autoq/*.toml); flags override it");
@@ -56,7 +57,7 @@ const CommandRegistrar kAutoq(
       app.add_option("--budget", a->budget, "budget as a fraction of the uniform 8/8 cost, in (0, 1]");
       app.add_option("--metric", a->metric, "cost metric of the budget: crossbars | area | energy | latency");
       app.add_option("--reram", a->reram_config, "ReRAM config TOML (default: built-in ISAAC figures)");
-      app.add_option("--agent", a->agents, "comma list of ppo, ddpg, random, uniform, or all");
+      app.add_option("--agent", a->agents, "comma list of ppo, ddpg, random, uniform, sensitivity, or all");
       app.add_option("--episodes", a->episodes, "episodes per search (random: measured assignments)");
       app.add_option("--seed,--seeds", a->seeds, "comma list of seeds; one search per agent and seed");
       app.add_option("--candidates", a->candidates, "comma list of candidate bit widths (default 2..8)");
@@ -77,7 +78,7 @@ const CommandRegistrar kAutoq(
         if (!a->agents.empty()) {
           c.agents.clear();
           if (a->agents == "all")
-            c.agents = {autoq::Agent::kPpo, autoq::Agent::kDdpg, autoq::Agent::kRandom, autoq::Agent::kUniform};
+            c.agents = autoq::AllAgents();
           else
             for (const auto& name : SplitList(a->agents)) c.agents.push_back(autoq::ParseAgent(name, "--agent"));
         }
