@@ -130,6 +130,7 @@ std::string SbatchScript(const Grid& g, const SweepDir& dir, const SlurmOptions&
   s += "#SBATCH --requeue\n";
   s += fmt::format("#SBATCH --cpus-per-task={}\n", g.threads);
   s += fmt::format("#SBATCH --output={}\n", (dir.logs() / "slurm-%A_%a.log").string());
+  s += "#SBATCH --open-mode=append\n";  // a requeued task keeps its log name; without this it truncates it
   s += "set -euo pipefail\n";
   s += fmt::format("cd {}\n", proc::ShellQuote(fs::current_path().string()));
   s += fmt::format("exec {} sweep task {} \"$SLURM_ARRAY_TASK_ID\"\n", proc::ShellQuote(exe),

@@ -273,6 +273,7 @@ TEST_F(Prepare, SbatchScriptIsOneArrayJobOverTheRuns) {
   for (const std::string& line : std::vector<std::string>{
            "#SBATCH --array=0-0%2\n", "#SBATCH --requeue\n", "#SBATCH --cpus-per-task=1\n",
            "#SBATCH --job-name=fixar-p\n", "#SBATCH --output=" + (dir.logs() / "slurm-%A_%a.log").string() + "\n",
+           "#SBATCH --open-mode=append\n",
            "exec /opt/fixar/bin/fixar sweep task " + dir.root.string() + " \"$SLURM_ARRAY_TASK_ID\"\n",
            "cd " + fs::current_path().string() + "\n"})
     EXPECT_NE(s.find(line), std::string::npos) << line << " not in\n" << s;
