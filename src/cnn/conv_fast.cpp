@@ -24,30 +24,40 @@ Scratch& ThreadScratch() {
   return s;
 }
 
-// A chunk of S samples on the zero-padded grid.
+// A chunk of S samples on the zero-padded grid. Rows are Wp = w + p apart and samples
+// Rs = h + p rows apart: the p zero columns that end a row are also the left padding of
+// the next row, and the p zero rows after a sample the top padding of the next one
+// (a window reaching p past the image's right edge lands in them). Per sample the grid
+// has Rs·Wp positions: 64 for 7x7 with padding 1 where separate padding needs 81.
 struct Grid {
-  int S, Hp, Wp;
-  long plane;      // S·Hp·Wp: positions of one channel, all samples
-  int num_panels;  // output positions rounded up to whole panels of NR
-  long size;       // floats of the padded buffer, with the slack the last reads need
+  int S, Rs, Wp;
+  long positions;   // S·Rs·Wp: the output grid of the chunk (outputs and positions dropped)
+  long cs;          // floats per channel: (S·Rs + p)·Wp
+  int num_panels;   // positions rounded up to whole panels of NR
+  long size;        // floats of the buffer, with the slack the last reads need
   Grid(const ConvGeometry& g, int samples, int NR)
-      : S(samples), Hp(g.h + 2 * g.padding), Wp(g.w + 2 * g.padding), plane(static_cast<long>(S) * Hp * Wp),
-        num_panels(CeilDiv(plane, NR)),
+      : S(samples), Rs(g.h + g.padding), Wp(g.w + g.padding), positions(static_cast<long>(S) * Rs * Wp),
+        cs((static_cast<long>(S) * Rs + g.padding) * Wp), num_panels(CeilDiv(positions, NR)),
         // Row (c, ky, kx) of the last channel reads up to offset (k−1)(Wp+1) + panels·NR.
-        size(static_cast<long>(g.c_in) * plane + static_cast<long>(num_panels) * NR - plane +
-             static_cast<long>(g.kernel - 1) * (Wp + 1)) {}
+        size(std::max(static_cast<long>(g.c_in) * cs, static_cast<long>(g.c_in - 1) * cs +
+                                                           static_cast<long>(g.kernel - 1) * (Wp + 1) +
+                                                           static_cast<long>(num_panels) * NR)) {}
+  // Grid position of output (s, oy, ox), and where image pixel (s, c, iy, ix) lies.
+  long Position(int s, int oy, int ox) const { return (static_cast<long>(s) * Rs + oy) * Wp + ox; }
+  long Pixel(int p, int s, int c, int iy, int ix) const { return c * cs + Position(s, iy + p, ix + p); }
 };
 
-// x (S samples, N x C x H x W) -> dst[c][s][Hp][Wp], zero outside the images.
+// x (S samples, N x C x H x W) -> the padded grid, zero outside the images.
 void PadChunk(const ConvGeometry& g, const Grid& grid, const float* x, float* dst) {
   std::fill(dst, dst + grid.size, 0.0f);
   const long hw = static_cast<long>(g.h) * g.w;
   for (int s = 0; s < grid.S; ++s)
     for (int c = 0; c < g.c_in; ++c) {
       const float* src = x + (static_cast<long>(s) * g.c_in + c) * hw;
-      float* d = dst + c * grid.plane + static_cast<long>(s) * grid.Hp * grid.Wp + g.padding * (grid.Wp + 1);
-      for (int iy = 0; iy < g.h; ++iy)
-        for (int ix = 0; ix < g.w; ++ix) d[static_cast<long>(iy) * grid.Wp + ix] = src[iy * g.w + ix];
+      for (int iy = 0; iy < g.h; ++iy) {
+        float* d = dst + grid.Pixel(g.padding, s, c, iy, 0);
+        for (int ix = 0; ix < g.w; ++ix) d[ix] = src[iy * g.w + ix];
+      }
     }
 }
 
@@ -57,7 +67,7 @@ void TapOffsets(const ConvGeometry& g, const Grid& grid, std::vector<std::ptrdif
   off.resize(g.patch());
   for (int c = 0; c < g.c_in; ++c)
     for (int ky = 0; ky < k; ++ky)
-      for (int kx = 0; kx < k; ++kx) off[(c * k + ky) * k + kx] = c * grid.plane + static_cast<long>(ky) * grid.Wp + kx;
+      for (int kx = 0; kx < k; ++kx) off[(c * k + ky) * k + kx] = c * grid.cs + static_cast<long>(ky) * grid.Wp + kx;
 }
 
 // One chunk of the forward pass (the caller's task): y = W · Xpad-shifted + b.
@@ -77,11 +87,13 @@ void ForwardChunk(const ConvGeometry& g, int S, const float* x, const float* W, 
   // Keep the grid positions that are outputs, add the bias.
   for (int i = 0; i < S; ++i)
     for (int co = 0; co < g.c_out; ++co) {
-      const float* src = s.out.data() + static_cast<long>(co) * ldc + static_cast<long>(i) * grid.Hp * grid.Wp;
+      const float* src = s.out.data() + static_cast<long>(co) * ldc;
       float* dst = y + (static_cast<long>(i) * g.c_out + co) * oh * ow;
       const float bias = b ? b[co] : 0.0f;
-      for (int oy = 0; oy < oh; ++oy)
-        for (int ox = 0; ox < ow; ++ox) dst[oy * ow + ox] = src[static_cast<long>(oy) * grid.Wp + ox] + bias;
+      for (int oy = 0; oy < oh; ++oy) {
+        const float* row = src + grid.Position(i, oy, 0);
+        for (int ox = 0; ox < ow; ++ox) dst[oy * ow + ox] = row[ox] + bias;
+      }
     }
 }
 
@@ -90,13 +102,13 @@ void ForwardChunk(const ConvGeometry& g, int S, const float* x, const float* W, 
 // positions that are not outputs and for channels past c_out.
 void GradPanels(const ConvGeometry& g, const Grid& grid, const float* dy, int NR, float* dst) {
   const int oh = g.out_h(), ow = g.out_w();
-  std::fill(dst, dst + static_cast<long>(CeilDiv(g.c_out, NR)) * grid.plane * NR, 0.0f);
+  std::fill(dst, dst + static_cast<long>(CeilDiv(g.c_out, NR)) * grid.positions * NR, 0.0f);
   for (int s = 0; s < grid.S; ++s)
     for (int co = 0; co < g.c_out; ++co) {
       const float* src = dy + (static_cast<long>(s) * g.c_out + co) * oh * ow;
-      float* d = dst + ((co / NR) * grid.plane + static_cast<long>(s) * grid.Hp * grid.Wp) * NR + co % NR;
+      float* d = dst + (co / NR) * grid.positions * NR + co % NR;
       for (int oy = 0; oy < oh; ++oy)
-        for (int ox = 0; ox < ow; ++ox) d[(static_cast<long>(oy) * grid.Wp + ox) * NR] = src[oy * ow + ox];
+        for (int ox = 0; ox < ow; ++ox) d[(grid.Position(s, oy, ox)) * NR] = src[oy * ow + ox];
     }
 }
 
@@ -124,13 +136,13 @@ void WeightGradChunk(const ConvGeometry& g, int S, const float* x, const float* 
   auto& s = ThreadScratch();
   s.xpad.resize(grid.size);
   PadChunk(g, grid, x, s.xpad.data());
-  s.dyt.resize(static_cast<std::size_t>(co_panels) * grid.plane * NR);
+  s.dyt.resize(static_cast<std::size_t>(co_panels) * grid.positions * NR);
   GradPanels(g, grid, dy, NR, s.dyt.data());
   TapOffsets(g, grid, s.a_rows);
-  s.b_rows.resize(grid.plane);
-  for (long n = 0; n < grid.plane; ++n) s.b_rows[n] = n * NR;
-  kern::PanelGemmF32({g.patch(), static_cast<int>(grid.plane), s.xpad.data(), s.a_rows.data(), s.dyt.data(),
-                      s.b_rows.data(), grid.plane * NR, co_panels, dwt, ldw, false});
+  s.b_rows.resize(grid.positions);
+  for (long n = 0; n < grid.positions; ++n) s.b_rows[n] = n * NR;
+  kern::PanelGemmF32({g.patch(), static_cast<int>(grid.positions), s.xpad.data(), s.a_rows.data(), s.dyt.data(),
+                      s.b_rows.data(), grid.positions * NR, co_panels, dwt, ldw, false});
 }
 
 void Require(const ConvGeometry& g, const char* where) {

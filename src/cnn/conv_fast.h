@@ -1,12 +1,14 @@
 // Float32 convolution (stride 1) as an implicit GEMM through kern::PanelGemmF32
 // (kernels/panel_gemm.h): the fast path behind ConvForward<float> / ConvBackward<float>
-// (ops.h). A chunk of kConvChunk samples is copied once into zero-padded planes laid
-// [c][sample][Hp][Wp]; on that padded grid, output position n = s·Hp·Wp + oy·Wp + ox
-// sees input tap (c, ky, kx) at plane offset n + ky·Wp + kx, so row (c, ky, kx) of the
-// im2col matrix is the padded buffer itself, shifted: no im2col matrix is written.
+// (ops.h). A chunk of kConvChunk samples is copied once into a zero-padded grid per
+// channel: rows Wp = w+p apart, samples Rs = h+p rows apart (the p zero columns ending a
+// row are the next row's left padding, the p zero rows after a sample the next sample's
+// top padding). Output position n = (s·Rs + oy)·Wp + ox sees input tap (c, ky, kx) at
+// channel offset n + ky·Wp + kx, so row (c, ky, kx) of the im2col matrix is the padded
+// buffer itself, shifted: no im2col matrix is written.
 //
 //   forward      Y[c_out][n] = Σ_r W[c_out][r] · Xpad[off_r + n]     (B rows shifted)
-//                computed for every grid position; the Hp−oh rows and Wp−ow columns
+//                computed for every grid position; the Rs−oh rows and Wp−ow columns
 //                that are not outputs are dropped when Y is scattered to N x C x H x W.
 //   weight grad  dWᵀ[r][c_out] = Σ_n Xpad[off_r + n] · dYgrid[n][c_out]   (A rows shifted,
 //                dY on the same grid as panels of NR channels, zero off the outputs);
@@ -20,7 +22,8 @@
 // more CPU time than the products themselves (perf: Im2ColPanels 26 %, the kernel 18 %),
 // and GemmF32 on a plain im2col matrix copies it once more per call (its packing took
 // as long as its arithmetic). The grid positions that are not outputs cost extra
-// products instead: 15 % more at 28x28 (pad 1), 31 % at 14x14, 65 % at 7x7.
+// products instead: 7 % more at 28x28 (pad 1), 15 % at 14x14, 31 % at 7x7 (with a
+// separate padding per row and sample: 15 %, 31 %, 65 %).
 // Results are the same bits for any thread count (fixed chunks, sums in chunk order).
 #pragma once
 

@@ -213,21 +213,28 @@ void ConvForwardDirect(const ConvGeometry& g, int n, const T* x, const T* W, con
 template <typename T>
 void MaxPoolForward(const PoolGeometry& g, int n, const T* x, T* y, std::int32_t* argmax) {
   const int oh = g.out_h(), ow = g.out_w();
-  kern::ParallelFor(n * g.c, [&](int plane) {
-    const T* in = x + static_cast<std::size_t>(plane) * g.h * g.w;
-    const std::size_t out0 = static_cast<std::size_t>(plane) * oh * ow;
-    const int in_offset = (plane % g.c) * g.h * g.w;  // offsets are within the sample
-    for (int oy = 0; oy < oh; ++oy)
-      for (int ox = 0; ox < ow; ++ox) {
-        int best = (oy * g.stride) * g.w + ox * g.stride;
-        for (int ky = 0; ky < g.kernel; ++ky)
-          for (int kx = 0; kx < g.kernel; ++kx) {
-            const int i = (oy * g.stride + ky) * g.w + ox * g.stride + kx;
-            if (in[i] > in[best]) best = i;
-          }
-        y[out0 + oy * ow + ox] = in[best];
-        argmax[out0 + oy * ow + ox] = in_offset + best;
-      }
+  const std::size_t plane_in = static_cast<std::size_t>(g.h) * g.w, plane_out = static_cast<std::size_t>(oh) * ow;
+  // One task per sample (a plane per task made thousands of tiny tasks), and the running
+  // maximum as a select rather than a branch: which input wins is data-dependent, and the
+  // mispredicted branches made this pass cost more than conv1's forward pass (profile:
+  // 2.8 vs 2.1 CPU ms per batch of 128).
+  kern::ParallelFor(n, [&](int s) {
+    for (int c = 0; c < g.c; ++c) {
+      const T* in = x + (static_cast<std::size_t>(s) * g.c + c) * plane_in;
+      const std::size_t out0 = (static_cast<std::size_t>(s) * g.c + c) * plane_out;
+      const int in_offset = c * g.h * g.w;  // offsets are within the sample
+      for (int oy = 0; oy < oh; ++oy)
+        for (int ox = 0; ox < ow; ++ox) {
+          int best = (oy * g.stride) * g.w + ox * g.stride;
+          for (int ky = 0; ky < g.kernel; ++ky)
+            for (int kx = 0; kx < g.kernel; ++kx) {
+              const int i = (oy * g.stride + ky) * g.w + ox * g.stride + kx;
+              best = in[i] > in[best] ? i : best;  // the first maximum on ties
+            }
+          y[out0 + oy * ow + ox] = in[best];
+          argmax[out0 + oy * ow + ox] = in_offset + best;
+        }
+    }
   });
 }
 
