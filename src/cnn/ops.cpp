@@ -223,6 +223,28 @@ void MaxPoolForward(const PoolGeometry& g, int n, const T* x, T* y, std::int32_t
       const T* in = x + (static_cast<std::size_t>(s) * g.c + c) * plane_in;
       const std::size_t out0 = (static_cast<std::size_t>(s) * g.c + c) * plane_out;
       const int in_offset = c * g.h * g.w;  // offsets are within the sample
+      if (g.kernel == 2 && g.stride == 2) {  // both models' pool: fixed 2x2 window, no loops over it
+        // Locals and restrict pointers: the int32 argmax stores could alias g's int fields,
+        // which made the compiler reload the geometry after every store.
+        const int w = g.w;
+        T* __restrict yo = y + out0;
+        std::int32_t* __restrict am = argmax + out0;
+        for (int oy = 0; oy < oh; ++oy)
+          for (int ox = 0; ox < ow; ++ox) {
+            const int i0 = 2 * oy * w + 2 * ox, i2 = i0 + w;
+            const T a = in[i0], b = in[i0 + 1], c2 = in[i2], d = in[i2 + 1];
+            // Selects on values already loaded (compiled to cmov / max, no branches).
+            int best = b > a ? i0 + 1 : i0;
+            T v = b > a ? b : a;
+            best = c2 > v ? i2 : best;
+            v = c2 > v ? c2 : v;
+            best = d > v ? i2 + 1 : best;
+            v = d > v ? d : v;
+            yo[oy * ow + ox] = v;
+            am[oy * ow + ox] = in_offset + best;
+          }
+        continue;
+      }
       for (int oy = 0; oy < oh; ++oy)
         for (int ox = 0; ox < ow; ++ox) {
           int best = (oy * g.stride) * g.w + ox * g.stride;

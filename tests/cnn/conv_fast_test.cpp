@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <ostream>
 #include <vector>
 
@@ -137,6 +138,33 @@ INSTANTIATE_TEST_SUITE_P(Shapes, ConvFast,
                                            Case{{6, 14, 14, 16, 5, 1, 0}, 10},    // lenet conv2, 'valid'
                                            Case{{3, 7, 9, 5, 3, 1, 2}, 11},       // padding k−1, non-square
                                            Case{{4, 5, 5, 3, 1, 1, 0}, 2}));      // 1x1
+
+// The 2x2 / stride 2 max pool has its own loop (ops.cpp); it must pick what the
+// definition picks, the first maximum in window order on ties.
+TEST(MaxPool2x2, MatchesTheDefinitionIncludingTies) {
+  const PoolGeometry g{3, 6, 8, 2, 2};
+  const int n = 2;
+  auto x = NormalSamples(static_cast<std::size_t>(n) * g.c * g.h * g.w, 1.0, 31);
+  for (std::size_t i = 0; i < x.size(); i += 5) x[i] = 0.5f;  // ties inside some windows
+  std::vector<float> y(static_cast<std::size_t>(n) * g.c * g.out_h() * g.out_w());
+  std::vector<std::int32_t> arg(y.size());
+  MaxPoolForward<float>(g, n, x.data(), y.data(), arg.data());
+  std::size_t o = 0;
+  for (int s = 0; s < n; ++s)
+    for (int c = 0; c < g.c; ++c)
+      for (int oy = 0; oy < g.out_h(); ++oy)
+        for (int ox = 0; ox < g.out_w(); ++ox, ++o) {
+          const float* sample = x.data() + static_cast<std::size_t>(s) * g.c * g.h * g.w;
+          int best = (c * g.h + 2 * oy) * g.w + 2 * ox;
+          for (int ky = 0; ky < 2; ++ky)
+            for (int kx = 0; kx < 2; ++kx) {
+              const int i = (c * g.h + 2 * oy + ky) * g.w + 2 * ox + kx;
+              if (sample[i] > sample[best]) best = i;
+            }
+          ASSERT_EQ(arg[o], best) << "output " << o;
+          ASSERT_EQ(y[o], sample[best]);
+        }
+}
 
 TEST(ConvFast, StridesAboveOneTakeTheIm2colPath) {
   EXPECT_FALSE(PanelConvApplies({3, 9, 7, 5, 3, 2, 1}));
