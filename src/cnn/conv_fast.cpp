@@ -101,15 +101,29 @@ void ForwardChunk(const ConvGeometry& g, int S, const float* x, const float* W, 
 // every grid position n (the reduction axis), channels q·NR .. q·NR+NR−1; zero at grid
 // positions that are not outputs and for channels past c_out.
 void GradPanels(const ConvGeometry& g, const Grid& grid, const float* dy, int NR, float* dst) {
-  const int oh = g.out_h(), ow = g.out_w();
-  std::fill(dst, dst + static_cast<long>(CeilDiv(g.c_out, NR)) * grid.positions * NR, 0.0f);
-  for (int s = 0; s < grid.S; ++s)
-    for (int co = 0; co < g.c_out; ++co) {
-      const float* src = dy + (static_cast<long>(s) * g.c_out + co) * oh * ow;
-      float* d = dst + (co / NR) * grid.positions * NR + co % NR;
-      for (int oy = 0; oy < oh; ++oy)
-        for (int ox = 0; ox < ow; ++ox) d[(grid.Position(s, oy, ox)) * NR] = src[oy * ow + ox];
-    }
+  const int oh = g.out_h(), ow = g.out_w(), P = oh * ow;
+  // Position-major: each grid position's NR channels are written as one contiguous run
+  // (reading dY with a stride of P). Channel-major writes, NR floats apart, touched a
+  // new cache line per value and were the larger part of conv1's backward pass.
+  for (int q = 0; q < CeilDiv(g.c_out, NR); ++q) {
+    const int c0 = q * NR, cn = std::min(NR, g.c_out - c0);
+    float* panel = dst + static_cast<long>(q) * grid.positions * NR;
+    for (int s = 0; s < grid.S; ++s)
+      for (int gy = 0; gy < grid.Rs; ++gy) {
+        float* row = panel + grid.Position(s, gy, 0) * NR;
+        if (gy >= oh) {
+          std::fill(row, row + static_cast<long>(grid.Wp) * NR, 0.0f);
+          continue;
+        }
+        const float* src = dy + (static_cast<long>(s) * g.c_out + c0) * P + gy * ow;
+        for (int ox = 0; ox < grid.Wp; ++ox) {
+          float* d = row + static_cast<long>(ox) * NR;
+          const int valid = ox < ow ? cn : 0;
+          for (int j = 0; j < valid; ++j) d[j] = src[static_cast<long>(j) * P + ox];
+          for (int j = valid; j < NR; ++j) d[j] = 0.0f;
+        }
+      }
+  }
 }
 
 // The geometry of the input gradient as a forward convolution of dY.
