@@ -77,7 +77,7 @@ TEST(SweepEndToEnd, ListVersionAndErrors) {
   const Result list = Fixar("sweep list configs/sweeps/qat_campaign.toml");
   EXPECT_EQ(list.rc, 0) << list.out;
   EXPECT_NE(list.out.find("sweep qat_campaign: 22 runs of 1000000 steps"), std::string::npos) << list.out;
-  EXPECT_NE(list.out.find("  21  HalfCheetah_fixed16_sr_s1  (sweep.extra[1])"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("  15  HalfCheetah_fixed16_sr_s1  (sweep.extra[4])"), std::string::npos) << list.out;
   EXPECT_NE(list.out.find("--set precision.rounding=stochastic --no-progress --run-dir "
                           "SWEEP_DIR/runs/HalfCheetah_fixed16_sr_s1"),
             std::string::npos)

@@ -229,10 +229,13 @@ TEST(LoadGrid, TheRepositorysGridsLoad) {
   const Grid qat = LoadGrid("configs/sweeps/qat_campaign.toml");
   EXPECT_EQ(qat.runs.size(), 3u * 2u * 3u + 2u + 2u);
   EXPECT_EQ(qat.steps, 1'000'000);
-  EXPECT_EQ(qat.runs[18].name, "HalfCheetah_fixed16_rtn_s0");
-  EXPECT_TRUE(qat.runs[18].overrides.empty());
-  EXPECT_EQ(qat.runs[21].name, "HalfCheetah_fixed16_sr_s1");
-  EXPECT_EQ(qat.runs[21].overrides, std::vector<std::string>{"precision.rounding=stochastic"});
+  // Seed by seed: seed 0 of the six float32/fixar runs, the two fixed16 variants, seed 1 …
+  EXPECT_EQ(qat.runs[1].name, "HalfCheetah_fixar_s0");
+  EXPECT_EQ(qat.runs[6].name, "HalfCheetah_fixed16_rtn_s0");
+  EXPECT_TRUE(qat.runs[6].overrides.empty());
+  EXPECT_EQ(qat.runs[15].name, "HalfCheetah_fixed16_sr_s1");
+  EXPECT_EQ(qat.runs[15].overrides, std::vector<std::string>{"precision.rounding=stochastic"});
+  EXPECT_EQ(qat.runs[21].name, "Swimmer_fixar_s2");
   const Grid smoke = LoadGrid("configs/sweeps/smoke.toml");
   EXPECT_EQ(Names(smoke), (std::vector<std::string>{"Pendulum_float32_s0", "Pendulum_float32_s1", "Pendulum_fixar_s0",
                                                     "Pendulum_fixar_s1"}));
