@@ -90,11 +90,12 @@ def build(cfg: dict):
     return nn.Sequential(*layers), params
 
 
-def timed(fn, batches: int) -> float:
-    t0 = time.perf_counter()
+def timed(fn, batches: int) -> tuple[float, float]:
+    """(wall s, process CPU s) of fn(0..batches-1)."""
+    t0, c0 = time.perf_counter(), time.process_time()
     for b in range(batches):
         fn(b)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -148,16 +149,17 @@ def run(args: argparse.Namespace) -> dict:
 
     net.train()
     timed(train_step, args.warmup)
-    t_train = timed(train_step, steps)
+    t_train, c_train = timed(train_step, steps)
     net.eval()
     with torch.inference_mode():
         timed(eval_step, 1)
-        t_eval = timed(eval_step, eval_steps)
+        t_eval, c_eval = timed(eval_step, eval_steps)
     return {
         "impl": "pytorch", "torch": torch.__version__, "model": cfg["model"]["name"], "threads": args.threads,
         "batch": batch, "train_images": steps * batch, "train_s": t_train,
-        "train_images_per_s": steps * batch / t_train, "eval_images": args.images, "eval_s": t_eval,
-        "eval_images_per_s": args.images / t_eval, "params": got, "loadavg": list(os.getloadavg()),
+        "train_images_per_s": steps * batch / t_train, "train_cpu_s": c_train, "eval_images": args.images,
+        "eval_s": t_eval, "eval_images_per_s": args.images / t_eval, "eval_cpu_s": c_eval, "params": got,
+        "loadavg": list(os.getloadavg()),
     }
 
 

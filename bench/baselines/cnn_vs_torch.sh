@@ -10,8 +10,10 @@
 # twice per repeat at 2 threads: with OpenMP's default wait policy and with
 # OMP_WAIT_POLICY=PASSIVE (its workers spin at barriers by default, which on a loaded
 # machine can cost it several times; the better of the two is what we compare with).
-# Prints one table: median images/s over the repeats and ours / PyTorch, for training
-# (forward + backward + Adam) and evaluation (inference).
+# Prints one table, for training (forward + backward + Adam) and evaluation (inference):
+# median images/s over the repeats, the median of the per-repeat ratios ours / PyTorch
+# (each pair ran back to back), and at 1 thread the ratio of images per CPU second,
+# which other jobs' time slicing does not distort.
 #
 # Environment: BIN (default build/release/bench/cnn/bench_cnn_speed), VENV (default
 # .venv-bench), IMAGES (timed training images per run, default 6400), QUANT (W,A: time
@@ -66,26 +68,40 @@ echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/env.txt"
 "$py" - "$results" <<'PY' | tee "$out/table.md"
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-def med(impl, model, setting, key):
-    v = [r[key] for r in rows if r["impl"] == impl and r["model"] == model and r["setting"] == setting]
-    return statistics.median(v) if v else None
+# Runs of one (model, thread count) in file order: repeat r is the r-th of each kind.
+def runs(impl, model, setting):
+    return [r for r in rows if r["impl"] == impl and r["model"] == model and r["setting"] == setting]
+def med(v):
+    return statistics.median(v) if v else float("nan")
 models = sorted({r["model"] for r in rows})
 threads = sorted({int(r["threads"]) for r in rows})
-loads = [x for r in rows for x in r.get("loadavg", [])[:1]]
-print(f"median images/s over repeats; PyTorch at >1 thread: the better of default and OMP_WAIT_POLICY=PASSIVE "
-      f"(setting shown); 1-min load during the runs {min(loads):.1f}-{max(loads):.1f}\n")
-print("| model | threads | train ours | train PyTorch | train ours/PyTorch | eval ours | eval PyTorch | eval ours/PyTorch |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|")
+loads = [r["loadavg"][0] for r in rows if r.get("loadavg")]
+print("images/s: median over repeats. ours/PyTorch: median over repeats of the ratio within a repeat (the two ran "
+      "one after the other). PyTorch at 2 threads: per repeat the better of OpenMP's default and "
+      "OMP_WAIT_POLICY=PASSIVE. CPU ratio (1 thread): images per process-CPU-second, ours / PyTorch, which "
+      f"time slicing by other jobs does not distort. 1-min load during the runs {min(loads):.1f}-{max(loads):.1f}\n")
+print("| model | threads | train ours | train PyTorch | **train ours/PyTorch** | train, CPU time | eval ours | "
+      "eval PyTorch | **eval ours/PyTorch** | eval, CPU time |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for m in models:
     for t in threads:
-        ours_tr, ours_ev = med("fixar", m, str(t), "train_images_per_s"), med("fixar", m, str(t), "eval_images_per_s")
-        cands = [s for s in (str(t), f"{t}p") if med("pytorch", m, s, "train_images_per_s")]
-        if ours_tr is None or not cands:
+        ours = runs("fixar", m, str(t))
+        theirs = [runs("pytorch", m, s) for s in ((str(t),) if t == 1 else (str(t), f"{t}p"))]
+        theirs = [x for x in theirs if x]
+        if not ours or not theirs:
             continue
-        s_tr = max(cands, key=lambda s: med("pytorch", m, s, "train_images_per_s"))
-        s_ev = max(cands, key=lambda s: med("pytorch", m, s, "eval_images_per_s"))
-        th_tr, th_ev = med("pytorch", m, s_tr, "train_images_per_s"), med("pytorch", m, s_ev, "eval_images_per_s")
-        print(f"| {m} | {t} | {ours_tr:,.0f} | {th_tr:,.0f} ({s_tr}) | **{ours_tr / th_tr:.2f}** | {ours_ev:,.0f} | "
-              f"{th_ev:,.0f} ({s_ev}) | **{ours_ev / th_ev:.2f}** |")
+        n = min(len(ours), *(len(x) for x in theirs))
+        cols = []
+        for key, cpu in (("train", "train_cpu_s"), ("eval", "eval_cpu_s")):
+            rate = f"{key}_images_per_s"
+            best = [max((x[i] for x in theirs), key=lambda r: r[rate]) for i in range(n)]
+            ratio = med([ours[i][rate] / best[i][rate] for i in range(n)])
+            imgs = f"{key}_images"
+            cpu_ratio = med([(ours[i][imgs] / ours[i][cpu]) / (best[i][imgs] / best[i][cpu]) for i in range(n)]) \
+                if t == 1 and all(cpu in r for r in ours[:n] + best) else float("nan")
+            cols += [f"{med([r[rate] for r in ours[:n]]):,.0f}", f"{med([r[rate] for r in best]):,.0f}",
+                     f"**{ratio:.2f}**", "–" if cpu_ratio != cpu_ratio else f"{cpu_ratio:.2f}"]
+        print(f"| {m} | {t} | " + " | ".join(cols) + " |")
+print(f"\n{n} repeats per row")
 PY
 echo "raw results: $results"

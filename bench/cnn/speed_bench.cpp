@@ -203,21 +203,23 @@ int main(int argc, char** argv) {
     const double load_before = LoadAverage();
     std::size_t trained = 0;
     const auto t0 = Clock::now();
+    const double c0 = CpuNow();
     while (it.next(b)) trainer.Step(b), trained += b.size();
-    const double t_train = Since(t0);
+    const double t_train = Since(t0), c_train = CpuNow() - c0;
     const std::vector<std::size_t> first{0};
     cnn::Evaluate(model, images.subset(first, "one"));  // the first eval call allocates
     const auto t1 = Clock::now();
+    const double c1 = CpuNow();
     const auto ev = cnn::Evaluate(model, images);
-    const double t_eval = Since(t1);
+    const double t_eval = Since(t1), c_eval = CpuNow() - c1;
     const std::string path = kern::to_string(kern::ActivePath());
     if (json) {
       fmt::print("{{\"impl\": \"fixar\", \"model\": \"{}\", \"threads\": {}, \"kernel_path\": \"{}\", \"quant\": \"{}\", "
                  "\"batch\": {}, \"train_images\": {}, \"train_s\": {:.4f}, \"train_images_per_s\": {:.2f}, "
-                 "\"eval_images\": {}, \"eval_s\": {:.4f}, \"eval_images_per_s\": {:.2f}, \"eval_accuracy\": {:.4f}, "
-                 "\"loadavg\": [{:.2f}, {:.2f}]}}\n",
-                 config.name, kern::NumThreads(), path, quant, batch, trained, t_train, trained / t_train, ev.samples,
-                 t_eval, ev.samples / t_eval, ev.accuracy, load_before, LoadAverage());
+                 "\"train_cpu_s\": {:.4f}, \"eval_images\": {}, \"eval_s\": {:.4f}, \"eval_images_per_s\": {:.2f}, "
+                 "\"eval_cpu_s\": {:.4f}, \"eval_accuracy\": {:.4f}, \"loadavg\": [{:.2f}, {:.2f}]}}\n",
+                 config.name, kern::NumThreads(), path, quant, batch, trained, t_train, trained / t_train, c_train,
+                 ev.samples, t_eval, ev.samples / t_eval, c_eval, ev.accuracy, load_before, LoadAverage());
     } else {
       fmt::print("{} ({} threads, path {}{}): train {} images in {:.3f} s = {:.1f} images/s; eval {} images in {:.3f} s "
                  "= {:.1f} images/s; load {:.2f}\n",
