@@ -27,6 +27,8 @@ std::vector<Command>& command_registry();
 // The whole command line of this process, words separated by spaces (set by main), for
 // the provenance records of runs.
 std::string& invocation();
+// argv[0] as given (e.g. "build/release/fixar"), for the commands a subcommand suggests.
+std::string& program();
 
 struct CommandRegistrar {
   CommandRegistrar(std::string name, std::string description, CommandSetup setup) {

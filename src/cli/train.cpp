@@ -1,6 +1,9 @@
 // `fixar train`, `fixar eval` and `fixar fidelity`: DDPG training runs in any precision,
 // evaluation of a run's checkpoint, and its gradients set against float32's.
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -8,9 +11,12 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
+#include "nn/precision.h"
 #include "rl/config.h"
 #include "rl/fidelity.h"
+#include "rl/task_defaults.h"
 #include "rl/trainer.h"
+#include "util/log.h"
 
 namespace fixar::cli {
 namespace {
@@ -30,6 +36,28 @@ std::string Fmt(double x, const char* spec = "{:.1f}") {
 // A number from the summary; NaN where it is null (e.g. no evaluation happened).
 double Get(const nlohmann::json& j, const char* key) {
   return j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN;
+}
+
+// A word the shell passes through unchanged, else in single quotes.
+std::string ShellQuote(const std::string& s) {
+  const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char ch) {
+    return std::isalnum(ch) || std::strchr("_-./=:,+@%", ch);
+  });
+  if (plain) return s;
+  std::string q = "'";
+  for (char ch : s) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return q + "'";
+}
+
+// The three commands a finished (or interrupted) run goes on with.
+void PrintNextCommands(const nlohmann::json& j) {
+  const std::string fixar = ShellQuote(program()), dir = ShellQuote(j["run_dir"].get<std::string>());
+  const auto total = j["total_steps"].get<std::int64_t>();
+  const std::string more = j.value("interrupted", false) ? "" : fmt::format(" --steps {}", 2 * total);
+  std::cout << fmt::format("evaluate             {} eval {} --episodes 10\n", fixar, dir)
+            << fmt::format("resume               {} train --resume {}{}\n", fixar, dir, more)
+            << fmt::format("report               {} report {} -o {}\n", fixar, dir,
+                           ShellQuote(j["run_dir"].get<std::string>() + "/report"));
 }
 
 void PrintSummary(const nlohmann::json& j) {
@@ -55,72 +83,160 @@ void PrintSummary(const nlohmann::json& j) {
                            Fmt(Get(j, "ips_mean"), "{:.0f}"))
             << fmt::format("wall time            {:.1f} s; peak memory {:.0f} MB (replay buffer {:.0f} MB)\n",
                            Get(j, "wall_seconds"), Get(j, "peak_rss_mb"), Get(j, "replay_buffer_mb"));
+  PrintNextCommands(j);
 }
 
-const CommandRegistrar kTrain(
-    "train", "Train a DDPG agent (float32, fixed32, fixar QAT, fixed16, wXaY) on a control task",
-    [](CLI::App& app) -> std::function<int()> {
-      auto a = std::make_shared<TrainArgs>();
-      app.add_option("-c,--config", a->config_file, "TOML config ([run], [ddpg], [precision]); defaults otherwise")
-          ->check(CLI::ExistingFile);
-      app.add_option("--set", a->overrides, "Override a config key: section.key=value (repeatable)");
-      app.add_option("--task", a->task, "Task name (run.task), e.g. HalfCheetah, Pendulum");
-      app.add_option("--steps", a->steps, "Total environment steps (run.total_steps)");
-      app.add_option("--precision", a->precision, "Precision of both networks: float32, fixed32, fixar, fixed16, wXaY");
-      app.add_option("--actor-precision", a->actor_precision, "Actor precision (precision.actor)");
-      app.add_option("--critic-precision", a->critic_precision, "Critic precision (precision.critic)");
-      app.add_option("--qat-delay", a->qat_delay, "Quantization delay d in timesteps (precision.qat_delay)");
-      app.add_option("--batch", a->batch, "Batch size (ddpg.batch_size)");
-      app.add_option("--warmup", a->warmup, "Random-action warm-up steps (ddpg.warmup_steps)");
-      app.add_option("--seed", a->seed, "Seed (run.seed)");
-      app.add_option("--threads", a->threads, "Threads (run.threads; 0 = all cores)");
-      app.add_option("--out", a->out_dir, "Parent directory of run directories (run.out_dir)");
-      app.add_option("--run-dir", a->run_dir, "Exact directory of a fresh run (instead of a name under --out)");
-      app.add_option("--resume", a->resume_dir, "Continue the run in this directory from its checkpoint")
-          ->check(CLI::ExistingDirectory);
-      app.add_option("--summary-json", a->summary_json, "Also write the summary JSON here");
-      app.add_flag("--no-progress", a->no_progress, "No live progress line");
-      return [a]() {
-        if (!a->resume_dir.empty())
-          for (const auto& [flag, given] : {std::pair{"--config", !a->config_file.empty()}, {"--out", !a->out_dir.empty()},
-                                            {"--run-dir", !a->run_dir.empty()}})
-            if (given)
-              throw std::invalid_argument(fmt::format(
-                  "{} cannot be used with --resume: a resumed run keeps its directory and its own configuration "
-                  "('{}/config.toml'; only --steps and --threads may change)",
-                  flag, a->resume_dir));
-        rl::TrainOptions o;
-        // A resumed run starts from its own resolved configuration.
-        o.config = rl::LoadTrainConfig(a->resume_dir.empty() ? a->config_file : a->resume_dir + "/config.toml");
-        rl::TrainConfig& c = o.config;
-        for (const auto& s : a->overrides) rl::ApplyOverride(c, s);
-        if (!a->task.empty()) c.task = a->task;
-        if (a->steps) c.total_steps = *a->steps;
-        if (!a->precision.empty()) c.actor_precision = c.critic_precision = a->precision;
-        if (!a->actor_precision.empty()) c.actor_precision = a->actor_precision;
-        if (!a->critic_precision.empty()) c.critic_precision = a->critic_precision;
-        if (a->qat_delay) c.qat_delay = *a->qat_delay;
-        if (a->batch) c.batch_size = *a->batch;
-        if (a->warmup) c.warmup_steps = *a->warmup;
-        if (a->seed) c.seed = *a->seed;
-        if (a->threads) c.threads = *a->threads;
-        if (!a->out_dir.empty()) c.out_dir = a->out_dir;
-        o.resume_dir = a->resume_dir;
-        o.run_dir = a->run_dir;
-        o.progress = !a->no_progress;
-        o.command_line = invocation();
-        nlohmann::json summary = rl::Train(o);
-        PrintSummary(summary);
-        if (!a->summary_json.empty()) std::ofstream(a->summary_json) << summary.dump(2) << "\n";
-        if (summary.value("interrupted", false)) {
-          std::cerr << fmt::format("fixar: interrupted at step {} of {}; continue with: fixar train --resume {}\n",
-                                   summary["steps"].get<std::int64_t>(), summary["total_steps"].get<std::int64_t>(),
-                                   summary["run_dir"].get<std::string>());
-          return 130;
-        }
-        return 0;
-      };
-    });
+// One line each on stderr when a setting makes the run train nothing it was meant to: a
+// warm-up as long as the run (only random actions, no update) or a QAT switch after its end.
+void WarnIfNothingTrains(const rl::TrainConfig& c) {
+  if (c.warmup_steps >= c.total_steps)
+    util::LogWarn("ddpg.warmup_steps = {} >= run.total_steps = {}: every action is random and the networks are never "
+                  "updated; lower --warmup or raise --steps",
+                  c.warmup_steps, c.total_steps);
+  if ((c.ActorPolicy().has_qat() || c.CriticPolicy().has_qat()) && c.qat_delay >= c.total_steps)
+    util::LogWarn("precision.qat_delay = {} >= run.total_steps = {}: the QAT switch to {}-bit activations never "
+                  "happens in this run; lower --qat-delay or raise --steps",
+                  c.qat_delay, c.total_steps, c.qat_activation_bits);
+}
+
+// Every task's defaults, read once; `error` says why when a built-in file is broken (the
+// help says so; a run that uses the file fails with the same message).
+struct DefaultsTable {
+  std::vector<std::pair<std::string, rl::TrainConfig>> tasks;
+  std::string error;
+};
+const DefaultsTable& AllTaskDefaults() {
+  static const DefaultsTable table = [] {
+    DefaultsTable t;
+    try {
+      for (const auto& task : rl::TasksWithDefaults()) t.tasks.emplace_back(task, rl::TaskDefaults(task));
+    } catch (const std::exception& e) {
+      t.error = e.what();
+    }
+    return t;
+  }();
+  return table;
+}
+
+// "10000" when every task's defaults agree, else the default task's value and the others':
+// "10000 (InvertedPendulum 1000, Pendulum 1000)".
+template <typename Get>
+std::string PerTaskDefault(Get get) {
+  const DefaultsTable& table = AllTaskDefaults();
+  const std::string main_task = rl::TrainConfig{}.task;
+  std::string main_value = fmt::format("{}", get(rl::TrainConfig{})), others;
+  if (!table.error.empty()) return main_value + " (per-task defaults unreadable: " + table.error + ")";
+  for (const auto& [task, c] : table.tasks)
+    if (task == main_task) main_value = fmt::format("{}", get(c));
+  for (const auto& [task, c] : table.tasks) {
+    const std::string v = fmt::format("{}", get(c));
+    if (task != main_task && v != main_value) others += fmt::format("{}{} {}", others.empty() ? "" : ", ", task, v);
+  }
+  return others.empty() ? main_value : main_value + " (" + others + ")";
+}
+
+void AddTrainOptions(CLI::App& app, TrainArgs& a) {
+  using C = rl::TrainConfig;
+  app.add_option("-c,--config", a.config_file,
+                 "TOML config ([run], [ddpg], [precision]); replaces the task's per-task defaults")
+      ->check(CLI::ExistingFile)
+      ->default_str("configs/train/<task>.toml");
+  app.add_option("--set", a.overrides, "Override a config key: section.key=value (repeatable)");
+  app.add_option("--task", a.task, "Task (run.task): " + rl::DescribeTrainableTasks())->default_str(C{}.task);
+  app.add_option("--steps", a.steps, "Total environment steps (run.total_steps)")
+      ->default_str(PerTaskDefault([](const C& c) { return c.total_steps; }));
+  app.add_option("--precision", a.precision, fmt::format("Precision of both networks: {}", nn::kPrecisionNames))
+      ->default_str(PerTaskDefault([](const C& c) { return c.actor_precision; }));
+  app.add_option("--actor-precision", a.actor_precision, "Actor precision (precision.actor)")
+      ->default_str(PerTaskDefault([](const C& c) { return c.actor_precision; }));
+  app.add_option("--critic-precision", a.critic_precision, "Critic precision (precision.critic)")
+      ->default_str(PerTaskDefault([](const C& c) { return c.critic_precision; }));
+  app.add_option("--qat-delay", a.qat_delay, "Quantization delay d in timesteps (precision.qat_delay)")
+      ->default_str(PerTaskDefault([](const C& c) { return c.qat_delay; }));
+  app.add_option("--batch", a.batch, "Batch size (ddpg.batch_size)")
+      ->default_str(PerTaskDefault([](const C& c) { return c.batch_size; }));
+  app.add_option("--warmup", a.warmup, "Random-action warm-up steps (ddpg.warmup_steps)")
+      ->default_str(PerTaskDefault([](const C& c) { return c.warmup_steps; }));
+  app.add_option("--seed", a.seed, "Seed (run.seed)")->default_str(PerTaskDefault([](const C& c) { return c.seed; }));
+  app.add_option("--threads", a.threads, "Threads (run.threads; 0 = all cores)")
+      ->default_str(PerTaskDefault([](const C& c) { return c.threads; }));
+  app.add_option("--out", a.out_dir, "Parent directory of run directories (run.out_dir)")
+      ->default_str(PerTaskDefault([](const C& c) { return c.out_dir; }));
+  app.add_option("--run-dir", a.run_dir, "Exact directory of a fresh run (instead of a name under --out)")
+      ->default_str("<out>/<task>_ddpg_<precision>_s<seed>");
+  app.add_option("--resume", a.resume_dir, "Continue the run in this directory from its checkpoint")
+      ->check(CLI::ExistingDirectory);
+  app.add_option("--summary-json", a.summary_json, "Also write the summary JSON here");
+  app.add_flag("--no-progress", a.no_progress, "No live progress line");
+  app.footer(
+      "Without --config a run starts from its task's per-task defaults, configs/train/<task in lower case>.toml "
+      "(built into the program; `fixar config show --task T` prints them); an explicit --config replaces them; "
+      "--set and the flags above override either. A value after = is the option's default: the default task's, with "
+      "other tasks' values in parentheses where they differ.");
+}
+
+// The configuration a `fixar train` command line asks for (not yet validated).
+rl::TrainConfig ResolveTrainArgs(const TrainArgs& a) {
+  if (!a.resume_dir.empty())
+    for (const auto& [flag, given] : {std::pair{"--config", !a.config_file.empty()}, {"--out", !a.out_dir.empty()},
+                                      {"--run-dir", !a.run_dir.empty()}})
+      if (given)
+        throw std::invalid_argument(fmt::format(
+            "{} cannot be used with --resume: a resumed run keeps its directory and its own configuration "
+            "('{}/config.toml'; only --steps and --threads may change)",
+            flag, a.resume_dir));
+  rl::TrainConfig c;
+  if (a.resume_dir.empty()) {
+    const rl::ResolvedConfig r = rl::ResolveTrainConfig({a.config_file, a.task, a.overrides});
+    util::LogInfo("configuration: {}", r.base);
+    c = r.config;
+  } else {  // a resumed run starts from its own resolved configuration
+    c = rl::LoadTrainConfig(a.resume_dir + "/config.toml");
+    for (const auto& s : a.overrides) rl::ApplyOverride(c, s);
+  }
+  if (!a.task.empty()) c.task = a.task;
+  if (a.steps) c.total_steps = *a.steps;
+  if (!a.precision.empty()) c.actor_precision = c.critic_precision = a.precision;
+  if (!a.actor_precision.empty()) c.actor_precision = a.actor_precision;
+  if (!a.critic_precision.empty()) c.critic_precision = a.critic_precision;
+  if (a.qat_delay) c.qat_delay = *a.qat_delay;
+  if (a.batch) c.batch_size = *a.batch;
+  if (a.warmup) c.warmup_steps = *a.warmup;
+  if (a.seed) c.seed = *a.seed;
+  if (a.threads) c.threads = *a.threads;
+  if (!a.out_dir.empty()) c.out_dir = a.out_dir;
+  return c;
+}
+
+int RunTrain(const TrainArgs& a) {
+  rl::TrainOptions o;
+  o.config = ResolveTrainArgs(a);
+  o.config.validate();
+  WarnIfNothingTrains(o.config);
+  o.resume_dir = a.resume_dir;
+  o.run_dir = a.run_dir;
+  o.progress = !a.no_progress;
+  o.command_line = invocation();
+  nlohmann::json summary = rl::Train(o);
+  PrintSummary(summary);
+  if (!a.summary_json.empty()) std::ofstream(a.summary_json) << summary.dump(2) << "\n";
+  if (summary.value("interrupted", false)) {
+    std::cerr << fmt::format("fixar: interrupted at step {} of {}; continue with: {} train --resume {}\n",
+                             summary["steps"].get<std::int64_t>(), summary["total_steps"].get<std::int64_t>(),
+                             ShellQuote(program()), ShellQuote(summary["run_dir"].get<std::string>()));
+    return 130;
+  }
+  return 0;
+}
+
+const CommandRegistrar kTrain("train",
+                              "Train a DDPG agent (float32, fixed32, fixar QAT, fixed16, wXaY) on a control task, "
+                              "from the task's defaults or a config file",
+                              [](CLI::App& app) -> std::function<int()> {
+                                auto a = std::make_shared<TrainArgs>();
+                                AddTrainOptions(app, *a);
+                                return [a]() { return RunTrain(*a); };
+                              });
 
 const CommandRegistrar kEval("eval", "Evaluate a training run's checkpoint (deterministic policy)",
                              [](CLI::App& app) -> std::function<int()> {

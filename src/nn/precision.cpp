@@ -82,9 +82,7 @@ PrecisionPolicy MakeNamedPrecision(const std::string& name, std::int64_t qat_del
     p.qat_activation_bits = a;
     return p;
   }
-  throw std::invalid_argument(fmt::format(
-      "unknown precision '{}'; valid: float32, fixed32, fixar, fixed16, or wXaY with X, Y in 2..32 (e.g. w16a16)",
-      name));
+  throw std::invalid_argument(fmt::format("unknown precision '{}'; valid: {}", name, kPrecisionNames));
 }
 }  // namespace
 

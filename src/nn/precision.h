@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "nn/gradient_format.h"
 #include "numerics/format.h"
@@ -63,9 +64,13 @@ struct PrecisionPolicy {
   std::string describe() const;  // one line for logs and run summaries
 };
 
+// The names MakePrecision accepts, as its messages and the command line's help list them.
+inline constexpr std::string_view kPrecisionNames =
+    "float32, fixed32, fixar, fixed16, or wXaY with X, Y in 2..32 (e.g. w16a16)";
+
 // Named policies: float32, fixed32, fixar, fixed16, and wXaY (X, Y in 2..32), e.g.
 // w16a16. `qat_delay` applies to the policies that switch (fixar, wXaY).
-// Throws std::invalid_argument listing the valid names.
+// Throws std::invalid_argument listing the valid names (kPrecisionNames).
 PrecisionPolicy MakePrecision(const std::string& name, std::int64_t qat_delay = 0);
 
 const char* to_string(QatQuantizer q);

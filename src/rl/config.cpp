@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <utility>
@@ -272,27 +273,35 @@ std::vector<std::string> DifferingKeys(const TrainConfig& a, const TrainConfig& 
   return out;
 }
 
-TrainConfig LoadTrainConfig(const std::string& path) {
+TrainConfig ParseTrainConfig(std::string_view text, const std::string& source) {
   TrainConfig c;
-  if (path.empty()) return c;
-  if (!std::filesystem::exists(path))
-    throw std::invalid_argument(fmt::format("config file '{}' does not exist", path));
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    root = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
-    throw std::invalid_argument(fmt::format("config file '{}' is not valid TOML: {} (line {})", path,
+    throw std::invalid_argument(fmt::format("config file '{}' is not valid TOML: {} (line {})", source,
                                             e.description(), e.source().begin.line));
   }
   for (const auto& [section, node] : root) {
     const toml::table* t = node.as_table();
     if (!t)
-      throw std::invalid_argument(fmt::format("{}: '{}' must be a section ([run], [ddpg] or [precision])", path,
+      throw std::invalid_argument(fmt::format("{}: '{}' must be a section ([run], [ddpg] or [precision])", source,
                                               std::string(section.str())));
     for (const auto& [key, value] : *t)
-      SetKey(c, std::string(section.str()) + "." + std::string(key.str()), value, path);
+      SetKey(c, std::string(section.str()) + "." + std::string(key.str()), value, source);
   }
   return c;
+}
+
+TrainConfig LoadTrainConfig(const std::string& path) {
+  if (path.empty()) return TrainConfig{};
+  if (!std::filesystem::exists(path))
+    throw std::invalid_argument(fmt::format("config file '{}' does not exist", path));
+  std::ifstream in(path, std::ios::binary);
+  if (!in.is_open()) throw std::invalid_argument(fmt::format("config file '{}' cannot be opened", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseTrainConfig(text.str(), path);
 }
 
 void ApplyOverride(TrainConfig& c, const std::string& assignment) {

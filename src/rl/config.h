@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "nn/optim.h"
@@ -79,6 +80,8 @@ struct TrainConfig {
 // defaults; unknown keys, wrong types and bad values throw std::invalid_argument naming
 // the file and the key. An empty path gives the defaults.
 TrainConfig LoadTrainConfig(const std::string& path);
+// The same from TOML text; `source` names it in messages (a file name).
+TrainConfig ParseTrainConfig(std::string_view text, const std::string& source);
 // The keys whose values differ, as "section.key: <a's value> -> <b's value>", in key order.
 std::vector<std::string> DifferingKeys(const TrainConfig& a, const TrainConfig& b);
 // Applies "section.key=value" overrides (e.g. "ddpg.batch_size=128"), same checks.

@@ -1,7 +1,6 @@
 #include "rl/trainer.h"
 
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <csignal>
@@ -25,6 +24,7 @@
 #include "kernels/parallel.h"
 #include "rl/ddpg.h"
 #include "rl/noise.h"
+#include "rl/progress.h"
 #include "rl/replay_buffer.h"
 #include "util/binary_io.h"
 #include "util/build_info.h"
@@ -105,43 +105,6 @@ fs::path FreshRunDir(const TrainConfig& c) {
   for (int k = 2; fs::exists(dir); ++k) dir = base.string() + "-" + std::to_string(k);
   return dir;
 }
-
-std::string FormatDuration(double s) {
-  if (!std::isfinite(s) || s < 0) return "--:--";
-  const auto t = static_cast<long>(s);
-  return fmt::format("{}:{:02}:{:02}", t / 3600, (t / 60) % 60, t % 60);
-}
-
-class ProgressLine {
- public:
-  explicit ProgressLine(bool enabled) : enabled_(enabled), tty_(::isatty(2) != 0) {}
-  void Update(std::int64_t step, std::int64_t total, double last_return, double eval, double ips, double elapsed,
-              bool force = false) {
-    if (!enabled_) return;
-    const auto now = Clock::now();
-    const double since = Seconds(now - last_);
-    if (!force && since < (tty_ ? 0.5 : 30.0)) return;
-    last_ = now;
-    const double left = step > start_step_ ? elapsed / (step - start_step_) * (total - step) : NAN;
-    const std::string line = fmt::format(
-        "step {:>8}/{} ({:5.1f}%) | last return {:>9.1f} | eval {:>9.1f} | IPS {:>7.0f} | elapsed {} | left {}", step,
-        total, 100.0 * step / total, last_return, eval, ips, FormatDuration(elapsed), FormatDuration(left));
-    if (tty_)
-      std::fprintf(stderr, "\r%s\033[K", line.c_str());
-    else
-      std::fprintf(stderr, "%s\n", line.c_str());
-    std::fflush(stderr);
-  }
-  void Finish() {
-    if (enabled_ && tty_) std::fprintf(stderr, "\n");
-  }
-  void set_start(std::int64_t s) { start_step_ = s; }
-
- private:
-  bool enabled_, tty_;
-  std::int64_t start_step_ = 0;
-  Clock::time_point last_ = Clock::now() - std::chrono::hours(1);
-};
 
 struct EvalPoint {
   std::int64_t step;

@@ -3,8 +3,26 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <string>
 
 namespace fixar::util {
+namespace {
+
+// The live line and the lock that keeps its drawing and the log lines from interleaving.
+struct LiveLine {
+  std::mutex mutex;
+  std::string text;
+  bool shown = false;
+};
+LiveLine& live() {
+  static LiveLine* l = new LiveLine;  // never destroyed: logging may happen during static destruction
+  return *l;
+}
+
+constexpr char kClear[] = "\r\033[K";  // to the line's start, erase to its end
+
+}  // namespace
 
 LogLevel CurrentLogLevel() {
   static const LogLevel level = [] {
@@ -20,7 +38,30 @@ LogLevel CurrentLogLevel() {
 
 void LogLine(LogLevel level, std::string_view line) {
   static const char* const kNames[] = {"debug", "info", "warn", "error"};
+  LiveLine& l = live();
+  std::lock_guard lock(l.mutex);
+  if (l.shown) std::fputs(kClear, stderr);
   std::fprintf(stderr, "[fixar %s] %.*s\n", kNames[static_cast<int>(level)], static_cast<int>(line.size()), line.data());
+  if (l.shown) std::fputs(l.text.c_str(), stderr);
+  std::fflush(stderr);
+}
+
+void ShowLiveLine(std::string_view line) {
+  LiveLine& l = live();
+  std::lock_guard lock(l.mutex);
+  l.text.assign(line);
+  l.shown = true;
+  std::fprintf(stderr, "%s%s", kClear, l.text.c_str());
+  std::fflush(stderr);
+}
+
+void EndLiveLine(bool keep) {
+  LiveLine& l = live();
+  std::lock_guard lock(l.mutex);
+  if (!l.shown) return;
+  l.shown = false;
+  std::fputs(keep ? "\n" : kClear, stderr);
+  std::fflush(stderr);
 }
 
 }  // namespace fixar::util

@@ -111,12 +111,12 @@ TEST(RunDirectory, KillNineAtAnyMomentLeavesALoadableCheckpoint) {
     EXPECT_EQ(posix_spawn(&pid, FIXAR_BINARY, nullptr, nullptr, argv.data(), environ), 0);
     return pid;
   };
-  const std::vector<std::string> common = {"--steps",  "3200", "--set", "ddpg.hidden=[16, 16]", "--batch", "16",
-                                           "--warmup", "200",  "--set", "run.eval_every=400",   "--set",
-                                           "run.eval_episodes=2", "--set", "run.log_every=200", "--set",
-                                           "run.checkpoint_every=400", "--qat-delay", "500", "--no-progress"};
-  std::vector<std::string> first = {FIXAR_BINARY, "train", "--task", "Pendulum", "--run-dir", dir.string()};
-  first.insert(first.end(), common.begin(), common.end());
+  // The same configuration as `straight`, from a file (`--task Pendulum` alone would start
+  // from Pendulum's per-task defaults, not from Small's).
+  const fs::path config = root / "small.toml";
+  std::ofstream(config) << Small(root / "unused", 3200).config.ToToml();
+  const std::vector<std::string> first = {FIXAR_BINARY, "train",        "--config",     config.string(),
+                                          "--run-dir",  dir.string(), "--no-progress"};
   int kills = 0;
   for (int attempt = 0; attempt < 12; ++attempt) {
     std::vector<std::string> args = first;

@@ -1,0 +1,28 @@
+# Writes OUTPUT, a C++ source holding every configs/train/*.toml (FILES: paths relative to
+# SOURCE_DIR, separated by '|') as text: the per-task defaults of `fixar train` are built
+# into the program, so that it finds them from any directory. OUTPUT is rewritten only when
+# its content changes.
+set(body "// Generated from configs/train/*.toml by src/rl/embed_configs.cmake: do not edit.\n")
+string(APPEND body "#include \"rl/task_defaults.h\"\n\nnamespace fixar::rl::detail {\n\n")
+string(APPEND body "const EmbeddedConfig kEmbeddedTrainConfigs[] = {\n")
+set(count 0)
+string(REPLACE "|" ";" FILES "${FILES}")
+foreach(file IN LISTS FILES)
+  file(READ ${SOURCE_DIR}/${file} text)
+  string(FIND "${text}" ")fixar_toml\"" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "${file} contains the raw-string delimiter ')fixar_toml\"'")
+  endif()
+  string(APPEND body "    {\"${file}\", R\"fixar_toml(${text})fixar_toml\"},\n")
+  math(EXPR count "${count} + 1")
+endforeach()
+if(count EQUAL 0)
+  string(APPEND body "    {nullptr, nullptr},\n")
+endif()
+string(APPEND body "};\nconst int kEmbeddedTrainConfigCount = ${count};\n\n}  // namespace fixar::rl::detail\n")
+if(EXISTS ${OUTPUT})
+  file(READ ${OUTPUT} old)
+endif()
+if(NOT "${old}" STREQUAL "${body}")
+  file(WRITE ${OUTPUT} "${body}")
+endif()
