@@ -84,7 +84,8 @@ void WriteCheckedFile(const std::string& path, const std::string& magic, std::ui
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
     if (!f) throw std::runtime_error(fmt::format("cannot write '{}': {}", tmp, std::strerror(errno)));
     bool ok = std::fwrite(header.bytes().data(), 1, header.bytes().size(), f) == header.bytes().size();
-    for (const auto& p : pieces) ok = ok && std::fwrite(p.data(), 1, p.size(), f) == p.size();
+    // An empty piece may have a null data(); fwrite must not see it (UBSan: nonnull argument).
+    for (const auto& p : pieces) ok = ok && (p.empty() || std::fwrite(p.data(), 1, p.size(), f) == p.size());
     ok = ok && std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
     std::fclose(f);
     if (!ok) {
