@@ -595,8 +595,9 @@ class FixedMlp final : public Mlp {
     L.saturations += sat;
     L.values += L.dW.size() + L.db.size();
     L.dw_format = st.out;
-    L.dw_rule.ObserveMax(std::max(MaxAbsRaw(L.dW.data(), L.dW.size()), MaxAbsRaw(L.db.data(), L.db.size())), sat,
-                         policy_.gradient_rule);
+    if (policy_.gradient_rule.dynamic)  // the scan over dW is only needed when formats move
+      L.dw_rule.ObserveMax(std::max(MaxAbsRaw(L.dW.data(), L.dW.size()), MaxAbsRaw(L.db.data(), L.db.size())), sat,
+                           policy_.gradient_rule);
   }
 
   const FixedMlp& Same(const Mlp& other) const {
