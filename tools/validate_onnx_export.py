@@ -6,8 +6,8 @@ Usage (from the repository root, after a build):
     build/release/fixar export RUN_DIR --onnx actor.onnx --check-data check.csv
     python3 tools/validate_onnx_export.py actor.onnx check.csv [--tolerance T]
 
-Creates <repo>/.venv-onnx (git-ignored) on first use, installs onnxruntime and numpy from
-PyPI into it and re-runs itself there; neither becomes a dependency of fixar. The check
+Creates <repo>/.venv-onnx (git-ignored, tools/pyvenv.py) on first use, installs onnxruntime and
+numpy from PyPI into it and re-runs itself there; neither becomes a dependency of fixar. The check
 data holds observations (float32-exact, within and beyond the task's observation range)
 and the actions fixar computed for them (Mlp::Forward, batch 1). The model runs on all of
 them in one batch; the report gives the largest and mean absolute difference and how many
@@ -17,27 +17,9 @@ past the checks of docs/export.md), 1e-5 otherwise: float32 graphs, where onnxru
 fixar each round float32 sums their own way (measured 2.3e-6 on Pendulum, docs/export.md).
 """
 import argparse
-import os
-import subprocess
 import sys
-import venv
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-VENV = os.path.join(REPO, ".venv-onnx")
-
-
-def ensure_venv():
-    """Re-executes inside the validation virtualenv, creating it when missing."""
-    python = os.path.join(VENV, "bin", "python")
-    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
-        return
-    if not os.path.exists(python):
-        print(f"creating {VENV} and installing onnxruntime, numpy from PyPI ...", file=sys.stderr)
-        venv.create(VENV, with_pip=True)
-        result = subprocess.run([python, "-m", "pip", "install", "-q", "onnxruntime", "numpy"])
-        if result.returncode != 0:
-            sys.exit("pip install onnxruntime numpy failed (is PyPI reachable?); no validation run")
-    os.execv(python, [python] + sys.argv)
+from pyvenv import ensure_venv
 
 
 def load_check_data(path):
@@ -61,7 +43,7 @@ def main():
     parser.add_argument("--tolerance", type=float, default=None,
                         help="largest accepted |onnx - fixar| (default: 0 for exact models, 1e-5 otherwise)")
     args = parser.parse_args()
-    ensure_venv()
+    ensure_venv("onnx", ["onnxruntime", "numpy"])
     import numpy as np
     import onnxruntime as ort
 

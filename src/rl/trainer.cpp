@@ -25,6 +25,7 @@
 #include "rl/ddpg.h"
 #include "rl/noise.h"
 #include "rl/progress.h"
+#include "tensorboard/event_writer.h"
 #include "rl/replay_buffer.h"
 #include "util/binary_io.h"
 #include "util/build_info.h"
@@ -267,6 +268,24 @@ std::string LayerColumns(const Ddpg& agent, const nn::PrecisionPolicy& actor, co
   return row;
 }
 
+// The TensorBoard scalars of one progress.csv row: CleanRL's names where CleanRL has the
+// metric (docs/training.md lists them), ours for FIXAR's QAT and per-layer fixed point.
+std::vector<tensorboard::Scalar> RowScalars(const Ddpg& agent, bool quantized, const nn::PrecisionPolicy& actor,
+                                            const nn::PrecisionPolicy& critic) {
+  std::vector<tensorboard::Scalar> out;
+  out.emplace_back("qat/quantized", quantized ? 1.0 : 0.0);
+  for (const auto& l : agent.Stats()) {
+    if ((l.name.rfind("actor", 0) == 0 ? actor : critic).is_float) continue;
+    const std::string prefix = "layers/" + l.name + "/";
+    out.emplace_back(prefix + "saturation_rate", l.saturation_rate());
+    out.emplace_back(prefix + "range_min", l.range_min);
+    out.emplace_back(prefix + "range_max", l.range_max);
+    out.emplace_back(prefix + "activation_int_bits", l.activation_format.int_bits());
+    out.emplace_back(prefix + "gradient_int_bits", l.gradient_format.int_bits());
+  }
+  return out;
+}
+
 // Keys a resume may change (docs/training.md, "Run directories"): how far and how fast
 // to go, never what is trained. run.out_dir names where fresh runs go and means nothing here.
 bool SafeToChangeOnResume(const std::string& difference) {
@@ -412,6 +431,8 @@ nlohmann::json Train(const TrainOptions& options) {
   bool interrupted = false;
   std::ofstream csv(dir / "progress.csv", resuming ? std::ios::app : std::ios::trunc);
   if (!resuming) csv << CsvHeader(agent.Stats()) << "\n";
+  // A resumed run restarts the TensorBoard curves after its checkpoint's step.
+  tensorboard::EventWriter events(dir.string(), resuming ? stats.step + 1 : -1);
   util::LogInfo("run {}: {} for {} steps; actor {}; critic {}", dir.string(), c.task, c.total_steps,
                 c.ActorPolicy().describe(), c.CriticPolicy().describe());
 
@@ -424,6 +445,8 @@ nlohmann::json Train(const TrainOptions& options) {
   UpdateStats last_update;
   double env_s = 0, update_s = 0, act_s = 0, window_wall = 0;
   std::int64_t window_updates = 0;
+  auto row_clock = Clock::now();  // the previous progress row, for steps per second
+  std::int64_t row_step = stats.step;
   ProgressLine progress(options.progress);
   progress.set_start(stats.step);
   const auto run_start = Clock::now();
@@ -471,6 +494,7 @@ nlohmann::json Train(const TrainOptions& options) {
     }
     const bool episode_end = s.terminated || s.truncated;
     if (episode_end) {
+      events.Write(stats.step, {{"charts/episodic_return", ep_return}, {"charts/episodic_length", ep_length}});
       stats.last_return = ep_return;
       stats.last_length = ep_length;
       ++stats.episode;
@@ -499,6 +523,21 @@ nlohmann::json Train(const TrainOptions& options) {
                          Num(1e3 * act_s / n), agent.actor().quantized() ? 1 : 0)
           << LayerColumns(agent, actor_policy, critic_policy) << "\n";
       csv.flush();
+      const auto now = Clock::now();
+      std::vector<tensorboard::Scalar> scalars = RowScalars(agent, agent.actor().quantized(), actor_policy, critic_policy);
+      scalars.insert(scalars.end(),
+                     {{"charts/SPS", (stats.step - row_step) / Seconds(now - row_clock)},
+                      {"charts/IPS", ips},
+                      {"losses/qf_loss", window_updates ? last_update.critic_loss : NAN},
+                      {"losses/actor_loss", window_updates ? -last_update.q_mean : NAN},
+                      {"eval/mean_return", evaluated ? stats.last_eval_mean : NAN},
+                      {"eval/std_return", evaluated ? stats.last_eval_std : NAN},
+                      {"time/env_ms", window_updates ? 1e3 * env_s / n : NAN},
+                      {"time/update_ms", window_updates ? 1e3 * update_s / n : NAN},
+                      {"time/act_ms", window_updates ? 1e3 * act_s / n : NAN}});
+      events.Write(stats.step, scalars);
+      row_clock = now;
+      row_step = stats.step;
       if (window_updates > 0) {
         stats.ips_sum += ips;
         ++stats.ips_rows;
