@@ -540,7 +540,11 @@ RunOutcome RunAutoq(const RunConfig& c, const std::filesystem::path& out_dir,
   if (!pts.empty()) plot::WriteSvgPlot((out_dir / "pareto.svg").string(), pareto);
 
   // ---- bits.svg: weight and activation bits per layer of each agent's best (first seed).
-  plot::PlotSpec bits_plot = MakePlot("bits per layer of the best assignment (first seed)", "weight layer (index)", "bits");
+  plot::PlotSpec bits_plot = MakePlot("bits per layer of the best assignment (first seed)", "weight layer", "bits");
+  for (std::size_t l = 0; l < target->layers().size(); ++l) {  // ticks named after the layers
+    bits_plot.x_ticks.push_back(static_cast<double>(l));
+    bits_plot.x_tick_labels.push_back(target->layers()[l].name);
+  }
   for (std::size_t i = 0; i < out.searches.size(); ++i) {
     const SearchResult& r = out.searches[i];
     if (out.seeds[i] != c.seeds.front() || !r.best) continue;

@@ -228,6 +228,7 @@ int RunSweep(const SimOptions& o, const aap::AccelConfig& base, const aap::DdpgN
       spec.series.push_back(std::move(s));
     }
   if (!o.csv_file.empty()) WriteFile(o.csv_file, csv.str(), "the sweep CSV");
+  spec.x_ticks.assign(o.batches.begin(), o.batches.end());  // ticks at the batch sizes swept
   if (!o.svg_file.empty()) plot::WriteSvgPlot(o.svg_file, spec);
   if (!o.json_file.empty()) WriteFile(o.json_file, js.dump(2) + "\n", "the sweep JSON");
   for (const auto* f : {&o.csv_file, &o.svg_file, &o.json_file})

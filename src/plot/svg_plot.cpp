@@ -158,14 +158,24 @@ std::vector<double> AxisTicks(const Axis& a) {
 std::string RenderSvgPlot(const PlotSpec& spec) {
   Axis ax{spec.log_x}, ay{spec.log_y};
   FitAxes(spec, ax, ay);
+  if (!spec.x_tick_labels.empty() && spec.x_tick_labels.size() != spec.x_ticks.size())
+    throw std::invalid_argument(fmt::format("plot '{}': {} x tick labels for {} x ticks", spec.title,
+                                            spec.x_tick_labels.size(), spec.x_ticks.size()));
+  // x tick labels: numbers, or the given labels; slanted when the longest would not fit
+  // under its tick (~7 px a character), which needs room below the axis.
+  std::size_t longest_label = 0;
+  for (const std::string& l : spec.x_tick_labels) longest_label = std::max(longest_label, l.size());
 
   // The legend column grows with the longest series name (~7 px a character at 12 px
   // sans-serif), widening the document so the plot area keeps its size.
   std::size_t longest_name = 0;
   for (const Series& s : spec.series) longest_name = std::max(longest_name, s.name.size());
-  const double left = 80, top = 40, bottom = spec.caption.empty() ? 60 : 80;
   const double right = std::max(180.0, 44.0 + 7.0 * static_cast<double>(longest_name));
-  const double W = spec.width + (right - 180.0), H = spec.height;
+  const double left = 80, top = 40, W = spec.width + (right - 180.0);
+  const double tick_room = spec.x_ticks.empty() ? W : (W - left - right) / static_cast<double>(spec.x_ticks.size());
+  const bool slanted = 7.0 * static_cast<double>(longest_label) > tick_room;
+  const double slant_room = slanted ? 3.5 * static_cast<double>(longest_label) : 0;  // sin 30° of the label
+  const double bottom = (spec.caption.empty() ? 60 : 80) + slant_room, H = spec.height + slant_room;
   const double pw = W - left - right, ph = H - top - bottom;
   auto px = [&](double v) { return left + (ax.T(v) - ax.lo) / (ax.hi - ax.lo) * pw; };
   auto py = [&](double v) { return top + ph - (ay.T(v) - ay.lo) / (ay.hi - ay.lo) * ph; };
@@ -179,14 +189,20 @@ std::string RenderSvgPlot(const PlotSpec& spec) {
   svg += fmt::format("<text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">{}</text>\n",
                      left + pw / 2, Escape(spec.title));
   // Ticks and grid.
-  for (double t : AxisTicks(ax)) {
-    if (ax.T(t) < ax.lo - 1e-9 || ax.T(t) > ax.hi + 1e-9) continue;
+  const std::vector<double> x_ticks = spec.x_ticks.empty() ? AxisTicks(ax) : spec.x_ticks;
+  for (std::size_t i = 0; i < x_ticks.size(); ++i) {
+    const double t = x_ticks[i];
+    if (!Usable(t, ax.log) || ax.T(t) < ax.lo - 1e-9 || ax.T(t) > ax.hi + 1e-9) continue;
     const double x = px(t);
+    const std::string label = spec.x_tick_labels.empty() ? TickLabel(t) : Escape(spec.x_tick_labels[i]);
     svg +=
         fmt::format("<line x1=\"{0:.2f}\" y1=\"{1}\" x2=\"{0:.2f}\" y2=\"{2}\" stroke=\"#ddd\"/>\n",
                     x, top, top + ph);
-    svg += fmt::format("<text x=\"{:.2f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", x,
-                       top + ph + 18, TickLabel(t));
+    if (slanted)
+      svg += fmt::format("<text x=\"{0:.2f}\" y=\"{1}\" text-anchor=\"end\" transform=\"rotate(-30 {0:.2f} {1})\">{2}</text>\n",
+                         x + 4, top + ph + 14, label);
+    else
+      svg += fmt::format("<text x=\"{:.2f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", x, top + ph + 18, label);
   }
   for (double t : AxisTicks(ay)) {
     if (ay.T(t) < ay.lo - 1e-9 || ay.T(t) > ay.hi + 1e-9) continue;
@@ -201,7 +217,7 @@ std::string RenderSvgPlot(const PlotSpec& spec) {
       "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"black\"/>\n", left,
       top, pw, ph);
   svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", left + pw / 2,
-                     H - bottom + 44, Escape(spec.xlabel + (ax.log ? " (log scale)" : "")));
+                     H - bottom + 44 + slant_room, Escape(spec.xlabel + (ax.log ? " (log scale)" : "")));
   if (!spec.caption.empty())
     svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\" fill=\"#444\">{}</text>\n",
                        left + pw / 2, H - 12, Escape(spec.caption));

@@ -24,10 +24,16 @@ struct PlotSpec {
   bool log_x = false, log_y = false;  // base-10; non-positive values are skipped
   int width = 720, height = 480;      // pixels
   std::string caption{};              // optional line under the x label: what lines and bands show
+  // Optional x ticks at the data: positions (e.g. the batch sizes swept) replace the
+  // automatic ones; labels, when given (same length), replace the numbers (e.g. layer
+  // names at positions 0, 1, …). Long labels are drawn slanted.
+  std::vector<double> x_ticks{};
+  std::vector<std::string> x_tick_labels{};
 };
 
 // The SVG document as text. Throws std::invalid_argument naming the series when its xs
-// and ys (or a non-empty band) differ in length, or when there is no plottable point at all.
+// and ys (or a non-empty band) differ in length, when x_tick_labels is neither empty nor
+// as long as x_ticks, or when there is no plottable point at all.
 std::string RenderSvgPlot(const PlotSpec& spec);
 // Writes RenderSvgPlot(spec) to `path`; throws std::runtime_error naming the path on failure.
 void WriteSvgPlot(const std::string& path, const PlotSpec& spec);

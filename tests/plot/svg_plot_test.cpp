@@ -39,6 +39,40 @@ TEST(SvgPlot, CaptionUnderTheXLabel) {
   EXPECT_LT(svg.find(">steps<"), svg.find("band: min"));
 }
 
+// Ticks at the data: the batch sizes of a log-scale sweep, not 1-2-5 steps.
+TEST(SvgPlot, GivenXTicksReplaceTheAutomaticOnes) {
+  PlotSpec spec = TwoSeries();
+  spec.log_x = true;
+  spec.series[0].xs = spec.series[1].xs = {64, 128, 512};
+  const std::string automatic = RenderSvgPlot(spec);
+  EXPECT_NE(automatic.find(">100<"), std::string::npos);
+  spec.x_ticks = {64, 128, 512};
+  const std::string svg = RenderSvgPlot(spec);
+  for (const char* t : {">64<", ">128<", ">512<"}) EXPECT_NE(svg.find(t), std::string::npos) << t;
+  EXPECT_EQ(svg.find(">100<"), std::string::npos);
+  EXPECT_EQ(svg.find(">200<"), std::string::npos);
+}
+
+// Named ticks (layer names at 0, 1, 2): short ones upright, long ones slanted below the
+// axis with the x label under them; a label list of the wrong length is refused.
+TEST(SvgPlot, NamedXTicksAreSlantedWhenLong) {
+  PlotSpec spec = TwoSeries();
+  spec.xlabel = "layer";
+  spec.series[0].xs = spec.series[1].xs = {0, 1, 2};
+  spec.x_ticks = {0, 1, 2};
+  spec.x_tick_labels = {"a", "b", "c<"};
+  std::string svg = RenderSvgPlot(spec);
+  EXPECT_NE(svg.find(">c&lt;<"), std::string::npos);
+  EXPECT_EQ(svg.find("rotate(-30"), std::string::npos);
+  spec.x_tick_labels = {"features.conv1", "features.conv2", "classifier.fc_final_layer_with_a_long_name"};
+  svg = RenderSvgPlot(spec);
+  EXPECT_NE(svg.find("rotate(-30"), std::string::npos);
+  EXPECT_NE(svg.find(">features.conv2<"), std::string::npos);
+  EXPECT_LT(svg.find(">classifier.fc_final"), svg.find(">layer<"));
+  spec.x_tick_labels = {"a", "b"};
+  EXPECT_THROW(RenderSvgPlot(spec), std::invalid_argument);
+}
+
 TEST(SvgPlot, BandOfTheWrongLengthIsRefused) {
   PlotSpec spec = TwoSeries();
   spec.series[1].band_lo = {1, 2};
