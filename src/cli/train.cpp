@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -11,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
+#include "envs/render.h"
 #include "nn/precision.h"
 #include "rl/config.h"
 #include "rl/fidelity.h"
@@ -238,6 +240,29 @@ const CommandRegistrar kTrain("train",
                                 return [a]() { return RunTrain(*a); };
                               });
 
+struct FrameOptions {
+  std::string dir;
+  int every = 10;
+  std::vector<int> size{320, 240};
+};
+
+// The states of an evaluation episode as PNG frames (every `every`-th step) and strip.png:
+// eight frames evenly spread over the episode, side by side.
+void WriteFrames(const FrameOptions& o, const std::string& task, const std::vector<std::vector<double>>& states) {
+  envs::Renderer renderer(task, o.size.at(0), o.size.at(1));  // a task without a model fails here
+  std::filesystem::create_directories(o.dir);
+  int written = 0;
+  for (std::size_t i = 0; i < states.size(); i += o.every, ++written)
+    envs::WritePng(fmt::format("{}/frame_{:04d}.png", o.dir, i), renderer.Render(states[i]));
+  std::vector<envs::Image> strip;
+  const std::size_t picks = std::min<std::size_t>(8, states.size());
+  for (std::size_t k = 0; k < picks; ++k)
+    strip.push_back(renderer.Render(states[picks > 1 ? k * (states.size() - 1) / (picks - 1) : 0]));
+  envs::WritePng(o.dir + "/strip.png", envs::Strip(strip));
+  std::cout << fmt::format("wrote {} frames of the first episode ({} steps) and strip.png to {}\n", written,
+                           states.size() - 1, o.dir);
+}
+
 const CommandRegistrar kEval("eval", "Evaluate a training run's checkpoint (deterministic policy)",
                              [](CLI::App& app) -> std::function<int()> {
                                auto o = std::make_shared<rl::EvalOptions>();
@@ -247,14 +272,26 @@ const CommandRegistrar kEval("eval", "Evaluate a training run's checkpoint (dete
                                app.add_option("--episodes", o->episodes, "Episodes")->check(CLI::Range(1, 100000));
                                app.add_option("--seed", o->seed, "Seed of the evaluation episodes");
                                app.add_option("--json", *json, "Write the result as JSON");
-                               return [o, json]() {
-                                 const nlohmann::json r = rl::Evaluate(*o);
+                               auto frames = std::make_shared<FrameOptions>();
+                               app.add_option("--frames", frames->dir,
+                                              "Render the first episode (MuJoCo tasks) as PNG frames into this "
+                                              "directory (created), with strip.png: 8 of them side by side");
+                               app.add_option("--frame-every", frames->every, "Render every N-th step")
+                                   ->check(CLI::Range(1, 100000));
+                               app.add_option("--frame-size", frames->size, "Frame width,height in pixels")
+                                   ->delimiter(',')
+                                   ->expected(2);
+                               return [o, json, frames]() {
+                                 std::vector<std::vector<double>> states;
+                                 const nlohmann::json r =
+                                     rl::Evaluate(*o, frames->dir.empty() ? nullptr : &states);
                                  std::cout << fmt::format(
                                      "{}: {} at step {}: return {:.1f} ± {:.1f} over {} episodes\n",
                                      r["run_dir"].get<std::string>(), r["task"].get<std::string>(),
                                      r["step"].get<std::int64_t>(), r["mean"].get<double>(), r["std"].get<double>(),
                                      o->episodes);
                                  if (!json->empty()) std::ofstream(*json) << r.dump(2) << "\n";
+                                 if (!frames->dir.empty()) WriteFrames(*frames, r["task"].get<std::string>(), states);
                                  return 0;
                                };
                              });

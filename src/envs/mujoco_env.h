@@ -74,6 +74,10 @@ class MujocoEnv : public EnvBase {
   ResetNoise qpos_noise_, qvel_noise_;
 };
 
+// The embedded MJCF file of a MuJoCo task ("half_cheetah.xml" for "HalfCheetah"); empty
+// for a task without one (Pendulum, CartPole).
+std::string model_file_of_task(const std::string& task);
+
 // Sum of squares, for the control costs (Gymnasium: np.sum(np.square(action))).
 double squared_norm(std::span<const double> values);
 

@@ -226,4 +226,10 @@ std::unique_ptr<Env> make_walker2d() { return std::make_unique<Locomotion>(walke
 std::unique_ptr<Env> make_swimmer() { return std::make_unique<Locomotion>(swimmer_spec()); }
 std::unique_ptr<Env> make_inverted_pendulum() { return std::make_unique<InvertedPendulum>(); }
 
+std::string model_file_of_task(const std::string& task) {
+  for (const LocomotionSpec& spec : {half_cheetah_spec(), hopper_spec(), walker2d_spec(), swimmer_spec()})
+    if (spec.task.name == task) return spec.task.model_file;
+  return task == "InvertedPendulum" ? "inverted_pendulum.xml" : "";
+}
+
 }  // namespace fixar::envs::detail

@@ -72,19 +72,25 @@ struct EvalResult {
   std::vector<int> lengths;
 };
 
-EvalResult RunEvaluation(Ddpg& agent, const std::string& task, int episodes, std::uint64_t seed) {
+// `first_states`, when given, receives the first episode's states (Env::state()): the
+// initial one and the one after each step.
+EvalResult RunEvaluation(Ddpg& agent, const std::string& task, int episodes, std::uint64_t seed,
+                         std::vector<std::vector<double>>* first_states = nullptr) {
   auto env = envs::make(task);
   EvalResult r;
   std::vector<double> a(env->action_space().size()), env_a(a.size());
   const ActionScale scale(env->action_space());
   for (int e = 0; e < episodes; ++e) {
     auto obs = env->reset(num::CounterRandomBits(seed, static_cast<std::uint64_t>(e)));
+    std::vector<std::vector<double>>* states = e == 0 ? first_states : nullptr;
+    if (states) states->assign(1, env->state());
     double ret = 0;
     int len = 0;
     for (;;) {
       agent.Act(obs, a);
       scale.ToEnv(a, env_a);
       auto s = env->step(env_a);
+      if (states) states->push_back(env->state());
       ret += s.reward;
       ++len;
       obs = std::move(s.observation);
@@ -612,9 +618,9 @@ LoadedRun LoadRun(const std::string& run_dir, bool with_buffer) {
   return run;
 }
 
-nlohmann::json Evaluate(const EvalOptions& options) {
+nlohmann::json Evaluate(const EvalOptions& options, std::vector<std::vector<double>>* first_episode_states) {
   LoadedRun run = LoadRun(options.run_dir, /*with_buffer=*/false);
-  const EvalResult e = RunEvaluation(*run.agent, run.config.task, options.episodes, options.seed);
+  const EvalResult e = RunEvaluation(*run.agent, run.config.task, options.episodes, options.seed, first_episode_states);
   return {{"run_dir", options.run_dir}, {"task", run.config.task}, {"step", run.step}, {"episodes", options.episodes},
           {"mean", e.mean}, {"std", e.std}, {"returns", e.returns}, {"lengths", e.lengths}};
 }

@@ -41,8 +41,10 @@ struct EvalOptions {
   int episodes = 10;
   std::uint64_t seed = 1'000'000'007;
 };
-// Loads the run's checkpoint and returns {mean, std, returns, lengths}.
-nlohmann::json Evaluate(const EvalOptions& options);
+// Loads the run's checkpoint and returns {mean, std, returns, lengths}. When
+// `first_episode_states` is given it receives the first episode's states (Env::state():
+// the initial one, then one per step), e.g. to render them.
+nlohmann::json Evaluate(const EvalOptions& options, std::vector<std::vector<double>>* first_episode_states = nullptr);
 
 // A run directory loaded: its configuration, the agent from its checkpoint and, when
 // asked, the replay buffer. Throws naming the directory when it is not a run or its
