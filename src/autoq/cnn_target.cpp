@@ -6,6 +6,7 @@
 
 #include "cnn/config.h"
 #include "cnn/model.h"
+#include "cnn/onnx_import.h"
 #include "cnn/train.h"
 
 namespace fixar::autoq {
@@ -25,8 +26,12 @@ class CnnTarget final : public QuantTarget {
     train_ = std::move(split.train);
     val_ = std::move(split.validation);
     test_ = std::move(fm.test);
+    if (o.checkpoint.extension() == ".onnx" && !std::filesystem::exists(o.checkpoint))
+      throw std::invalid_argument(fmt::format("cnn target: checkpoint '{}' does not exist (an .onnx model is read, "
+                                              "never trained and written)",
+                                              o.checkpoint.string()));
     if (!o.checkpoint.empty() && std::filesystem::exists(o.checkpoint)) {
-      model_ = std::make_unique<cnn::Model>(cnn::Model::Load(o.checkpoint));
+      model_ = std::make_unique<cnn::Model>(cnn::LoadModelFile(o.checkpoint));  // checkpoint or .onnx
       log(fmt::format("loaded trained model {} from {}", model_->config().name, o.checkpoint.string()));
     } else {
       model_ = std::make_unique<cnn::Model>(cnn::LoadModelConfig(o.model_config));

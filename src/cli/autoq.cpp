@@ -53,7 +53,7 @@ const CommandRegistrar kAutoq(
       app.add_option("--target", a->target, "synthetic | cnn");
       app.add_option("--network", a->network, "synthetic target's network: lenet5 | vgg_small");
       app.add_option("--model", a->model_config, "cnn target: model config TOML (configs/models/*.toml)");
-      app.add_option("--checkpoint", a->checkpoint, "cnn target: trained model (trained and saved when missing)");
+      app.add_option("--checkpoint", a->checkpoint, "cnn target: trained model, a fixar checkpoint (trained and saved when missing) or an .onnx file");
       app.add_option("--budget", a->budget, "budget as a fraction of the uniform 8/8 cost, in (0, 1]");
       app.add_option("--metric", a->metric, "cost metric of the budget: crossbars | area | energy | latency");
       app.add_option("--reram", a->reram_config, "ReRAM config TOML (default: built-in ISAAC figures)");

@@ -17,6 +17,7 @@
 #include "accel/reram/config.h"
 #include "accel/reram/cost.h"
 #include "cli/command.h"
+#include "cnn/onnx_import.h"
 #include "cnn/quantize.h"
 #include "cnn/train.h"
 #include "data/fashion_mnist.h"
@@ -115,7 +116,7 @@ int RunQuant(const QuantOptions& o) {
   // Load the model first: a bad --bits file should fail before minutes of training.
   std::optional<cnn::Model> model;
   if (!o.load_file.empty()) {
-    model.emplace(cnn::Model::Load(o.load_file));
+    model.emplace(cnn::LoadModelFile(o.load_file));  // a fixar checkpoint (--save) or an .onnx file
     std::cout << fmt::format("loaded {}\n", o.load_file);
   } else {
     model.emplace(cnn::LoadModelConfig(o.model_file));
@@ -233,7 +234,9 @@ const CommandRegistrar kRegistrar{
       auto o = std::make_shared<QuantOptions>();
       sub.add_option("--model", o->model_file, "Model config TOML (configs/models/*.toml)");
       sub.add_option("--train-epochs", o->train_epochs, "Train this many epochs first (default: the config's)");
-      sub.add_option("--load", o->load_file, "Load a trained model (from --save) instead of training");
+      sub.add_option("--load", o->load_file,
+                     "Load a trained model instead of training: a checkpoint from --save, or an .onnx file "
+                     "(e.g. exported from PyTorch; docs/cnn.md lists the operators)");
       sub.add_option("--save", o->save_file, "Save the trained float model here");
       sub.add_option("--bits", o->bits_file, "Per-layer bits: TOML or JSON with weight_bits = [...], activation_bits = [...]");
       sub.add_option("--uniform-bits", o->uniform_bits, "Same bits for every layer: W,A (default 8,8)")->delimiter(',');
