@@ -79,7 +79,11 @@ class Importer {
     Constant c;
     c.dims.assign(t.dims().begin(), t.dims().end());
     std::int64_t count = 1;
-    for (std::int64_t d : c.dims) count *= d;
+    for (std::int64_t d : c.dims) {
+      if (d < 0 || d > (std::int64_t{1} << 30) || (d > 0 && count > (std::int64_t{1} << 31) / d))
+        Fail(fmt::format("{}: shape [{}] is negative or larger than 2^31 values", what, fmt::join(c.dims, ", ")));
+      count *= d;
+    }
     if (t.data_type() == onnx::TensorProto::FLOAT) {
       if (!t.raw_data().empty()) {
         if (t.raw_data().size() != static_cast<std::size_t>(count) * 4)
@@ -283,7 +287,9 @@ std::string ToToml(const std::string& name, MapShape in, int classes, const std:
   std::string t = fmt::format("# imported from ONNX\n[model]\nname = \"{}\"\ninput = [{}, {}, {}]\nclasses = {}\n", name,
                               in.c, in.h, in.w, classes);
   for (const ImportedLayer& l : layers) {
-    t += fmt::format("\n[[layer]]  # {}\ntype = \"{}\"\n", l.node, to_string(l.spec.type));
+    std::string node = l.node;  // a comment: no line breaks from the file's node names
+    std::replace_if(node.begin(), node.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; }, '?');
+    t += fmt::format("\n[[layer]]  # {}\ntype = \"{}\"\n", node, to_string(l.spec.type));
     switch (l.spec.type) {
       case LayerType::kConv:
         t += fmt::format("out = {}\nkernel = {}\nstride = {}\npadding = {}\nbias = {}\n", l.spec.out, l.spec.kernel,
