@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train a small CNN on Fashion-MNIST in PyTorch, export it to ONNX, and check that
+"""Train a small residual CNN on Fashion-MNIST in PyTorch, export it to ONNX, and check that
 `fixar quant --load model.onnx` measures the same float test accuracy (a developer tool:
 PyTorch is never a dependency of fixar).
 
@@ -63,9 +63,18 @@ def main():
     std = ((x_train.double() - mean) ** 2).mean().sqrt().item()
     x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
 
+    class Block(nn.Module):  # ResNet's basic block with an identity shortcut
+        def __init__(self, c):
+            super().__init__()
+            self.body = nn.Sequential(nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU(),
+                                      nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))
+
+        def forward(self, x):
+            return torch.relu(self.body(x) + x)
+
     net = nn.Sequential(
         nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        Block(16), nn.Conv2d(16, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(32 * 7 * 7, 64), nn.ReLU(), nn.Linear(64, 10))
     opt = torch.optim.Adam(net.parameters(), lr=2e-3)
     for epoch in range(args.epochs):

@@ -62,9 +62,9 @@ bool GetBool(const toml::table& t, const char* key, bool fallback, const std::st
 
 LayerType ParseLayerType(const std::string& s, const std::string& where) {
   for (LayerType t : {LayerType::kConv, LayerType::kLinear, LayerType::kBatchNorm, LayerType::kRelu,
-                      LayerType::kMaxPool, LayerType::kAvgPool, LayerType::kFlatten})
+                      LayerType::kMaxPool, LayerType::kAvgPool, LayerType::kFlatten, LayerType::kAdd})
     if (s == to_string(t)) return t;
-  Fail(where, fmt::format("type '{}' is unknown; valid: conv, linear, batchnorm, relu, maxpool, avgpool, flatten", s));
+  Fail(where, fmt::format("type '{}' is unknown; valid: conv, linear, batchnorm, relu, maxpool, avgpool, flatten, add", s));
 }
 
 }  // namespace
@@ -78,6 +78,7 @@ const char* to_string(LayerType t) {
     case LayerType::kMaxPool: return "maxpool";
     case LayerType::kAvgPool: return "avgpool";
     case LayerType::kFlatten: return "flatten";
+    case LayerType::kAdd: return "add";
   }
   return "?";
 }
@@ -102,8 +103,10 @@ void ModelConfig::Validate() const {
   if (layers.empty()) Fail(where, "has no [[layer]] entries");
   MapShape s = input;
   int last_weight_out = -1;
+  std::vector<MapShape> inputs;  // inputs[i]: the shape flowing into layer i
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const LayerSpec& l = layers[i];
+    inputs.push_back(s);
     const std::string at = fmt::format("{}, layer {} ({})", where, i + 1, to_string(l.type));
     switch (l.type) {
       case LayerType::kConv: {
@@ -138,6 +141,15 @@ void ModelConfig::Validate() const {
       case LayerType::kBatchNorm:
       case LayerType::kRelu:
         break;
+      case LayerType::kAdd: {
+        if (l.from < 0 || static_cast<std::size_t>(l.from) >= i)
+          Fail(at, fmt::format("from = {} is invalid; valid: an earlier layer, 1 .. {}", l.from + 1, i));
+        const MapShape f = inputs[static_cast<std::size_t>(l.from)];
+        if (!(f == s))
+          Fail(at, fmt::format("the input of layer {} is {}x{}x{}, this layer's is {}x{}x{}: an add needs equal shapes",
+                               l.from + 1, f.c, f.h, f.w, s.c, s.h, s.w));
+        break;
+      }
     }
   }
   if (last_weight_out < 0) Fail(where, "has no conv or linear layer");
@@ -207,6 +219,11 @@ ModelConfig ParseModelConfig(std::string_view toml_text, const std::string& sour
         RejectUnknownKeys(*t, {"type", "kernel", "stride"}, lw);
         l.kernel = static_cast<int>(GetInt(*t, "kernel", 2, 1, 64, lw));
         l.stride = static_cast<int>(GetInt(*t, "stride", l.kernel, 1, 64, lw));
+        break;
+      case LayerType::kAdd:
+        RejectUnknownKeys(*t, {"type", "from"}, lw);
+        if (!t->get("from")) Fail(lw, "an add layer needs 'from' (the earlier layer whose input it adds)");
+        l.from = static_cast<int>(GetInt(*t, "from", 0, 1, static_cast<std::int64_t>(i), lw)) - 1;
         break;
       default:
         RejectUnknownKeys(*t, {"type"}, lw);

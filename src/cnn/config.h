@@ -6,12 +6,14 @@
 //   input = [1, 28, 28]          # channels, height, width
 //   classes = 10
 //   [[layer]]                    # in order; weight layers are named conv1.., fc1..
-//   type = "conv"                # conv | linear | batchnorm | relu | maxpool | avgpool | flatten
+//   type = "conv"                # conv | linear | batchnorm | relu | maxpool | avgpool | flatten | add
 //   out = 16                     # conv: output channels; linear: output features
 //   kernel = 3                   # conv, maxpool, avgpool
 //   stride = 1                   # conv (default 1), pools (default = kernel)
 //   padding = 1                  # conv (default 0)
 //   bias = true                  # conv, linear (default: true; false before batchnorm saves work)
+//   from = 3                     # add: adds the input of [[layer]] #3 (an earlier one, same
+//                                # shape) to this layer's input: a residual (identity) shortcut
 //   [train]                      # all optional
 //   optimizer = "adam"           # adam | sgd
 //   lr = 0.002                   # peak learning rate
@@ -37,7 +39,7 @@
 
 namespace fixar::cnn {
 
-enum class LayerType { kConv, kLinear, kBatchNorm, kRelu, kMaxPool, kAvgPool, kFlatten };
+enum class LayerType { kConv, kLinear, kBatchNorm, kRelu, kMaxPool, kAvgPool, kFlatten, kAdd };
 const char* to_string(LayerType t);  // the config spelling: "conv", "linear", ...
 
 struct LayerSpec {
@@ -47,6 +49,7 @@ struct LayerSpec {
   int stride = 0;   // 0 = default (conv 1, pools = kernel)
   int padding = 0;  // conv
   bool bias = true;
+  int from = -1;    // add: index (0-based) of the layer whose input is added
   friend bool operator==(const LayerSpec&, const LayerSpec&) = default;
 };
 

@@ -289,4 +289,17 @@ void Flatten::Backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor*
   dx->data = dy.data;
 }
 
+std::string Add::Describe() const { return fmt::format("add input of layer {}", from + 1); }
+
+void Add::Forward(const Tensor& x, Tensor& y, Mode) {
+  if (!skip || skip->n != x.n || !(skip->shape == x.shape))
+    throw std::logic_error(fmt::format("{}: the shortcut tensor is not set or not shaped like the input", name));
+  y.Resize(x.n, x.shape);
+  for (std::size_t k = 0; k < x.data.size(); ++k) y.data[k] = x.data[k] + skip->data[k];
+}
+
+void Add::Backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* dx) {
+  if (dx) *dx = dy;
+}
+
 }  // namespace fixar::cnn

@@ -184,6 +184,23 @@ class Flatten final : public Layer {
   std::unique_ptr<Layer> Clone() const override { return std::make_unique<Flatten>(*this); }
 };
 
+// y = x + (the input of an earlier layer, same shape): a residual (identity) shortcut.
+// Model::Forward points `skip` at that tensor before each call; Model::Backward adds dy to
+// the gradient of that tensor (dx here is dy).
+class Add final : public Layer {
+ public:
+  Add(MapShape in, std::size_t from) : Layer(in), from(from) {}
+  LayerType type() const override { return LayerType::kAdd; }
+  std::string Describe() const override;
+  MapShape OutputShape() const override { return in_; }
+  void Forward(const Tensor& x, Tensor& y, Mode mode) override;
+  void Backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) override;
+  std::unique_ptr<Layer> Clone() const override { return std::make_unique<Add>(*this); }
+
+  std::size_t from;              // index of the layer whose input is added (in the model's layers)
+  const Tensor* skip = nullptr;  // that input, set by Model::Forward
+};
+
 // Seeded standard normal samples (SplitMix64 bits + Box–Muller): the same numbers on
 // every platform, unlike std::normal_distribution.
 std::vector<float> NormalSamples(std::size_t n, double stddev, std::uint64_t seed);

@@ -54,6 +54,9 @@ void Model::Build(std::uint64_t seed) {
       case LayerType::kFlatten:
         layer = std::make_unique<Flatten>(s);
         break;
+      case LayerType::kAdd:
+        layer = std::make_unique<Add>(s, static_cast<std::size_t>(l.from));
+        break;
     }
     if (layer->name.empty()) layer->name = fmt::format("{}{}", to_string(l.type), ++others);
     s = layer->OutputShape();
@@ -93,16 +96,31 @@ const Tensor& Model::Forward(const Tensor& x, Mode mode) {
                                             x.shape.c, x.shape.h, x.shape.w, config_.input.c, config_.input.h,
                                             config_.input.w));
   acts_[0] = x;
-  for (std::size_t i = 0; i < layers_.size(); ++i) layers_[i]->Forward(acts_[i], acts_[i + 1], mode);
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    if (auto* add = dynamic_cast<Add*>(layers_[i].get())) add->skip = &acts_[add->from];
+    layers_[i]->Forward(acts_[i], acts_[i + 1], mode);
+  }
   return acts_.back();
 }
 
 void Model::Backward(const Tensor& dlogits) {
   const Tensor* dy = &dlogits;
   Tensor* bufs[2] = {&grad_a_, &grad_b_};
+  // Shortcuts: the gradient an add sends back to the input of layer `from`, added once the
+  // backward pass reaches that tensor.
+  std::vector<Tensor> shortcut(layers_.size());
+  std::vector<bool> has_shortcut(layers_.size(), false);
   for (std::size_t i = layers_.size(); i-- > 0;) {
     Tensor* dx = i == 0 ? nullptr : bufs[i % 2];
+    if (const auto* add = dynamic_cast<const Add*>(layers_[i].get()); add && add->from > 0) {
+      Tensor& g = shortcut[add->from];
+      if (!has_shortcut[add->from]) g = *dy;
+      else for (std::size_t k = 0; k < g.data.size(); ++k) g.data[k] += dy->data[k];
+      has_shortcut[add->from] = true;
+    }
     layers_[i]->Backward(acts_[i], acts_[i + 1], *dy, dx);
+    if (dx && has_shortcut[i])
+      for (std::size_t k = 0; k < dx->data.size(); ++k) dx->data[k] += shortcut[i].data[k];
     dy = dx;
   }
 }
@@ -126,7 +144,12 @@ int Model::FoldBatchNorm() {
   for (std::size_t i = 1; i < layers_.size();) {
     auto* bn = dynamic_cast<BatchNorm2d*>(layers_[i].get());
     auto* wl = dynamic_cast<WeightLayer*>(layers_[i - 1].get());
-    if (!bn || !wl || wl->out_features() != bn->InputShape().c) {
+    // A shortcut from the batchnorm's input (the raw conv output) keeps it: folding would
+    // hand the shortcut the normalised tensor instead.
+    bool shortcut_from_here = false;
+    for (const auto& l : layers_)
+      if (const auto* add = dynamic_cast<const Add*>(l.get())) shortcut_from_here |= add->from == i;
+    if (!bn || !wl || wl->out_features() != bn->InputShape().c || shortcut_from_here) {
       ++i;
       continue;
     }
@@ -140,6 +163,8 @@ int Model::FoldBatchNorm() {
       b[o] = b[o] * scale[o] + shift[o];
     }
     layers_.erase(layers_.begin() + static_cast<std::ptrdiff_t>(i));
+    for (auto& l : layers_)  // later tensors moved down by one
+      if (auto* add = dynamic_cast<Add*>(l.get()); add && add->from > i) --add->from;
     ++folded;
   }
   if (folded) folded_ = true;

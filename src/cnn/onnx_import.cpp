@@ -155,24 +155,36 @@ class Importer {
   // The layer sequence: each node reads the previous node's output.
   std::vector<ImportedLayer> Layers(const onnx::GraphProto& g, std::string current) {
     std::vector<ImportedLayer> out;
+    std::map<std::string, std::size_t> input_of;  // tensor -> the layer it is the input of (a shortcut's source)
+    input_of[current] = 0;
     const auto& nodes = g.node();
     for (int k = 0; k < nodes.size(); ++k) {
       const onnx::NodeProto& n = nodes[k];
       const std::string& op = n.op_type();
       if (op == "Constant") continue;
       const std::string node = fmt::format("'{}' ({})", n.name(), op);
-      if (n.input_size() == 0 || n.input(0) != current) {
-        const bool residual = op == "Add" && n.input_size() == 2 && !constants_.count(n.input(0)) &&
-                              !constants_.count(n.input(1));
-        Fail(n, residual ? "a residual Add of two computed tensors: fixar's CNNs are layer sequences without "
-                           "skip connections (not supported yet)"
-                         : fmt::format("reads '{}', not the previous node's output '{}': the graph branches, and "
-                                       "fixar's CNNs are layer sequences",
-                                       n.input_size() ? n.input(0) : "", current));
-      }
       if (n.output_size() < 1) Fail(n, "has no output");
       ImportedLayer l;
       l.node = node;
+      if (op == "Add" && n.input_size() == 2 && (n.input(0) == current || n.input(1) == current)) {
+        // A residual shortcut: the other operand is the input of an earlier layer.
+        const std::string& other = n.input(0) == current ? n.input(1) : n.input(0);
+        const auto source = input_of.find(other);
+        if (other == current || source == input_of.end() || source->second >= out.size())
+          Fail(n, fmt::format("adds '{}', which is neither the input of an earlier layer nor a constant bias after "
+                              "MatMul: fixar's residual layers add an earlier layer's input (an identity shortcut)",
+                              other));
+        l.spec.type = LayerType::kAdd;
+        l.spec.from = static_cast<int>(source->second);
+        current = n.output(0);
+        out.push_back(std::move(l));
+        input_of[current] = out.size();
+        continue;
+      }
+      if (n.input_size() == 0 || n.input(0) != current)
+        Fail(n, fmt::format("reads '{}', not the previous node's output '{}': the graph branches (e.g. a shortcut "
+                            "with its own layers), and fixar's CNNs are layer sequences with identity shortcuts",
+                            n.input_size() ? n.input(0) : "", current));
       if (op == "Conv") {
         CheckPlainWindow(n);
         if (Int(n, "group", 1) != 1) Fail(n, fmt::format("group = {} (grouped or depthwise conv) is not supported", Int(n, "group", 1)));
@@ -234,17 +246,20 @@ class Importer {
           ++k;
           current = nodes[k].output(0);
           out.push_back(std::move(l));
+          input_of[current] = out.size();
           continue;
         }
       } else if (op == "Identity" || op == "Dropout") {
+        input_of[n.output(0)] = input_of.at(current);
         current = n.output(0);
         continue;
       } else {
         Fail(n, "operator not supported; supported: Conv, BatchNormalization, Relu, MaxPool, AveragePool, Flatten, "
-                "Gemm, MatMul (+ Add of a constant), Identity, Dropout");
+                "Gemm, MatMul (+ Add of a constant), Add (identity shortcut), Identity, Dropout");
       }
       current = n.output(0);
       out.push_back(std::move(l));
+      input_of[current] = out.size();
     }
     if (g.output_size() != 1 || g.output(0).name() != current)
       Fail(fmt::format("the graph's output is not the last node's ('{}')", current));
@@ -301,6 +316,9 @@ std::string ToToml(const std::string& name, MapShape in, int classes, const std:
       case LayerType::kMaxPool:
       case LayerType::kAvgPool:
         t += fmt::format("kernel = {}\nstride = {}\n", l.spec.kernel, l.spec.stride);
+        break;
+      case LayerType::kAdd:
+        t += fmt::format("from = {}\n", l.spec.from + 1);
         break;
       default:
         break;

@@ -6,10 +6,12 @@
 // Supported (opset 7+): Conv (square kernel, equal strides and symmetric pads, no groups
 // or dilation), BatchNormalization (inference form), Relu, MaxPool / AveragePool (square,
 // no padding, floor mode), Flatten (axis 1), Gemm (alpha = beta = 1, either transB),
-// MatMul followed by Add of a constant (a linear layer), Identity and Dropout (skipped).
-// The graph must be a chain: one image input N x C x H x W, each node feeding the next.
-// Anything else — another operator, a residual Add of two computed tensors, a branch —
-// throws std::invalid_argument naming the file, the node (name and operator) and why.
+// MatMul followed by Add of a constant (a linear layer), Add of the chain and an earlier
+// tensor of it (a residual identity shortcut: ResNet's basic block), Identity and Dropout
+// (skipped). The graph must be a chain from one image input N x C x H x W, each node
+// feeding the next, shortcuts aside. Anything else — another operator, a shortcut with
+// layers of its own (ResNet's projection), another branch — throws std::invalid_argument
+// naming the file, the node (name and operator) and why.
 #pragma once
 
 #include <filesystem>

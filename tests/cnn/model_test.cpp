@@ -131,6 +131,116 @@ TEST(BatchNormFolding, SameFunctionInEvalMode) {
     EXPECT_NEAR(after.data[i], before.data[i], 1e-4f * (1 + std::abs(before.data[i]))) << i;
 }
 
+// Residual shortcuts: layer 4 adds the model's input, layer 6 the input of layer 3.
+const char* kResidualNet = R"(
+[model]
+name = "residual"
+input = [2, 5, 5]
+classes = 3
+[[layer]]
+type = "conv"
+out = 2
+kernel = 3
+padding = 1
+[[layer]]
+type = "batchnorm"
+[[layer]]
+type = "conv"
+out = 2
+kernel = 3
+padding = 1
+[[layer]]
+type = "add"
+from = 1
+[[layer]]
+type = "conv"
+out = 2
+kernel = 1
+[[layer]]
+type = "add"
+from = 3
+[[layer]]
+type = "flatten"
+[[layer]]
+type = "linear"
+out = 3
+)";
+
+// d(Σ r·logits)/dW of the first conv and /dx against central differences: both shortcuts
+// carry gradient (to the input, and around the last two layers).
+TEST(ResidualModel, GradientMatchesFiniteDifferences) {
+  Model m(ParseModelConfig(kResidualNet, "residual.toml"), 3);
+  EXPECT_EQ(m.layer(3).Describe(), "add input of layer 1");
+  const Tensor x0 = RandomInput(2, {2, 5, 5}, 11);
+  const auto r = NormalSamples(2 * 3, 1.0, 12);
+  auto loss = [&](const Tensor& x) {  // training mode: batchnorm on batch statistics, as Backward assumes
+    const Tensor& y = m.Forward(x, Mode::kTrain);
+    double s = 0;
+    for (std::size_t i = 0; i < r.size(); ++i) s += static_cast<double>(y.data[i]) * r[i];
+    return s;
+  };
+  loss(x0);
+  Tensor dlogits;
+  dlogits.Resize(2, {3, 1, 1});
+  dlogits.data = r;
+  m.Backward(dlogits);
+  auto params = m.Params();
+  const std::vector<float> grad(params[0].grad.begin(), params[0].grad.end());
+  for (std::size_t i = 0; i < grad.size(); ++i) {
+    const float keep = params[0].value[i];
+    params[0].value[i] = keep + 1e-2f;
+    const double up = loss(x0);
+    params[0].value[i] = keep - 1e-2f;
+    const double down = loss(x0);
+    params[0].value[i] = keep;
+    EXPECT_NEAR(grad[i], (up - down) / 2e-2, 5e-3 * (1 + std::abs(grad[i]))) << "dW " << i;
+  }
+  // Without the shortcuts the same weights get other gradients: the test sees them.
+  const std::string plain = [] {
+    std::string t = kResidualNet;
+    for (const char* from : {"type = \"add\"\nfrom = 1\n", "type = \"add\"\nfrom = 3\n"})
+      t.replace(t.find(from), std::string(from).size(), "type = \"relu\"\n");
+    return t;
+  }();
+  Model p(ParseModelConfig(plain, "plain.toml"), 3);
+  p.Forward(x0, Mode::kTrain);
+  p.Backward(dlogits);
+  EXPECT_NE(std::vector<float>(p.Params()[0].grad.begin(), p.Params()[0].grad.end()), grad);
+}
+
+TEST(ResidualModel, ConfigErrorsFoldingAndCheckpoints) {
+  auto with = [](const std::string& from) {
+    std::string t = kResidualNet;
+    t.replace(t.find("from = 3"), 8, from);
+    return t;
+  };
+  EXPECT_NE(ErrorOf(with("from = 6")).find("'from' = 6 is out of range"), std::string::npos) << ErrorOf(with("from = 6"));
+  EXPECT_NE(ErrorOf(with("from = 0")).find("'from' = 0"), std::string::npos);
+  EXPECT_NE(ErrorOf(with("")).find("needs 'from'"), std::string::npos);
+  std::string wide = kResidualNet;  // the shortcut's source has 1 channel, the sum 2
+  wide.replace(wide.find("input = [2, 5, 5]"), 17, "input = [1, 5, 5]");
+  EXPECT_NE(ErrorOf(wide).find("the input of layer 1 is 1x5x5, this layer's is 2x5x5"), std::string::npos)
+      << ErrorOf(wide);
+
+  Model m(ParseModelConfig(kResidualNet, "residual.toml"), 5);
+  const Tensor x = RandomInput(3, {2, 5, 5}, 21);
+  const Tensor before = m.Forward(x, Mode::kEval);
+  Model folded = m;
+  EXPECT_EQ(folded.FoldBatchNorm(), 1);
+  EXPECT_EQ(folded.layer(4).Describe(), "add input of layer 2") << "the shortcut follows the removed layer";
+  const Tensor& after = folded.Forward(x, Mode::kEval);
+  for (std::size_t i = 0; i < before.data.size(); ++i) EXPECT_NEAR(after.data[i], before.data[i], 1e-4f) << i;
+  // A shortcut from the batchnorm's own input keeps it.
+  std::string keep = kResidualNet;
+  keep.replace(keep.find("from = 3"), 8, "from = 2");
+  Model k(ParseModelConfig(keep, "keep.toml"), 5);
+  EXPECT_EQ(k.FoldBatchNorm(), 0);
+  const auto path = std::filesystem::temp_directory_path() / "fixar_residual_model.bin";
+  folded.Save(path);
+  Model back = Model::Load(path);
+  EXPECT_EQ(back.Forward(x, Mode::kEval).data, after.data);
+}
+
 TEST(Checkpoint, RoundTripAndCorruption) {
   Model m(ParseModelConfig(kTinyNet, "tiny.toml"), 3);
   const Tensor x = RandomInput(2, {1, 8, 8}, 9);

@@ -16,9 +16,9 @@ namespace {
 
 const std::filesystem::path kData = std::filesystem::path(FIXAR_SOURCE_DIR) / "tests/cnn/data";
 
-// tiny_cnn_io.csv: per row 784 pixels (0..255) and PyTorch's 10 logits.
-void ReadIo(Tensor& x, std::vector<std::vector<double>>& logits) {
-  std::ifstream in(kData / "tiny_cnn_io.csv");
+// <name>_io.csv: per row 784 pixels (0..255) and PyTorch's 10 logits.
+void ReadIo(const std::string& name, Tensor& x, std::vector<std::vector<double>>& logits) {
+  std::ifstream in(kData / (name + "_io.csv"));
   std::string line;
   std::getline(in, line);  // header
   std::vector<std::vector<double>> rows;
@@ -49,7 +49,7 @@ TEST(OnnxImport, ReproducesPyTorchsLogits) {
   EXPECT_TRUE(m.weight_layer(0).bias().empty());  // bias = False before the BatchNorm
   Tensor x;
   std::vector<std::vector<double>> want;
-  ReadIo(x, want);
+  ReadIo("tiny_cnn", x, want);
   const Tensor& y = m.Forward(x, Mode::kEval);
   ASSERT_EQ(y.n, 3);
   double worst = 0;
@@ -68,6 +68,29 @@ TEST(OnnxImport, ReproducesPyTorchsLogits) {
   for (std::size_t k = 0; k < y.data.size(); ++k) EXPECT_NEAR(y3.data[k], y.data[k], 1e-4);
 }
 
+// A ResNet-style net: two basic blocks with identity shortcuts (ONNX Add) become add layers.
+TEST(OnnxImport, ResidualBlocksReproducePyTorchsLogits) {
+  if (!OnnxImportAvailable()) GTEST_SKIP() << "built without libonnx-dev";
+  Model m = ImportOnnx(kData / "tiny_resnet.onnx");
+  std::vector<std::string> adds;
+  for (std::size_t i = 0; i < m.size(); ++i)
+    if (m.layer(i).type() == LayerType::kAdd) adds.push_back(m.layer(i).Describe());
+  // conv bn relu | conv bn relu conv bn add relu | maxpool | conv bn relu conv bn add relu | ...
+  EXPECT_EQ(adds, (std::vector<std::string>{"add input of layer 4", "add input of layer 12"}));
+  Tensor x;
+  std::vector<std::vector<double>> want;
+  ReadIo("tiny_resnet", x, want);
+  const Tensor& y = m.Forward(x, Mode::kEval);
+  double worst = 0;
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 10; ++j) worst = std::max(worst, std::fabs(y.sample(i)[j] - want[i][j]));
+  EXPECT_LT(worst, 1e-5);
+  const std::vector<float> logits = y.data;
+  EXPECT_EQ(m.FoldBatchNorm(), 5);
+  const Tensor& folded = m.Forward(x, Mode::kEval);
+  for (std::size_t k = 0; k < logits.size(); ++k) EXPECT_NEAR(folded.data[k], logits[k], 1e-4);
+}
+
 void ExpectRefused(const char* file, std::vector<std::string> parts) {
   try {
     ImportOnnx(kData / file);
@@ -79,7 +102,7 @@ void ExpectRefused(const char* file, std::vector<std::string> parts) {
 
 TEST(OnnxImport, RefusesWhatItCannotRunNamingTheNode) {
   if (!OnnxImportAvailable()) GTEST_SKIP() << "built without libonnx-dev";
-  ExpectRefused("tiny_residual.onnx", {"tiny_residual.onnx", "node '/Add' (Add)", "residual"});
+  ExpectRefused("tiny_projection.onnx", {"tiny_projection.onnx", "node '/1/shortcut/Conv' (Conv)", "branches"});
   ExpectRefused("tiny_sigmoid.onnx", {"node '/3/Sigmoid' (Sigmoid)", "operator not supported", "Gemm"});
   ExpectRefused("tiny_cnn_io.csv", {"tiny_cnn_io.csv", "not an ONNX model"});
   ExpectRefused("no_such.onnx", {"no_such.onnx", "cannot open"});
