@@ -20,10 +20,10 @@
 
 #include <fmt/format.h>
 
-#include "autoq/random.h"
 #include "autoq/search.h"
 #include "nn/mlp.h"
 #include "nn/precision.h"
+#include "numerics/random.h"
 
 namespace fixar::autoq {
 
@@ -85,7 +85,7 @@ SearchResult RunHaqDdpgSearch(Evaluator& ev, const SearchOptions& o) {
   const int warmup = c.warmup_episodes >= 0 ? c.warmup_episodes : std::max(2, (E * 20 + 300) / 600);
   // HAQ decays σ over its 580 post-warm-up episodes; stretch to ours so σ ends at the same value.
   const double decay_stretch = 580.0 / std::max(1, E - warmup);
-  Random rng(o.seed);
+  num::Random rng(o.seed);
 
   const nn::PrecisionPolicy f32 = nn::MakePrecision("float32");
   std::vector<int> a_sizes{kStateSize}, q_sizes{kStateSize + 1};

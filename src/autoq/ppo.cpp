@@ -22,10 +22,10 @@
 
 #include <fmt/format.h>
 
-#include "autoq/random.h"
 #include "nn/mlp.h"
 #include "nn/optim.h"
 #include "nn/precision.h"
+#include "numerics/random.h"
 
 namespace fixar::autoq {
 
@@ -84,7 +84,7 @@ struct Ppo::Impl {
   std::vector<float> log_std;  // Gaussian: state-independent log σ (its own Adam)
   nn::FloatAdam log_std_adam;
   std::int64_t log_std_t = 0;
-  Random rng;
+  num::Random rng;
   RunningMoments obs_rms, ret_rms{1};
   std::vector<double> discounted_return;  // per env copy, for reward normalisation
   std::vector<PpoLog> history;
@@ -178,7 +178,7 @@ Ppo::Ppo(PpoConfig config, EnvFactory make_env) : impl_(std::make_unique<Impl>()
   if (s.obs_dim < 1 || s.act_dim < 1)
     throw std::invalid_argument(fmt::format("Ppo: environment {} has {} observations and {} actions; need >= 1 each",
                                             env.name(), s.obs_dim, s.act_dim));
-  s.rng = Random(s.cfg.seed);
+  s.rng = num::Random(s.cfg.seed);
   s.obs_rms = RunningMoments(s.obs_dim);
   s.discounted_return.assign(s.cfg.num_envs, 0.0);
 

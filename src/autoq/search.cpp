@@ -1,5 +1,6 @@
 // The PPO, random and uniform searches, and the dispatcher (HAQ's DDPG is haq_ddpg.cpp).
 #include "autoq/search.h"
+#include "numerics/random.h"
 
 #include <algorithm>
 #include <chrono>
@@ -7,7 +8,6 @@
 
 #include <fmt/format.h>
 
-#include "autoq/random.h"
 
 namespace fixar::autoq {
 
@@ -102,7 +102,7 @@ SearchResult RunPpoSearch(Evaluator& ev, const SearchOptions& o) {
 SearchResult RunRandomSearch(Evaluator& ev, const SearchOptions& o) {
   o.validate();
   const auto t0 = std::chrono::steady_clock::now();
-  Random rng(o.seed);
+  num::Random rng(o.seed);
   const auto& cand = o.env.candidates;
   const std::int64_t max_draws = std::int64_t{10'000} * o.episodes;  // give up on an unreachable budget
   int measured = 0, draws = 0;

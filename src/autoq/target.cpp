@@ -1,4 +1,5 @@
 #include "autoq/target.h"
+#include "numerics/random.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include "autoq/random.h"
 
 namespace fixar::autoq {
 
@@ -68,7 +68,7 @@ class SyntheticTarget final : public QuantTarget {
     if (!(o.float_accuracy > 0.1 && o.float_accuracy <= 1))
       throw std::invalid_argument(
           fmt::format("synthetic target: float_accuracy = {}; valid: (0.1, 1]", o.float_accuracy));
-    Random rng(o.seed);
+    num::Random rng(o.seed);
     const std::size_t n = layers_.size();
     for (std::size_t l = 0; l < n; ++l) {
       const double edge = (l == 0 || l + 1 == n) ? 2.0 : 1.0;  // first/last layers are the sensitive ones

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "kernels/parallel.h"
+#include "numerics/random.h"
 #include "numerics/rounding.h"
 
 namespace fixar::cnn {
@@ -18,7 +19,7 @@ std::vector<float> NormalSamples(std::size_t n, double stddev, std::uint64_t see
     // 53-bit uniforms in (0, 1]; Box–Muller gives two independent normals per pair.
     const double u1 = (static_cast<double>(num::CounterRandomBits(seed, i) >> 11) + 1.0) * 0x1.0p-53;
     const double u2 = static_cast<double>(num::CounterRandomBits(seed, i + 1) >> 11) * 0x1.0p-53;
-    const double r = std::sqrt(-2.0 * std::log(u1)), t = 2.0 * std::numbers::pi * u2;
+    const double r = num::BoxMullerRadius(u1), t = num::BoxMullerAngle(u2);
     out[i] = static_cast<float>(stddev * r * std::cos(t));
     if (i + 1 < n) out[i + 1] = static_cast<float>(stddev * r * std::sin(t));
   }

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "envs/env.h"
-#include "envs/rng.h"
+#include "numerics/random.h"
 
 namespace fixar::envs::detail {
 
@@ -42,7 +42,7 @@ class EnvBase : public Env {
   virtual void write_observation(std::span<double> out) const = 0;
 
   std::vector<double> observation() const override;
-  Rng& rng() { return rng_; }
+  num::Random& rng() { return rng_; }
   // Throws std::invalid_argument unless state.size() == expected ("<name>.set_state: ...").
   void check_state_size(std::span<const double> state, int expected) const;
 
@@ -53,7 +53,7 @@ class EnvBase : public Env {
   int max_episode_steps_;
   int elapsed_steps_ = 0;
   bool episode_running_ = false;
-  Rng rng_{0};
+  num::Random rng_{0};
 };
 
 }  // namespace fixar::envs::detail

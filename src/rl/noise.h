@@ -12,6 +12,7 @@
 #include <span>
 #include <vector>
 
+#include "numerics/random.h"
 #include "numerics/rounding.h"
 #include "rl/config.h"
 
@@ -21,7 +22,7 @@ namespace fixar::rl {
 inline double CounterNormal(std::uint64_t seed, std::uint64_t counter) {
   const double u1 = (static_cast<double>(num::CounterRandomBits(seed, 2 * counter) >> 11) + 0.5) * 0x1p-53;
   const double u2 = static_cast<double>(num::CounterRandomBits(seed, 2 * counter + 1) >> 11) * 0x1p-53;
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  return num::BoxMuller(u1, u2);
 }
 
 class ExplorationNoise {

@@ -11,10 +11,10 @@
 
 #include "accel/reram/config.h"
 #include "autoq/knapsack.h"
-#include "autoq/random.h"
 #include "autoq/run.h"
 #include "autoq/search.h"
 #include "autoq/sensitivity.h"
+#include "numerics/random.h"
 
 namespace fixar::autoq {
 namespace {
@@ -46,7 +46,7 @@ BruteForce SolveByEnumeration(const KnapsackProblem& p) {
 
 // Small random instances; values and costs on a coarse grid so ties are common. With
 // `counted`, the total cost adds 0.3 per started block of 4 counts (like eDRAM banks).
-KnapsackProblem RandomProblem(Random& rng, bool counted) {
+KnapsackProblem RandomProblem(num::Random& rng, bool counted) {
   KnapsackProblem p;
   const int groups = 1 + rng.below(4);
   double lo = 0, hi = 0;
@@ -67,7 +67,7 @@ KnapsackProblem RandomProblem(Random& rng, bool counted) {
 }
 
 TEST(Knapsack, MatchesBruteForceOnRandomInstances) {
-  Random rng(7);
+  num::Random rng(7);
   int feasible = 0, infeasible = 0;
   for (int trial = 0; trial < 2000; ++trial) {
     const KnapsackProblem p = RandomProblem(rng, trial % 2 == 1);
@@ -149,7 +149,7 @@ TEST(SplitCost, PredictsTheCostModelExactlyForEveryMetric) {
         std::vector<std::vector<reram::LayerBits>> choices;
         for (int l = 0; l < L; ++l) choices.push_back(LayerChoices(l, L, {1, 2, 3, 5, 8, 12}, false));
         const SeparableCost split = SplitCost(ev, choices, 8);
-        Random rng(3);
+        num::Random rng(3);
         for (int trial = 0; trial < 200; ++trial) {
           Bits bits;
           double cost = 0;
