@@ -20,6 +20,7 @@
 #include <string>
 
 #include "kernels/detail/elementwise_kernels.h"
+#include "kernels/detail/path_table.h"
 #include "kernels/detail/simd_kernels.h"
 #include "numerics/rounding.h"
 
@@ -313,25 +314,9 @@ namespace fixar::kern::detail {
 
 HWY_EXPORT(GetElementwiseKernels);
 
-namespace {
-struct ElementwiseTables {
-  ElementwiseKernels by_path[5];
-  ElementwiseTables() {
-    for (Path p : {Path::kSse4, Path::kAvx2, Path::kAvx512, Path::kAvx512Vnni}) {
-      if (!PathSupported(p)) continue;
-      by_path[static_cast<int>(p)] = HWY_DISPATCH_TABLE(GetElementwiseKernels)[HighwayDispatchIndex(p)]();
-    }
-  }
-};
-}  // namespace
-
 const ElementwiseKernels& ElementwiseKernelsFor(Path p) {
-  static const ElementwiseTables tables;
-  if (p == Path::kReference || !PathSupported(p)) {
-    throw std::invalid_argument(std::string("kern::detail::ElementwiseKernelsFor: path '") + to_string(p) +
-                                "' has no SIMD kernels on this CPU or build");
-  }
-  return tables.by_path[static_cast<int>(p)];
+  static const PathTable<ElementwiseKernels> table(HWY_DISPATCH_TABLE(GetElementwiseKernels), "ElementwiseKernelsFor");
+  return table.For(p);
 }
 
 }  // namespace fixar::kern::detail

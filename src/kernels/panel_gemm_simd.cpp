@@ -17,6 +17,7 @@
 
 #include "kernels/detail/elementwise_kernels.h"
 #include "kernels/detail/panel_kernels.h"
+#include "kernels/detail/path_table.h"
 #include "kernels/detail/simd_kernels.h"
 
 #undef HWY_TARGET_INCLUDE
@@ -104,25 +105,9 @@ namespace fixar::kern::detail {
 
 HWY_EXPORT(GetPanelKernels);
 
-namespace {
-struct PanelTables {
-  PanelKernels by_path[5];
-  PanelTables() {
-    for (Path p : {Path::kSse4, Path::kAvx2, Path::kAvx512, Path::kAvx512Vnni}) {
-      if (!PathSupported(p)) continue;
-      by_path[static_cast<int>(p)] = HWY_DISPATCH_TABLE(GetPanelKernels)[HighwayDispatchIndex(p)]();
-    }
-  }
-};
-}  // namespace
-
 const PanelKernels& PanelKernelsFor(Path p) {
-  static const PanelTables tables;
-  if (p == Path::kReference || !PathSupported(p)) {
-    throw std::invalid_argument(std::string("kern::detail::PanelKernelsFor: path '") + to_string(p) +
-                                "' has no SIMD kernels on this CPU or build");
-  }
-  return tables.by_path[static_cast<int>(p)];
+  static const PathTable<PanelKernels> table(HWY_DISPATCH_TABLE(GetPanelKernels), "PanelKernelsFor");
+  return table.For(p);
 }
 
 }  // namespace fixar::kern::detail
