@@ -52,8 +52,9 @@ bool Run(const autoq::RunConfig& c, const AutoqArgs& a, const std::function<void
 #else
   if (a.mpi_rank0_measures)
     throw std::invalid_argument(
-        "--mpi-rank0-measures: this fixar was built without MPI (FIXAR_WITH_MPI=OFF: no MPI library at configure "
-        "time; scripts/setup installs Debian's libopenmpi-dev openmpi-bin); valid here: leave the flag out");
+        "--mpi-rank0-measures: this fixar was built without MPI (FIXAR_WITH_MPI=OFF: MPI not found at configure "
+        "time, or turned off; scripts/setup installs Debian's libopenmpi-dev openmpi-bin); valid here: leave the flag "
+        "out");
   if (launched && ranks > 1)
     throw std::invalid_argument(fmt::format(
         "started by an MPI launcher as one of {} ranks, but this fixar was built without MPI (FIXAR_WITH_MPI=OFF), so "
