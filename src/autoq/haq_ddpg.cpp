@@ -164,9 +164,10 @@ SearchResult RunHaqDdpgSearch(Evaluator& ev, const SearchOptions& o) {
     critic_t->SoftUpdateFrom(*critic, c.tau);
   };
 
-  for (int ep = 0; ep < E; ++ep) {
+  // One episode's actions and transitions (rewards still 0), and its bits after the wall.
+  auto act = [&](int ep, std::vector<Transition>& episode) {
     const double sigma = c.noise_sigma * std::pow(c.noise_decay, std::max(0, ep - warmup) * decay_stretch);
-    std::vector<Transition> episode(T);
+    episode.assign(T, Transition{});
     Bits bits(L);
     double prev = 1.0;  // HAQ starts from "8 bits"
     for (int p = 0; p < T; ++p) {
@@ -195,16 +196,38 @@ SearchResult RunHaqDdpgSearch(Evaluator& ev, const SearchOptions& o) {
     }
     if (!ev.InBudget(ev.Cost(bits))) ++over_budget_before_wall;
     HaqBudgetWall(ev, bits, b_min, c.keep_first_last);
-    Evaluation& e = ev.Evaluate(bits, true, ep);
-    e.reward = 0.1 * (e.accuracy - acc_float);
+    return bits;
+  };
+  // The episode's reward into every transition, the replay buffer, and (after the warm-up)
+  // T updates.
+  auto learn = [&](int ep, std::vector<Transition>& episode, double reward) {
     for (Transition& t : episode) {
-      t.r = e.reward;
+      t.r = reward;
       if (replay.size() < capacity) replay.push_back(t);
       else replay[replay_next] = t;
       replay_next = (replay_next + 1) % capacity;
     }
     if (ep >= warmup)
       for (int k = 0; k < T; ++k) update();
+  };
+
+  // Episodes 0 .. warmup act before any update (the warm-up's uniform actions, then the
+  // initial actor), so none of their actions depends on a reward: they are measured as one
+  // batch (concurrently with an MPI evaluator). Every later episode acts with the actor
+  // updated on the one before: one at a time. The random stream is drawn in the same order
+  // as episode by episode (learning draws nothing before episode `warmup`).
+  for (int ep = 0; ep < E;) {
+    const int end = ep == 0 ? std::min(E, warmup + 1) : ep + 1;
+    std::vector<std::vector<Transition>> episodes(end - ep);
+    std::vector<Evaluator::Request> requests;
+    for (int k = ep; k < end; ++k) requests.push_back({act(k, episodes[k - ep]), true, k});
+    const std::vector<int> records = ev.EvaluateBatch(requests);
+    for (int k = ep; k < end; ++k) {
+      Evaluation& e = ev.record(records[k - ep]);
+      e.reward = 0.1 * (e.accuracy - acc_float);
+      learn(k, episodes[k - ep], e.reward);
+    }
+    ep = end;
   }
   SearchResult r;
   r.agent = Agent::kDdpg;

@@ -207,9 +207,12 @@ bool Ppo::discrete() const { return impl_->discrete(); }
 const PpoConfig& Ppo::config() const { return impl_->cfg; }
 const std::vector<PpoLog>& Ppo::history() const { return impl_->history; }
 
-void Ppo::Train(const std::function<void(const PpoLog&)>& on_update) {
+void Ppo::Train(const std::function<void(const PpoLog&)>& on_update, const RewardSettler& settle_rewards) {
   Impl& s = *impl_;
   const PpoConfig& c = s.cfg;
+  if (settle_rewards && c.normalize_reward)
+    throw std::invalid_argument("Ppo::Train: deferred rewards (a reward settler) and normalize_reward = true do not "
+                                "combine; valid: normalize_reward = false with a settler");
   const int N = c.num_envs, T = c.num_steps, B = N * T, O = s.obs_dim, A = s.discrete() ? 1 : s.act_dim;
   const int MB = B / c.num_minibatches;  // a remainder of B is left out of each epoch's minibatches
   const int K = s.act_dim;               // actor outputs
@@ -241,6 +244,7 @@ void Ppo::Train(const std::function<void(const PpoLog&)>& on_update) {
                                   : c.learning_rate;
     double ended_return_sum = 0, ended_length_sum = 0;
     int episodes_ended = 0;
+    std::vector<int> ended_rows;  // rows where an episode ended, in order (deferred rewards)
 
     // ---- 1. Rollout: T steps of each copy under the current policy.
     for (int t = 0; t < T; ++t) {
@@ -273,6 +277,7 @@ void Ppo::Train(const std::function<void(const PpoLog&)>& on_update) {
         rewards[row] = reward;
         ended[row] = done ? 1.0 : 0.0;
         if (done) {
+          ended_rows.push_back(row);
           ended_return_sum += ep_return[e];
           ended_length_sum += ep_length[e];
           ++episodes_ended;
@@ -284,6 +289,19 @@ void Ppo::Train(const std::function<void(const PpoLog&)>& on_update) {
           obs_norm = s.NormalizeObs(raw);
         }
         next_obs[e] = std::move(obs_norm);
+      }
+    }
+
+    // Deferred rewards arrive now: each at its episode's last step (see RewardSettler).
+    if (settle_rewards) {
+      const std::vector<double> late = settle_rewards();
+      if (late.size() != ended_rows.size())
+        throw std::logic_error(fmt::format("Ppo::Train: the reward settler returned {} rewards for the {} episodes "
+                                           "that ended in the rollout",
+                                           late.size(), ended_rows.size()));
+      for (std::size_t i = 0; i < late.size(); ++i) {
+        rewards[ended_rows[i]] += late[i];
+        ended_return_sum += late[i];
       }
     }
 

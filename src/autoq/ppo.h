@@ -77,8 +77,19 @@ class Ppo {
   Ppo(const Ppo&) = delete;
   Ppo& operator=(const Ppo&) = delete;
 
+  // Deferred rewards: an environment may end an episode with reward 0 and have its reward
+  // computed later, e.g. the bit-width search measuring a whole rollout's assignments at
+  // once (possibly on other processes). The policy does not change within a rollout and
+  // the actions do not depend on rewards, so the rollout is the same either way. Called
+  // once per rollout, before the advantages, the settler returns the rewards of the
+  // episodes that ended in the rollout, in the order they ended (copy by copy within a
+  // step); each is added to the reward of its episode's last step.
+  using RewardSettler = std::function<std::vector<double>()>;
+
   // Runs until total_timesteps environment steps; calls on_update after every update.
-  void Train(const std::function<void(const PpoLog&)>& on_update = {});
+  // Throws std::invalid_argument when settle_rewards is given with normalize_reward (its
+  // running statistics need every reward when it is received).
+  void Train(const std::function<void(const PpoLog&)>& on_update = {}, const RewardSettler& settle_rewards = {});
 
   // The action for one raw observation: argmax / mean when deterministic, else sampled.
   // Discrete tasks get {index}; continuous ones the mean clipped to the action bounds.

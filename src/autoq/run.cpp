@@ -200,15 +200,19 @@ void RunConfig::Validate() const {
 
 // ---------------------------------------------------------------- run
 
-namespace {
-
-std::unique_ptr<QuantTarget> MakeTarget(const RunConfig& c, const std::filesystem::path& out_dir,
-                                        const std::function<void(const std::string&)>& progress) {
+std::unique_ptr<QuantTarget> MakeRunTarget(const RunConfig& c, const std::filesystem::path& out_dir,
+                                           const std::function<void(const std::string&)>& progress,
+                                           bool require_checkpoint) {
   if (c.target == "synthetic") return MakeSyntheticTarget({.network = c.network, .seed = 1});
 #ifdef FIXAR_AUTOQ_HAVE_CNN
   CnnTargetOptions o;
   o.model_config = c.model_config;
   o.checkpoint = c.checkpoint.empty() ? out_dir / "trained_model.bin" : std::filesystem::path(c.checkpoint);
+  if (require_checkpoint && !std::filesystem::exists(o.checkpoint))
+    throw std::invalid_argument(fmt::format(
+        "cnn target: checkpoint {} does not exist here; valid: the model rank 0 trained or loaded, at the same path "
+        "on every node (a shared file system, or copied there)",
+        o.checkpoint.string()));
   if (!c.data_dir.empty()) o.data_dir = c.data_dir;
   o.validation_size = static_cast<std::size_t>(c.validation_size);
   o.search_finetune = CnnTargetOptions::Finetune(c.search_finetune_steps, c.search_finetune_batch,
@@ -219,9 +223,12 @@ std::unique_ptr<QuantTarget> MakeTarget(const RunConfig& c, const std::filesyste
 #else
   (void)out_dir;
   (void)progress;
+  (void)require_checkpoint;
   throw std::invalid_argument("target 'cnn' needs src/cnn in the build (FIXAR_CONCEPTS with cnn); valid here: synthetic");
 #endif
 }
+
+namespace {
 
 std::string Join(const std::vector<int>& v) { return fmt::format("{}", fmt::join(v, "-")); }
 
@@ -340,7 +347,8 @@ void WriteSensitivityReport(std::ostream& md, const SearchResult& r) {
 }  // namespace
 
 RunOutcome RunAutoq(const RunConfig& c, const std::filesystem::path& out_dir,
-                    const std::function<void(const std::string&)>& progress) {
+                    const std::function<void(const std::string&)>& progress,
+                    const CandidateEvaluatorFactory& candidates) {
   c.Validate();
   auto say = [&](const std::string& s) {
     if (progress) progress(s);
@@ -348,7 +356,9 @@ RunOutcome RunAutoq(const RunConfig& c, const std::filesystem::path& out_dir,
   std::filesystem::create_directories(out_dir);
   const reram::CostModel cost_model(c.reram_config.empty() ? reram::ReramConfig::Isaac()
                                                            : reram::load_reram_config(c.reram_config));
-  std::unique_ptr<QuantTarget> target = MakeTarget(c, out_dir, progress);
+  std::unique_ptr<QuantTarget> target = MakeRunTarget(c, out_dir, progress);
+  CandidateEvaluator* measurer = candidates ? candidates(*target) : nullptr;
+  if (measurer) say(fmt::format("candidates measured by {}", measurer->describe()));
   RunOutcome out;
   {
     Evaluator probe(*target, cost_model, c.metric, c.budget);
@@ -387,6 +397,7 @@ RunOutcome RunAutoq(const RunConfig& c, const std::filesystem::path& out_dir,
       if (agent == Agent::kRandom && c.random_matches_ppo && ppo_measurements.contains(seed))
         o.episodes = static_cast<int>(std::max<std::int64_t>(1, ppo_measurements[seed]));
       Evaluator ev(*target, cost_model, c.metric, c.budget);
+      ev.set_candidate_evaluator(measurer);
       const int total = agent == Agent::kUniform       ? static_cast<int>(o.env.candidates.size())
                         : agent == Agent::kSensitivity ? CountProbes(choices) + 2
                                                        : o.episodes;

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -53,9 +54,21 @@ struct RunOutcome {
   double float_accuracy = 0;
 };
 
+// The run's target: the synthetic model, or the trained CNN (trained and saved at its
+// checkpoint when that is missing). require_checkpoint: a missing cnn checkpoint is an
+// error instead (MPI workers load what rank 0 trained; they never train).
+std::unique_ptr<QuantTarget> MakeRunTarget(const RunConfig& config, const std::filesystem::path& out_dir,
+                                           const std::function<void(const std::string&)>& progress,
+                                           bool require_checkpoint = false);
+
+// Who measures the candidates of every search of a run, made once the run's target is
+// built (the MPI evaluator: mpi_evaluator.h). Empty, or returning null: serially, here.
+using CandidateEvaluatorFactory = std::function<CandidateEvaluator*(QuantTarget& target)>;
+
 // Runs every agent for every seed (the deterministic sensitivity agent once, with the first
 // seed) and writes the results directory. `progress` receives one-line updates (may be empty).
 RunOutcome RunAutoq(const RunConfig& config, const std::filesystem::path& out_dir,
-                    const std::function<void(const std::string&)>& progress);
+                    const std::function<void(const std::string&)>& progress,
+                    const CandidateEvaluatorFactory& candidates = {});
 
 }  // namespace fixar::autoq

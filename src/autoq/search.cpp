@@ -87,13 +87,18 @@ SearchResult RunPpoSearch(Evaluator& ev, const SearchOptions& o) {
   c.total_timesteps = static_cast<std::int64_t>(o.episodes) * steps_per_episode;
   c.normalize_observation = false;  // the features are normalised already
   c.normalize_reward = false;       // SearchReward is scaled by design
+  // The env made last is the one PPO trains on (one copy; Ppo::Evaluate is not called here).
+  // Its episodes' rewards are deferred to the end of each rollout: an update's episodes
+  // are measured as one batch (concurrently with an MPI evaluator), and the rollout, the
+  // rewards and so the search are the same as measuring each episode at its end.
   BitSearchEnv* env = nullptr;
   Ppo ppo(c, [&]() {
     auto e = std::make_unique<BitSearchEnv>(ev, o.env);
+    e->set_deferred_rewards(true);
     env = e.get();
     return e;
   });
-  ppo.Train();
+  ppo.Train({}, [&] { return env->SettleEpisodes(); });
   SearchResult r = SummarizeSearch(Agent::kPpo, ev, env->episodes(), t0);
   r.ppo_log = ppo.history();
   return r;
@@ -107,19 +112,21 @@ SearchResult RunRandomSearch(Evaluator& ev, const SearchOptions& o) {
   const std::int64_t max_draws = std::int64_t{10'000} * o.episodes;  // give up on an unreachable budget
   int measured = 0, draws = 0;
   Bits bits(ev.num_layers());
+  // The draws do not depend on accuracies: draw them all, then measure the feasible ones
+  // as one batch (concurrently with an MPI evaluator), in draw order.
+  std::vector<Evaluator::Request> feasible;
   while (measured < o.episodes && draws < max_draws) {
     for (auto& b : bits) {
       b.weight_bits = cand[rng.below(static_cast<int>(cand.size()))];
       b.activation_bits = cand[rng.below(static_cast<int>(cand.size()))];
     }
-    const bool feasible = ev.InBudget(ev.Cost(bits));
     // Only feasible draws are recorded and measured: rejection costs nothing but pricing.
-    if (feasible) {
-      Evaluation& e = ev.Evaluate(bits, true, measured);
-      e.reward = SearchReward(o.env.reward, e.accuracy, ev.float_accuracy(), e.cost_ratio, ev.budget());
-      ++measured;
-    }
+    if (ev.InBudget(ev.Cost(bits))) feasible.push_back({bits, true, measured++});
     ++draws;
+  }
+  for (int i : ev.EvaluateBatch(feasible)) {
+    Evaluation& e = ev.record(i);
+    e.reward = SearchReward(o.env.reward, e.accuracy, ev.float_accuracy(), e.cost_ratio, ev.budget());
   }
   SearchResult r = SummarizeSearch(Agent::kRandom, ev, measured, t0);
   r.over_budget = draws - measured;
@@ -129,14 +136,17 @@ SearchResult RunRandomSearch(Evaluator& ev, const SearchOptions& o) {
 SearchResult RunUniformSearch(Evaluator& ev, const SearchOptions& o) {
   o.validate();
   const auto t0 = std::chrono::steady_clock::now();
-  int episode = 0;
+  std::vector<Evaluator::Request> requests;  // all at once: one batch
   for (int b : o.env.candidates) {
     const Bits bits(ev.num_layers(), reram::LayerBits{b, b});
-    const bool feasible = ev.InBudget(ev.Cost(bits));
-    Evaluation& e = ev.Evaluate(bits, feasible, episode++);
-    e.reward = SearchReward(o.env.reward, feasible ? e.accuracy : 0.0, ev.float_accuracy(), e.cost_ratio, ev.budget());
+    requests.push_back({bits, ev.InBudget(ev.Cost(bits)), static_cast<int>(requests.size())});
   }
-  return SummarizeSearch(Agent::kUniform, ev, episode, t0);
+  for (int i : ev.EvaluateBatch(requests)) {
+    Evaluation& e = ev.record(i);
+    e.reward = SearchReward(o.env.reward, e.in_budget ? e.accuracy : 0.0, ev.float_accuracy(), e.cost_ratio,
+                            ev.budget());
+  }
+  return SummarizeSearch(Agent::kUniform, ev, static_cast<int>(requests.size()), t0);
 }
 
 SearchResult RunSearch(Evaluator& ev, const SearchOptions& o) {

@@ -38,7 +38,12 @@ double Select(const reram::CostRatio& r, CostMetric m) {
 // ---------------------------------------------------------------- Evaluator
 
 Evaluator::Evaluator(QuantTarget& target, const reram::CostModel& model, CostMetric metric, double budget)
-    : target_(target), model_(model), metric_(metric), budget_(budget), start_(std::chrono::steady_clock::now()) {
+    : target_(target),
+      model_(model),
+      metric_(metric),
+      budget_(budget),
+      serial_(target),
+      start_(std::chrono::steady_clock::now()) {
   if (!(budget > 0 && budget <= 1))
     throw std::invalid_argument(
         fmt::format("budget {} (fraction of the uniform 8/8 cost) is invalid; valid: (0, 1]", budget));
@@ -65,33 +70,73 @@ double Evaluator::elapsed_seconds() const {
 }
 
 Evaluation& Evaluator::Evaluate(std::span<const reram::LayerBits> bits, bool measure, int episode) {
-  Evaluation e;
-  e.index = static_cast<int>(records_.size());
-  e.episode = episode;
-  e.bits.assign(bits.begin(), bits.end());
-  e.cost = CostRatios(bits);
-  e.cost_ratio = Select(e.cost, metric_);
-  e.in_budget = InBudget(e.cost_ratio);
-  if (measure) {
+  const Request request{Bits(bits.begin(), bits.end()), measure, episode};
+  return record(EvaluateBatch({&request, 1}).front());
+}
+
+std::vector<int> Evaluator::EvaluateBatch(std::span<const Request> requests) {
+  auto key_of = [](const Bits& bits) {
     std::vector<int> key;
     for (const auto& b : bits) key.insert(key.end(), {b.weight_bits, b.activation_bits});
-    if (auto it = cache_.find(key); it != cache_.end()) {
-      e.accuracy = it->second;
-      e.cache_hit = true;
-      ++cache_hits_;
-    } else {
-      const auto t0 = std::chrono::steady_clock::now();
-      e.accuracy = target_.Accuracy(bits);
-      e.measure_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      cache_.emplace(std::move(key), e.accuracy);
-      ++measurements_;
+    return key;
+  };
+  // 1. Price each request; find the measurements the batch needs, each assignment once.
+  std::vector<Evaluation> batch(requests.size());
+  std::vector<int> slot(requests.size(), -1);  // index into `misses`: measured in this batch
+  std::vector<Bits> misses;
+  std::map<std::vector<int>, int> miss_of;  // key -> index into `misses`
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const Request& r = requests[i];
+    Evaluation& e = batch[i];
+    e.episode = r.episode;
+    e.bits = r.bits;
+    e.cost = CostRatios(r.bits);
+    e.cost_ratio = Select(e.cost, metric_);
+    e.in_budget = InBudget(e.cost_ratio);
+    if (!r.measure) continue;
+    std::vector<int> key = key_of(r.bits);
+    if (cache_.contains(key)) continue;
+    if (auto it = miss_of.find(key); it != miss_of.end()) {
+      slot[i] = it->second;  // measured by an earlier request of this batch: a hit, below
+      continue;
     }
-    e.measured = true;
+    slot[i] = static_cast<int>(misses.size());
+    miss_of.emplace(std::move(key), slot[i]);
+    misses.push_back(r.bits);
   }
-  e.elapsed_seconds = elapsed_seconds();
-  records_.push_back(std::move(e));
-  if (on_record) on_record(records_.back());
-  return records_.back();
+  // 2. Measure the misses together (in order, or spread over MPI ranks).
+  const std::vector<Measurement> measured = misses.empty() ? std::vector<Measurement>{} : candidates_->Measure(misses);
+  if (measured.size() != misses.size())
+    throw std::logic_error(fmt::format("{} evaluator returned {} measurements for {} candidates",
+                                       candidates_->describe(), measured.size(), misses.size()));
+  // 3. Record in request order: the first request of an assignment is its measurement,
+  //    every later one (in this batch or after it) a cache hit.
+  std::vector<bool> first(misses.size(), true);
+  std::vector<int> indices;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    Evaluation& e = batch[i];
+    e.index = static_cast<int>(records_.size());
+    if (requests[i].measure) {
+      if (slot[i] >= 0 && first[slot[i]]) {
+        first[slot[i]] = false;
+        e.accuracy = measured[slot[i]].accuracy;
+        e.measure_seconds = measured[slot[i]].seconds;
+        cache_.emplace(key_of(e.bits), e.accuracy);
+        ++measurements_;
+      } else {
+        e.accuracy = cache_.at(key_of(e.bits));
+        e.cache_hit = true;
+        ++cache_hits_;
+      }
+      e.measured = true;
+    }
+    e.elapsed_seconds = elapsed_seconds();
+    indices.push_back(e.index);
+    records_.push_back(std::move(e));
+  }
+  if (on_record)
+    for (int i : indices) on_record(records_[i]);
+  return indices;
 }
 
 const Evaluation* Evaluator::Best() const {
@@ -211,19 +256,42 @@ envs::StepResult BitSearchEnv::step(std::span<const double> action) {
     r.observation = Observe();
     return r;
   }
-  // Last step: price, measure only when feasible, reward.
+  // Last step: price, measure only when feasible, reward (now, or when settled).
   const double cost = evaluator_.Cost(bits_);
-  Evaluation& e = evaluator_.Evaluate(bits_, evaluator_.InBudget(cost), episode_);
-  e.reward = SearchReward(config_.reward, e.measured ? e.accuracy : 0.0, evaluator_.float_accuracy(), e.cost_ratio,
-                          evaluator_.budget());
-  last_ = e.index;
+  const Evaluator::Request request{bits_, evaluator_.InBudget(cost), episode_};
   ++episode_;
-  r.reward = e.reward;
   r.terminated = true;
   r.observation = Observe();
+  if (deferred_) {
+    pending_.push_back(request);
+    r.info.add("cost_ratio", cost);
+    return r;
+  }
+  const Evaluation& e = evaluator_.record(Settle({&request, 1}).front());
+  r.reward = e.reward;
   r.info.add("accuracy", e.measured ? e.accuracy : -1.0);
   r.info.add("cost_ratio", e.cost_ratio);
   return r;
+}
+
+std::vector<int> BitSearchEnv::Settle(std::span<const Evaluator::Request> requests) {
+  const std::vector<int> indices = evaluator_.EvaluateBatch(requests);
+  for (int i : indices) {
+    Evaluation& e = evaluator_.record(i);
+    e.reward = SearchReward(config_.reward, e.measured ? e.accuracy : 0.0, evaluator_.float_accuracy(),
+                            e.cost_ratio, evaluator_.budget());
+    last_ = e.index;
+  }
+  return indices;
+}
+
+std::vector<double> BitSearchEnv::SettleEpisodes() {
+  std::vector<double> rewards;
+  if (pending_.empty()) return rewards;
+  const std::vector<Evaluator::Request> requests = std::move(pending_);
+  pending_.clear();
+  for (int i : Settle(requests)) rewards.push_back(evaluator_.record(i).reward);
+  return rewards;
 }
 
 }  // namespace fixar::autoq

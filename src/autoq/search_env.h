@@ -3,7 +3,10 @@
 // Evaluator: prices an assignment with the ReRAM cost model (a fraction of the cost at
 // uniform 8/8 bits in one metric), measures its accuracy through the QuantTarget (only
 // when asked: over-budget assignments need none), caches accuracies by assignment and
-// records every request (the CSV of a run).
+// records every request (the CSV of a run). A batch of requests (EvaluateBatch) is priced
+// and looked up in the cache in order, its cache misses measured together by the
+// CandidateEvaluator (serial, or MPI ranks: candidate_evaluator.h), and recorded in order:
+// the records, hits and counts are those of the same requests made one by one.
 //
 // BitSearchEnv (an envs::Env, so PPO trains on it unchanged): an episode walks the weight
 // layers, two steps per layer (weight bits, then activation bits), each a discrete choice
@@ -15,7 +18,11 @@
 //   [11]    budget left: (B·C(8/8) − C(decided, rest at min)) / (B·C(8/8)), < 0 once the
 //           budget can no longer be met
 // where "rest at min" prices the layers not yet decided at the smallest candidate.
-// The reward is 0 until the last step, then SearchReward (below).
+// The reward is 0 until the last step, then SearchReward (below). With deferred rewards
+// (set_deferred_rewards) the last step only queues the assignment and returns reward 0;
+// SettleEpisodes() then evaluates the queued episodes as one batch and returns their
+// rewards: PPO collects a whole rollout before any of its rewards is needed, so the
+// episodes of one update are measured together (ppo.h, RewardSettler).
 #pragma once
 
 #include <array>
@@ -30,6 +37,7 @@
 #include <vector>
 
 #include "accel/reram/cost.h"
+#include "autoq/candidate_evaluator.h"
 #include "autoq/target.h"
 #include "envs/env.h"
 
@@ -78,6 +86,23 @@ class Evaluator {
   // Prices `bits`; measures the accuracy when `measure` (from the cache when this
   // assignment was measured before). Appends the record and calls on_record.
   Evaluation& Evaluate(std::span<const reram::LayerBits> bits, bool measure, int episode);
+
+  struct Request {
+    Bits bits;
+    bool measure = true;
+    int episode = 0;
+  };
+  // Evaluate for each request, with the measurements of the batch made together: a request
+  // whose assignment an earlier request of the batch measures is a cache hit, as it would
+  // be one by one. Returns the indices of the new records, in request order.
+  std::vector<int> EvaluateBatch(std::span<const Request> requests);
+  Evaluation& record(int index) { return records_.at(static_cast<std::size_t>(index)); }
+
+  // Who measures (not owned; must outlive the Evaluator). Default: serially, here.
+  void set_candidate_evaluator(CandidateEvaluator* candidates) {
+    candidates_ = candidates ? candidates : &serial_;
+  }
+  CandidateEvaluator& candidate_evaluator() { return *candidates_; }
   std::vector<Evaluation>& records() { return records_; }
   const std::vector<Evaluation>& records() const { return records_; }
   std::int64_t measurements() const { return measurements_; }  // target.Accuracy calls
@@ -95,6 +120,8 @@ class Evaluator {
   double budget_;
   std::vector<reram::LayerShape> shapes_;
   double float_accuracy_ = -1;
+  SerialCandidateEvaluator serial_;
+  CandidateEvaluator* candidates_ = &serial_;
   std::map<std::vector<int>, double> cache_;  // (w0, a0, w1, a1, ...) -> accuracy
   std::vector<Evaluation> records_;
   std::int64_t measurements_ = 0, cache_hits_ = 0;
@@ -145,12 +172,19 @@ class BitSearchEnv final : public envs::Env {
   std::vector<double> observation() const override { return Observe(); }
 
   int episodes() const { return episode_; }                // completed episodes
+  // Deferred rewards (above). Off by default: each episode is evaluated at its last step.
+  void set_deferred_rewards(bool deferred) { deferred_ = deferred; }
+  // Evaluates the episodes ended since the last call (as one Evaluator batch) and returns
+  // their rewards in the order they ended. Empty when none is pending.
+  std::vector<double> SettleEpisodes();
   // The last episode's record (null before the first episode ends).
   const Evaluation* last() const { return last_ < 0 ? nullptr : &evaluator_.records()[last_]; }
   const SearchEnvConfig& config() const { return config_; }
 
  private:
   std::vector<double> Observe() const;
+  // Evaluates ended episodes (one batch), sets their rewards; their record indices.
+  std::vector<int> Settle(std::span<const Evaluator::Request> requests);
   Evaluator& evaluator_;
   SearchEnvConfig config_;
   envs::Box observation_space_, action_space_;
@@ -161,6 +195,8 @@ class BitSearchEnv final : public envs::Env {
   double prev_action_ = 1.0;
   int episode_ = 0;
   int last_ = -1;  // index into evaluator_.records()
+  bool deferred_ = false;
+  std::vector<Evaluator::Request> pending_;  // deferred: ended episodes not yet evaluated
 };
 
 }  // namespace fixar::autoq

@@ -114,18 +114,28 @@ SensitivityTable MeasureProbes(Evaluator& ev, const SearchOptions& o,
   SensitivityTable t;
   t.reference.assign(L, reram::LayerBits{o.sensitivity.reference_bits, o.sensitivity.reference_bits});
   t.choices = choices;
-  Evaluation& ref = ev.Evaluate(t.reference, true, episode++);
-  ref.reward = SearchReward(o.env.reward, ref.accuracy, ev.float_accuracy(), ref.cost_ratio, ev.budget());
-  t.reference_accuracy = ref.accuracy;
+  // The reference and every probe, as one batch (concurrently with an MPI evaluator).
+  std::vector<Evaluator::Request> requests{{t.reference, true, episode++}};
+  for (int l = 0; l < L; ++l) {
+    Bits bits = t.reference;
+    for (const reram::LayerBits& c : t.choices[l]) {
+      bits[l] = c;
+      requests.push_back({bits, true, episode++});
+    }
+  }
+  const std::vector<int> records = ev.EvaluateBatch(requests);
+  for (int i : records) {
+    Evaluation& e = ev.record(i);
+    e.reward = SearchReward(o.env.reward, e.accuracy, ev.float_accuracy(), e.cost_ratio, ev.budget());
+  }
+  t.reference_accuracy = ev.record(records.front()).accuracy;
+  std::size_t next = 1;
   for (int l = 0; l < L; ++l) {
     t.accuracy.emplace_back();
     t.drop.emplace_back();
     t.cost.emplace_back();
-    Bits bits = t.reference;
-    for (const reram::LayerBits& c : t.choices[l]) {
-      bits[l] = c;
-      Evaluation& e = ev.Evaluate(bits, true, episode++);
-      e.reward = SearchReward(o.env.reward, e.accuracy, ev.float_accuracy(), e.cost_ratio, ev.budget());
+    for (std::size_t j = 0; j < t.choices[l].size(); ++j) {
+      const Evaluation& e = ev.record(records[next++]);
       t.accuracy.back().push_back(e.accuracy);
       t.drop.back().push_back(t.reference_accuracy - e.accuracy);
       t.cost.back().push_back(e.cost_ratio);

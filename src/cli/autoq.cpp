@@ -2,6 +2,7 @@
 // hardware budget with PPO, HAQ's DDPG, random search, uniform bits or per-layer sensitivity
 // with an exact knapsack, and compare them
 // (src/autoq, docs/autoq.md).
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -9,8 +10,12 @@
 
 #include <fmt/format.h>
 
+#include "autoq/candidate_evaluator.h"
 #include "autoq/run.h"
 #include "cli/command.h"
+#ifdef FIXAR_WITH_MPI
+#include "autoq/mpi_evaluator.h"
+#endif
 
 namespace fixar::cli {
 namespace {
@@ -20,8 +25,46 @@ struct AutoqArgs {
                            seeds, candidates, reram_config;
   std::optional<double> budget;
   std::optional<int> episodes, search_steps, final_steps;
-  bool no_final = false, quiet = false;
+  bool no_final = false, quiet = false, mpi_rank0_measures = false;
 };
+
+// Runs the search: in one process, or (an MPI build under mpirun with more than one rank)
+// with rank 0 running the agents and the other ranks measuring candidates. False on the
+// MPI workers (they write nothing).
+bool Run(const autoq::RunConfig& c, const AutoqArgs& a, const std::function<void(const std::string&)>& progress) {
+  int ranks = 1;
+  const bool launched = autoq::mpi::LaunchedByMpi(&ranks);
+#ifdef FIXAR_WITH_MPI
+  if (launched && ranks > 1) {
+    autoq::mpi::Session session;
+    if (session.rank() > 0) {  // a worker: the same config, its own target, quiet
+      autoq::mpi::ServeCandidates(session, [&] { return autoq::MakeRunTarget(c, a.out_dir, {}, true); });
+      return false;
+    }
+    std::unique_ptr<autoq::mpi::MpiCandidateEvaluator> mpi;
+    autoq::RunAutoq(c, a.out_dir, progress, [&](autoq::QuantTarget& target) -> autoq::CandidateEvaluator* {
+      if (session.size() < 2) return nullptr;  // the launcher said more ranks than MPI has: serial
+      mpi = std::make_unique<autoq::mpi::MpiCandidateEvaluator>(session, target, a.mpi_rank0_measures);
+      return mpi.get();
+    });
+    return true;  // ~Session stops the workers
+  }
+#else
+  if (a.mpi_rank0_measures)
+    throw std::invalid_argument(
+        "--mpi-rank0-measures: this fixar was built without MPI (FIXAR_WITH_MPI=OFF: MPI not found at configure "
+        "time, or turned off; scripts/setup installs Debian's libopenmpi-dev openmpi-bin); valid here: leave the flag "
+        "out");
+  if (launched && ranks > 1)
+    throw std::invalid_argument(fmt::format(
+        "started by an MPI launcher as one of {} ranks, but this fixar was built without MPI (FIXAR_WITH_MPI=OFF), so "
+        "every rank would run the whole search; valid here: one process (no mpirun, or -np 1), or a build with MPI "
+        "(scripts/setup installs libopenmpi-dev openmpi-bin)",
+        ranks));
+#endif
+  autoq::RunAutoq(c, a.out_dir, progress);
+  return true;
+}
 
 std::vector<std::string> SplitList(const std::string& s) {
   std::vector<std::string> out;
@@ -65,6 +108,9 @@ const CommandRegistrar kAutoq(
       app.add_option("--final-finetune-steps", a->final_steps, "cnn: fine-tune steps of each search's best");
       app.add_flag("--no-final", a->no_final, "skip the final fine-tune of each search's best");
       app.add_flag("-q,--quiet", a->quiet, "no progress lines");
+      app.add_flag("--mpi-rank0-measures", a->mpi_rank0_measures,
+                   "under mpirun: rank 0 also measures candidates when no worker is free (MPI builds only; "
+                   "docs/scale-out.md)");
       return [a]() -> int {
         autoq::RunConfig c;
         if (!a->config_file.empty()) c = autoq::RunConfig::Load(a->config_file);
@@ -101,10 +147,10 @@ const CommandRegistrar kAutoq(
         if (a->no_final) c.final_finetune = false;
         c.Validate();
         const bool quiet = a->quiet;
-        autoq::RunAutoq(c, a->out_dir, [quiet](const std::string& line) {
+        const bool wrote = Run(c, *a, [quiet](const std::string& line) {
           if (!quiet) std::cerr << line << "\n";
         });
-        std::cout << fmt::format("report: {}/report.md\n", a->out_dir);
+        if (wrote) std::cout << fmt::format("report: {}/report.md\n", a->out_dir);
         return 0;
       };
     });
