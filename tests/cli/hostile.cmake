@@ -58,6 +58,9 @@ fixar_hostile(train_discrete_task ARGS train --task CartPole --steps 100
   EXPECT "CartPole" "discrete")
 fixar_hostile(train_unknown_precision ARGS train --task Pendulum --precision fixed7
   EXPECT "precision.actor" "fixed7" "float32")
+# std::stoi's own out_of_range ("stoi") escaped.
+fixar_hostile(train_precision_bits_overflow ARGS train --task Pendulum --precision w99999999999a16
+  EXPECT "w99999999999a16" "2..32")
 fixar_hostile(train_set_unknown_key ARGS train --task Pendulum --set ddpg.bogus=1
   EXPECT "ddpg.bogus" "valid keys")
 fixar_hostile(train_set_nan ARGS train --task Pendulum --set ddpg.gamma=nan
