@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <utility>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -50,9 +51,15 @@ class TableReader {
     if constexpr (std::is_same_v<T, bool>) {
       if (auto v = n->value<bool>()) return void(out = *v);
     } else if constexpr (std::is_integral_v<T>) {
-      if (auto v = n->value<std::int64_t>()) return void(out = static_cast<T>(*v));
+      if (auto v = n->value<std::int64_t>(); v && n->is_integer()) {
+        if (!std::in_range<T>(*v)) Fail(key, fmt::format("{}, out of range", *v).c_str());
+        return void(out = static_cast<T>(*v));
+      }
     } else if constexpr (std::is_floating_point_v<T>) {
-      if (auto v = n->value<double>()) return void(out = *v);
+      if (auto v = n->value<double>()) {
+        if (!std::isfinite(*v)) Fail(key, fmt::format("{}, not a finite number", *v).c_str());
+        return void(out = *v);
+      }
     } else if constexpr (std::is_same_v<T, std::string>) {
       if (auto v = n->value<std::string>()) return void(out = *v);
     }
@@ -72,8 +79,10 @@ class TableReader {
         if (auto v = e.value<std::string>()) out.push_back(*v);
         else Fail(key, "not a list of strings");
       } else {
-        if (auto v = e.value<std::int64_t>()) out.push_back(static_cast<T>(*v));
-        else Fail(key, "not a list of integers");
+        auto v = e.value<std::int64_t>();
+        if (!v || !e.is_integer()) Fail(key, "not a list of integers");
+        if (!std::in_range<T>(*v)) Fail(key, fmt::format("holding {}, out of range", *v).c_str());
+        out.push_back(static_cast<T>(*v));
       }
     }
   }

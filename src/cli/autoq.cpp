@@ -12,6 +12,7 @@
 
 #include "autoq/candidate_evaluator.h"
 #include "autoq/run.h"
+#include "cli/checks.h"
 #include "cli/command.h"
 #ifdef FIXAR_WITH_MPI
 #include "autoq/mpi_evaluator.h"
@@ -139,13 +140,18 @@ const CommandRegistrar kAutoq(
         }
         if (!a->candidates.empty()) {
           c.search.env.candidates.clear();
-          for (const auto& s : SplitList(a->candidates))
-            c.search.env.candidates.push_back(static_cast<int>(ParseInteger(s, "--candidates")));
+          for (const auto& s : SplitList(a->candidates)) {
+            const long v = ParseInteger(s, "--candidates");  // not narrowed: 4294967298 is not 2
+            if (v < 1 || v > 16)
+              throw std::invalid_argument(fmt::format("--candidates entry {} is invalid; valid: 1..16 bits", v));
+            c.search.env.candidates.push_back(static_cast<int>(v));
+          }
         }
         if (a->search_steps) c.search_finetune_steps = *a->search_steps;
         if (a->final_steps) c.final_finetune_steps = *a->final_steps;
         if (a->no_final) c.final_finetune = false;
         c.Validate();
+        CheckOutputDirectory("--out", a->out_dir);
         const bool quiet = a->quiet;
         const bool wrote = Run(c, *a, [quiet](const std::string& line) {
           if (!quiet) std::cerr << line << "\n";

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/checks.h"
 #include "cli/command.h"
 #include "envs/env.h"
 #include "kernels/gemm.h"
@@ -169,6 +170,11 @@ nlohmann::json RunIsolated(const BenchArgs& args, const std::string& precision, 
 }
 
 int RunBench(const BenchArgs& args) {
+  CheckOutputFile("--json", args.json_file);  // before minutes of benchmarks
+  if (args.batches.empty() || args.precisions.empty() || args.hidden.empty())
+    throw std::invalid_argument("--batches, --precisions and --hidden need at least one value each");
+  for (int h : args.hidden)
+    if (h < 1 || h > 65536) throw std::invalid_argument(fmt::format("--hidden: {} is not a layer size in 1..65536", h));
   for (int b : args.batches)
     if (b < 1 || b > 65536) throw std::invalid_argument(fmt::format("--batches: {} is not a batch size in 1..65536", b));
   for (const auto& p : args.precisions) nn::MakePrecision(p, 0);  // throws naming the valid ones
@@ -212,7 +218,8 @@ int RunBench(const BenchArgs& args) {
     std::cout << fmt::format("  {:<24} {:>9.0f} IPS  ({:.2f}× FIXAR)\n", name, m, m / 25293.3);
   }
   if (!args.json_file.empty())
-    std::ofstream(args.json_file) << nlohmann::json{{"rows", rows}, {"mean_system_ips", means}}.dump(2) << "\n";
+    WriteOutputFile("--json", args.json_file,
+                    nlohmann::json{{"rows", rows}, {"mean_system_ips", means}}.dump(2) + "\n");
   return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/checks.h"
 #include "cli/command.h"
 #include "export/run_export.h"
 
@@ -46,9 +47,12 @@ const CommandRegistrar kExport(
       app.add_option("--check-seed", o->check_seed, "Seed of the check data's observations");
       app.add_option("--json", *json, "Write the summary as JSON");
       return [o, json]() {
+        for (const auto& [flag, path] : {std::pair<const char*, const std::string&>{"--c", o->c_header},
+                                         {"--onnx", o->onnx}, {"--check-data", o->check_data}, {"--json", *json}})
+          CheckOutputFile(flag, path);
         const nlohmann::json r = exporting::ExportRun(*o);
         PrintExport(r);
-        if (!json->empty()) std::ofstream(*json) << r.dump(2) << "\n";
+        if (!json->empty()) WriteOutputFile("--json", *json, r.dump(2) + "\n");
         return 0;
       };
     });

@@ -4,12 +4,14 @@
 #include <iostream>
 #include <functional>
 #include <map>
+#include <new>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "cli/checks.h"
 #include "cli/command.h"
 #include "util/build_info.h"
 #ifdef FIXAR_HAVE_KERNELS
@@ -107,6 +109,18 @@ std::string VersionText() {
   return text;
 }
 
+// "fixar" and the subcommands the command line selected: "fixar bench ddpg".
+std::string SelectedCommand(const CLI::App& app) {
+  std::string path = "fixar";
+  for (const CLI::App* cur = &app;;) {
+    const std::vector<CLI::App*> subs = cur->get_subcommands();
+    if (subs.empty()) break;
+    cur = subs.front();
+    path += " " + cur->get_name();
+  }
+  return path;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -125,6 +139,14 @@ int main(int argc, char** argv) {
     CLI::App* sub = app.add_subcommand(cmd.name, cmd.description);
     runners[sub] = cmd.setup(*sub);
   }
+  StrictNumbers(app);
+  // One line per error, naming the command: "fixar train: error: --steps: '-5' is out of range; ...".
+  app.failure_message([](const CLI::App* a, const CLI::Error& e) {
+    const CLI::App* root = a;
+    while (root->get_parent()) root = root->get_parent();
+    return fmt::format("{}: error: {} (`{} --help` lists the options)\n", SelectedCommand(*root), e.what(),
+                       SelectedCommand(*root));
+  });
   if (const std::string unknown = CheckSubcommandWords(app, argc, argv); !unknown.empty()) {
     std::cerr << unknown << "\n";
     return 2;
@@ -135,10 +157,15 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   try {
+    CheckEnvironment();  // a bad FIXAR_* variable fails before any command writes anything
     for (auto& [sub, run] : runners)
       if (sub->parsed()) return run();
+  } catch (const std::bad_alloc&) {
+    std::cerr << SelectedCommand(app) << ": error: out of memory (a size in the input or the options is too large "
+              << "for this machine)\n";
+    return 1;
   } catch (const std::exception& e) {
-    std::cerr << "fixar: error: " << e.what() << "\n";
+    std::cerr << SelectedCommand(app) << ": error: " << e.what() << "\n";
     return 1;
   }
   return 0;

@@ -16,6 +16,7 @@
 
 #include "accel/reram/config.h"
 #include "accel/reram/cost.h"
+#include "cli/checks.h"
 #include "cli/command.h"
 #include "cnn/onnx_import.h"
 #include "cnn/quantize.h"
@@ -92,6 +93,8 @@ nlohmann::json LayerCostJson(const reram::LayerCost& l) {
 }
 
 int RunQuant(const QuantOptions& o) {
+  CheckOutputFile("--json", o.json_file);  // before minutes of training
+  CheckOutputFile("--save", o.save_file);
   if (o.threads < 0 || o.threads > 256)
     throw std::invalid_argument(fmt::format("--threads {} is invalid; valid: 1 .. 256 (0 = all cores)", o.threads));
   if (o.threads > 0) kern::SetNumThreads(o.threads);
@@ -220,9 +223,7 @@ int RunQuant(const QuantOptions& o) {
                      {"energy", ratio.energy},
                      {"latency", ratio.latency}}}};
     for (const auto& l : net.layers) js["reram"]["layers"].push_back(LayerCostJson(l));
-    std::ofstream out(o.json_file);
-    if (!out) throw std::runtime_error(fmt::format("cannot write the JSON report to '{}'", o.json_file));
-    out << js.dump(2) << "\n";
+    WriteOutputFile("--json", o.json_file, js.dump(2) + "\n");
     std::cout << "wrote " << o.json_file << "\n";
   }
   return 0;

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/checks.h"
 #include "cli/command.h"
 #include "report/report.h"
 
@@ -15,9 +16,7 @@ namespace fixar::cli {
 namespace {
 
 void WriteText(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  if (!out) throw std::runtime_error(fmt::format("cannot write '{}'", path));
+  WriteOutputFile("--out", path, text);
 }
 
 struct ReportArgs {
@@ -29,6 +28,9 @@ struct ReportArgs {
 };
 
 int Report(const ReportArgs& a) {
+  CheckOutputFile("--out", a.out_prefix + ".md");  // before reading the runs
+  CheckOutputFile("--out", a.out_prefix + ".csv");
+  CheckOutputFile("--summary-csv", a.summary_csv);
   report::ReportOptions options = a.options;
   options.band = a.band == "std" ? report::Band::kStd : report::Band::kMinMax;
   std::vector<report::RunData> runs;
@@ -45,7 +47,7 @@ int Report(const ReportArgs& a) {
   }
   std::cout << "wrote " << a.out_prefix << ".md and " << a.out_prefix << ".csv\n";
   if (!a.summary_csv.empty()) {
-    WriteText(a.summary_csv, report::RenderRunCsv(rep));
+    WriteOutputFile("--summary-csv", a.summary_csv, report::RenderRunCsv(rep));
     std::cout << "wrote " << a.summary_csv << " (one row per run)\n";
   }
   return 0;

@@ -13,6 +13,7 @@
 #include "accel/aap/config.h"
 #include "accel/aap/model.h"
 #include "accel/aap/network.h"
+#include "cli/checks.h"
 #include "cli/command.h"
 #include "plot/svg_plot.h"
 
@@ -177,10 +178,8 @@ void PrintSummary(const std::vector<aap::TimestepReport>& rs) {
                "average card power while the accelerator runs.\n";
 }
 
-void WriteFile(const std::string& path, const std::string& text, const char* what) {
-  std::ofstream out(path);
-  if (!out) throw std::runtime_error(fmt::format("cannot write {} to '{}'", what, path));
-  out << text;
+void WriteFile(const std::string& path, const std::string& text, const char* flag) {
+  WriteOutputFile(flag, path, text);
 }
 
 int RunSweep(const SimOptions& o, const aap::AccelConfig& base, const aap::DdpgNetworks& net) {
@@ -227,10 +226,10 @@ int RunSweep(const SimOptions& o, const aap::AccelConfig& base, const aap::DdpgN
       }
       spec.series.push_back(std::move(s));
     }
-  if (!o.csv_file.empty()) WriteFile(o.csv_file, csv.str(), "the sweep CSV");
+  if (!o.csv_file.empty()) WriteFile(o.csv_file, csv.str(), "--csv");
   spec.x_ticks.assign(o.batches.begin(), o.batches.end());  // ticks at the batch sizes swept
   if (!o.svg_file.empty()) plot::WriteSvgPlot(o.svg_file, spec);
-  if (!o.json_file.empty()) WriteFile(o.json_file, js.dump(2) + "\n", "the sweep JSON");
+  if (!o.json_file.empty()) WriteFile(o.json_file, js.dump(2) + "\n", "--json");
   for (const auto* f : {&o.csv_file, &o.svg_file, &o.json_file})
     if (!f->empty()) std::cout << "wrote " << *f << "\n";
   return 0;
@@ -244,6 +243,9 @@ int RunSim(const SimOptions& o) {
   if (!o.sweep && (!o.csv_file.empty() || !o.svg_file.empty()))
     throw std::invalid_argument(
         "--csv and --svg are written by a sweep; add --sweep (or use --json)");
+  CheckOutputFile("--json", o.json_file);
+  CheckOutputFile("--csv", o.csv_file);
+  CheckOutputFile("--svg", o.svg_file);
   const aap::DdpgNetworks net = ResolveNetwork(o);
   const aap::AccelConfig cfg = ResolveConfig(o);
   std::cout << fmt::format("FIXAR AAP accelerator model: {} [{}]\nnetwork: {}\n",
@@ -268,7 +270,7 @@ int RunSim(const SimOptions& o) {
                         {"clock_mhz", cfg.array.clock_mhz},
                         {"reports", nlohmann::json::array()}};
     for (const auto& r : reports) j["reports"].push_back(ReportJson(r));
-    WriteFile(o.json_file, j.dump(2) + "\n", "the JSON report");
+    WriteFile(o.json_file, j.dump(2) + "\n", "--json");
     std::cout << "wrote " << o.json_file << "\n";
   }
   return 0;

@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <iostream>
 #include <map>
 #include <memory>
 
+#include "cli/checks.h"
 #include "cli/command.h"
 #include "sweep/grid.h"
 #include "sweep/runner.h"
@@ -28,6 +30,7 @@ int RunSweep(const SweepArgs& a) {
     throw std::invalid_argument(
         "fixar sweep run: say where the runs go: --local N (N at a time on this machine) or --slurm (a Slurm array "
         "job)");
+  CheckOutputDirectory("--dir", a.dir);
   const sweep::SweepDir dir(a.dir);
   const sweep::Grid grid = sweep::PrepareSweep(a.grid, dir);
   if (a.slurm) {
@@ -122,9 +125,9 @@ const CommandRegistrar kSweep(
       AddRun(app, *a);
       auto* task = app.add_subcommand("task", "Run one run of a sweep directory (a Slurm array task's body)");
       task->add_option("sweep_dir", a->dir, "Sweep directory")->required()->check(CLI::ExistingDirectory);
-      task->add_option("index", a->index, "Run index (grid order; `fixar sweep list`)")
-          ->required()
-          ->check(CLI::NonNegativeNumber);
+      IntegerIn(task->add_option("index", a->index, "Run index (grid order; `fixar sweep list`)"), 0,
+                std::numeric_limits<int>::max())
+          ->required();
       auto* status = app.add_subcommand("status", "Each run's state, steps and last evaluation");
       status->add_option("sweep_dir", a->dir, "Sweep directory")->required()->check(CLI::ExistingDirectory);
       auto* list = app.add_subcommand("list", "Print the runs a grid expands to, with their commands");

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/checks.h"
 #include "cli/command.h"
 #include "envs/render.h"
 #include "nn/precision.h"
@@ -137,6 +138,9 @@ std::string PerTaskDefault(Get get) {
   return others.empty() ? main_value : main_value + " (" + others + ")";
 }
 
+// The most steps a flag may ask for: far beyond any run, far below where counters overflow.
+constexpr std::int64_t kMaxSteps = 1'000'000'000'000;
+
 void AddTrainOptions(CLI::App& app, TrainArgs& a) {
   using C = rl::TrainConfig;
   app.add_option("-c,--config", a.config_file,
@@ -145,7 +149,7 @@ void AddTrainOptions(CLI::App& app, TrainArgs& a) {
       ->default_str("configs/train/<task>.toml");
   app.add_option("--set", a.overrides, "Override a config key: section.key=value (repeatable)");
   app.add_option("--task", a.task, "Task (run.task): " + rl::DescribeTrainableTasks())->default_str(C{}.task);
-  app.add_option("--steps", a.steps, "Total environment steps (run.total_steps)")
+  IntegerIn(app.add_option("--steps", a.steps, "Total environment steps (run.total_steps)"), 1, kMaxSteps)
       ->default_str(PerTaskDefault([](const C& c) { return c.total_steps; }));
   app.add_option("--precision", a.precision, fmt::format("Precision of both networks: {}", nn::kPrecisionNames))
       ->default_str(PerTaskDefault([](const C& c) { return c.actor_precision; }));
@@ -153,14 +157,15 @@ void AddTrainOptions(CLI::App& app, TrainArgs& a) {
       ->default_str(PerTaskDefault([](const C& c) { return c.actor_precision; }));
   app.add_option("--critic-precision", a.critic_precision, "Critic precision (precision.critic)")
       ->default_str(PerTaskDefault([](const C& c) { return c.critic_precision; }));
-  app.add_option("--qat-delay", a.qat_delay, "Quantization delay d in timesteps (precision.qat_delay)")
+  IntegerIn(app.add_option("--qat-delay", a.qat_delay, "Quantization delay d in timesteps (precision.qat_delay)"), 0,
+            kMaxSteps)
       ->default_str(PerTaskDefault([](const C& c) { return c.qat_delay; }));
-  app.add_option("--batch", a.batch, "Batch size (ddpg.batch_size)")
+  IntegerIn(app.add_option("--batch", a.batch, "Batch size (ddpg.batch_size)"), 1, 65536)
       ->default_str(PerTaskDefault([](const C& c) { return c.batch_size; }));
-  app.add_option("--warmup", a.warmup, "Random-action warm-up steps (ddpg.warmup_steps)")
+  IntegerIn(app.add_option("--warmup", a.warmup, "Random-action warm-up steps (ddpg.warmup_steps)"), 0, kMaxSteps)
       ->default_str(PerTaskDefault([](const C& c) { return c.warmup_steps; }));
   app.add_option("--seed", a.seed, "Seed (run.seed)")->default_str(PerTaskDefault([](const C& c) { return c.seed; }));
-  app.add_option("--threads", a.threads, "Threads (run.threads; 0 = all cores)")
+  IntegerIn(app.add_option("--threads", a.threads, "Threads (run.threads; 0 = all cores)"), 0, 256)
       ->default_str(PerTaskDefault([](const C& c) { return c.threads; }));
   app.add_option("--out", a.out_dir, "Parent directory of run directories (run.out_dir)")
       ->default_str(PerTaskDefault([](const C& c) { return c.out_dir; }));
@@ -193,6 +198,9 @@ rl::TrainConfig ResolveTrainArgs(const TrainArgs& a) {
     util::LogInfo("configuration: {}", r.base);
     c = r.config;
   } else {  // a resumed run starts from its own resolved configuration
+    if (!std::filesystem::is_regular_file(a.resume_dir + "/config.toml"))
+      throw std::invalid_argument(
+          fmt::format("--resume '{}' is not a run directory (no config.toml)", a.resume_dir));
     c = rl::LoadTrainConfig(a.resume_dir + "/config.toml");
     for (const auto& s : a.overrides) rl::ApplyOverride(c, s);
   }
@@ -211,6 +219,7 @@ rl::TrainConfig ResolveTrainArgs(const TrainArgs& a) {
 }
 
 int RunTrain(const TrainArgs& a) {
+  CheckOutputFile("--summary-json", a.summary_json);  // before the run, not after hours of it
   rl::TrainOptions o;
   o.config = ResolveTrainArgs(a);
   o.config.validate();
@@ -221,7 +230,7 @@ int RunTrain(const TrainArgs& a) {
   o.command_line = invocation();
   nlohmann::json summary = rl::Train(o);
   PrintSummary(summary);
-  if (!a.summary_json.empty()) std::ofstream(a.summary_json) << summary.dump(2) << "\n";
+  if (!a.summary_json.empty()) WriteOutputFile("--summary-json", a.summary_json, summary.dump(2) + "\n");
   if (summary.value("interrupted", false)) {
     std::cerr << fmt::format("fixar: interrupted at step {} of {}; continue with: {} train --resume {}\n",
                              summary["steps"].get<std::int64_t>(), summary["total_steps"].get<std::int64_t>(),
@@ -282,6 +291,8 @@ const CommandRegistrar kEval("eval", "Evaluate a training run's checkpoint (dete
                                    ->delimiter(',')
                                    ->expected(2);
                                return [o, json, frames]() {
+                                 CheckOutputFile("--json", *json);
+                                 if (!frames->dir.empty()) CheckOutputDirectory("--frames", frames->dir);
                                  std::vector<std::vector<double>> states;
                                  const nlohmann::json r =
                                      rl::Evaluate(*o, frames->dir.empty() ? nullptr : &states);
@@ -290,7 +301,7 @@ const CommandRegistrar kEval("eval", "Evaluate a training run's checkpoint (dete
                                      r["run_dir"].get<std::string>(), r["task"].get<std::string>(),
                                      r["step"].get<std::int64_t>(), r["mean"].get<double>(), r["std"].get<double>(),
                                      o->episodes);
-                                 if (!json->empty()) std::ofstream(*json) << r.dump(2) << "\n";
+                                 if (!json->empty()) WriteOutputFile("--json", *json, r.dump(2) + "\n");
                                  if (!frames->dir.empty()) WriteFrames(*frames, r["task"].get<std::string>(), states);
                                  return 0;
                                };
@@ -330,9 +341,10 @@ const CommandRegistrar kFidelity(
                      "Override the twin's configuration: section.key=value (e.g. precision.gradient_int_bits=8)");
       app.add_option("--json", *json, "Write the result as JSON");
       return [o, json]() {
+        CheckOutputFile("--json", *json);
         const nlohmann::json r = rl::GradientFidelity(*o);
         PrintFidelity(r);
-        if (!json->empty()) std::ofstream(*json) << r.dump(2) << "\n";
+        if (!json->empty()) WriteOutputFile("--json", *json, r.dump(2) + "\n");
         return 0;
       };
     });

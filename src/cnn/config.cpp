@@ -1,6 +1,7 @@
 #include "cnn/config.h"
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -260,6 +261,8 @@ ModelConfig ParseModelConfig(std::string_view toml_text, const std::string& sour
 }
 
 ModelConfig LoadModelConfig(const std::filesystem::path& path) {
+  if (std::filesystem::is_directory(path))  // an ifstream opens it and reads nothing
+    throw std::invalid_argument(fmt::format("model config '{}' is a directory, not a TOML file", path.string()));
   std::ifstream in(path);
   if (!in)
     throw std::invalid_argument(

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -70,6 +71,8 @@ std::vector<reram::LayerBits> BitAssignment::ToLayerBits() const {
 
 BitAssignment LoadBitAssignment(const std::filesystem::path& path, std::size_t layers) {
   const std::string where = "bit assignment " + path.string();
+  if (std::filesystem::is_directory(path))  // an ifstream opens it and reads nothing
+    throw std::invalid_argument(fmt::format("{} is a directory, not a TOML or JSON file", where));
   std::ifstream in(path);
   if (!in) throw std::invalid_argument(fmt::format("cannot read {} (missing or unreadable)", where));
   std::stringstream ss;
@@ -80,7 +83,11 @@ BitAssignment LoadBitAssignment(const std::filesystem::path& path, std::size_t l
     try {
       j = nlohmann::json::parse(ss.str());
     } catch (const nlohmann::json::parse_error& e) {
-      throw std::invalid_argument(fmt::format("{}: JSON syntax error: {}", where, e.what()));
+      // e.what() without the library's "[json.exception.parse_error.101] " tag
+      const std::string what = e.what();
+      const auto tag = what.find("] ");
+      throw std::invalid_argument(fmt::format("{}: JSON syntax error: {}", where,
+                                              tag == std::string::npos ? what : what.substr(tag + 2)));
     }
   } else if (ext == ".toml") {
     toml::table t;

@@ -73,7 +73,7 @@ Path parse_path(const std::string& name) {
   for (Path p : kAllPaths) {
     if (name == to_string(p)) return p;
   }
-  throw std::invalid_argument("kern::parse_path: '" + name +
+  throw std::invalid_argument("'" + name +
                               "' is not a kernel path; valid names: reference, sse4, avx2, "
                               "avx512, avx512_vnni");
 }

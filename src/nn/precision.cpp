@@ -74,7 +74,9 @@ PrecisionPolicy MakeNamedPrecision(const std::string& name, std::int64_t qat_del
   static const std::regex kBits(R"(w(\d+)a(\d+))");
   std::smatch m;
   if (std::regex_match(name, m, kBits)) {
-    const int w = std::stoi(m[1]), a = std::stoi(m[2]);
+    // At most 2 digits each: std::stoi threw its own out_of_range ("stoi") on w99999999999a16.
+    const bool short_enough = m[1].length() <= 2 && m[2].length() <= 2;
+    const int w = short_enough ? std::stoi(m[1]) : 0, a = short_enough ? std::stoi(m[2]) : 0;
     if (w < 2 || w > 32 || a < 2 || a > 32)
       throw std::invalid_argument(fmt::format("precision '{}': weight and activation bits must be 2..32", name));
     p.qat_delay = qat_delay;

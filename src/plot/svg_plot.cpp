@@ -266,6 +266,7 @@ void WriteSvgPlot(const std::string& path, const PlotSpec& spec) {
   std::ofstream out(path);
   if (!out) throw std::runtime_error(fmt::format("cannot write plot to '{}'", path));
   out << svg;
+  out.close();  // the last buffer reaches the file here: a full disk fails here, not silently in a destructor
   if (!out) throw std::runtime_error(fmt::format("error while writing plot to '{}'", path));
 }
 

@@ -23,7 +23,10 @@ nlohmann::json ReadJson(const fs::path& path) {
   try {
     return nlohmann::json::parse(ReadTextFile(path));
   } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument(fmt::format("'{}' is not valid JSON: {}", DisplayPath(path), e.what()));
+    const std::string what = e.what();  // without the library's "[json.exception.parse_error.101] " tag
+    const auto tag = what.find("] ");
+    throw std::invalid_argument(fmt::format("'{}' is not valid JSON: {}", DisplayPath(path),
+                                            tag == std::string::npos ? what : what.substr(tag + 2)));
   }
 }
 

@@ -1,5 +1,6 @@
 #include "rl/config.h"
 
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -25,10 +26,19 @@ struct Key {
   std::function<std::string(const TrainConfig&)> show;
 };
 
+// The value as TOML writes it, cut at 60 characters.
+std::string Show(const toml::node& n) {
+  std::ostringstream os;
+  n.visit([&os](const auto& v) { os << v; });
+  std::string s = os.str();
+  if (s.size() > 60) s = s.substr(0, 57) + "...";
+  return s;
+}
+
 [[noreturn]] void BadType(const std::string& where, const char* want, const toml::node& n) {
   const char* got = n.is_string() ? "a string" : n.is_integer() ? "an integer" : n.is_floating_point() ? "a float"
                     : n.is_boolean() ? "a boolean" : n.is_array() ? "an array" : n.is_table() ? "a table" : "a date/time";
-  throw std::invalid_argument(fmt::format("{}: expected {}, got {}", where, want, got));
+  throw std::invalid_argument(fmt::format("{} = {}: expected {}, got {}", where, Show(n), want, got));
 }
 
 // An integer that the field's type holds exactly: no silent narrowing (4294967360 is not
@@ -200,7 +210,8 @@ void TrainConfig::validate() const {
   Require(batch_size >= 1 && batch_size <= 65536, "ddpg.batch_size", batch_size, "1..65536");
   Require(gamma >= 0 && gamma <= 1, "ddpg.gamma", gamma, "[0, 1]");
   Require(tau > 0 && tau <= 1, "ddpg.tau", tau, "(0, 1]");
-  Require(buffer_size >= batch_size, "ddpg.buffer_size", buffer_size, ">= ddpg.batch_size");
+  Require(buffer_size >= batch_size && buffer_size <= kMaxBufferSize, "ddpg.buffer_size", buffer_size,
+          fmt::format(">= ddpg.batch_size and <= {}", kMaxBufferSize).c_str());
   Require(warmup_steps >= 0, "ddpg.warmup_steps", warmup_steps, ">= 0");
   Require(noise_sigma >= 0, "ddpg.noise_sigma", noise_sigma, ">= 0");
   Require(ou_theta >= 0 && ou_sigma >= 0, "ddpg.ou_theta/ou_sigma", ou_theta, ">= 0");
@@ -297,6 +308,8 @@ TrainConfig LoadTrainConfig(const std::string& path) {
   if (path.empty()) return TrainConfig{};
   if (!std::filesystem::exists(path))
     throw std::invalid_argument(fmt::format("config file '{}' does not exist", path));
+  if (std::filesystem::is_directory(path))  // an ifstream opens it and reads nothing
+    throw std::invalid_argument(fmt::format("config file '{}' is a directory, not a TOML file", path));
   std::ifstream in(path, std::ios::binary);
   if (!in.is_open()) throw std::invalid_argument(fmt::format("config file '{}' cannot be opened", path));
   std::ostringstream text;
@@ -313,8 +326,18 @@ void ApplyOverride(TrainConfig& c, const std::string& assignment) {
   toml::table t;
   try {
     t = toml::parse("v = " + value);
-  } catch (const toml::parse_error&) {
-    t = toml::parse("v = \"" + value + "\"");  // a bare word is a string
+  } catch (const toml::parse_error& e) {
+    // A bare word is a string; what starts like a number and is none (99999999999999999999
+    // overflows 64 bits, 1.2.3) is an error of its own.
+    if (!value.empty() && (std::isdigit(static_cast<unsigned char>(value[0])) || value[0] == '+' || value[0] == '-'))
+      throw std::invalid_argument(fmt::format("override {}: '{}' is not a valid number: {}", name, value,
+                                              e.description()));
+    try {
+      t = toml::parse("v = \"" + value + "\"");
+    } catch (const toml::parse_error&) {
+      throw std::invalid_argument(
+          fmt::format("override {}: '{}' is neither a TOML value nor a plain word", name, value));
+    }
   }
   SetKey(c, name, *t.get("v"), "override");
 }

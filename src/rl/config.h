@@ -19,6 +19,10 @@ namespace fixar::rl {
 
 enum class NoiseKind : std::uint8_t { kGaussian, kOrnsteinUhlenbeck, kNone };
 
+// The largest replay buffer a configuration may ask for (ddpg.buffer_size): 1000 times the
+// paper's 10^6 transitions; its address space is reserved up front (replay_buffer.h).
+inline constexpr std::int64_t kMaxBufferSize = 1'000'000'000;
+
 struct TrainConfig {
   // [run]
   std::string task = "HalfCheetah";
@@ -37,7 +41,7 @@ struct TrainConfig {
   int batch_size = 64;                   // FIXAR: 64 (also 128, 256, 512)
   double gamma = 0.99;                   // Lillicrap et al.
   double tau = 0.005;                    // TD3 paper's DDPG
-  std::int64_t buffer_size = 1'000'000;  // Lillicrap et al.
+  std::int64_t buffer_size = 1'000'000;  // Lillicrap et al.; at most kMaxBufferSize
   std::int64_t warmup_steps = 10'000;    // uniform random actions before the policy acts
   double actor_lr = 1e-4;                // FIXAR
   double critic_lr = 1e-4;               // FIXAR

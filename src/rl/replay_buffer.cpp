@@ -1,5 +1,6 @@
 #include "rl/replay_buffer.h"
 
+#include <new>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -13,7 +14,17 @@ ReplayBuffer::ReplayBuffer(std::int64_t capacity, int obs_dim, int action_dim)
   if (capacity < 1) throw std::invalid_argument(fmt::format("replay buffer capacity = {}; valid: >= 1", capacity));
   // Reserve address space once (pages are committed only as transitions are written),
   // so growing never copies a large buffer.
-  data_.reserve(static_cast<std::size_t>(capacity) * row());
+  try {
+    data_.reserve(static_cast<std::size_t>(capacity) * row());
+  } catch (const std::bad_alloc&) {
+    throw std::invalid_argument(fmt::format(
+        "a replay buffer of {} transitions ({:.1f} GB) cannot be reserved on this machine; lower ddpg.buffer_size",
+        capacity, static_cast<double>(capacity) * row() * sizeof(float) / 1e9));
+  } catch (const std::length_error&) {
+    throw std::invalid_argument(
+        fmt::format("a replay buffer of {} transitions is larger than this machine can address; lower ddpg.buffer_size",
+                    capacity));
+  }
 }
 
 void ReplayBuffer::Add(std::span<const double> obs, std::span<const double> action, double reward,

@@ -321,6 +321,18 @@ fs::path OpenRunDirectory(const TrainOptions& options, const TrainConfig& c, std
     return dir;
   }
   const fs::path dir = options.run_dir.empty() ? FreshRunDir(c) : fs::path(options.run_dir);
+  // Where the directory goes must be a directory (or not exist yet) all the way up.
+  const std::string source = options.run_dir.empty() ? fmt::format("run.out_dir '{}'", c.out_dir)
+                                                      : fmt::format("--run-dir '{}'", options.run_dir);
+  for (fs::path p = dir; !p.empty(); p = p.parent_path()) {
+    std::error_code ec;
+    if (fs::exists(p, ec)) {
+      if (!fs::is_directory(p, ec))
+        throw std::invalid_argument(fmt::format("{}: '{}' is not a directory", source, p.string()));
+      break;
+    }
+    if (p == p.parent_path()) break;
+  }
   if (fs::exists(dir / "config.toml") || fs::exists(dir / "checkpoint.bin"))
     throw std::invalid_argument(
         fmt::format("--run-dir '{}' already holds a run; resume it with --resume '{}'", dir.string(), dir.string()));
@@ -608,6 +620,11 @@ LoadedRun LoadRun(const std::string& run_dir, bool with_buffer) {
   LoadedRun run;
   run.config = LoadTrainConfig((dir / "config.toml").string());
   const TrainConfig& c = run.config;
+  try {
+    c.validate();  // a hand-edited config.toml: its values, before they size networks and buffers
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(fmt::format("{}: {}", (dir / "config.toml").string(), e.what()));
+  }
   auto env = envs::make(c.task);
   run.agent = std::make_unique<Ddpg>(SpecFor(c, *env));
   if (with_buffer)

@@ -221,6 +221,8 @@ Grid ParseGrid(std::string_view text, const std::string& source) {
 namespace {
 
 std::string ReadFile(const std::string& path) {
+  if (fs::is_directory(path))  // an ifstream opens it and reads nothing
+    throw std::invalid_argument(fmt::format("grid file '{}' is a directory, not a TOML file", path));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::invalid_argument(fmt::format("grid file '{}' does not exist or cannot be read", path));
   std::ostringstream text;

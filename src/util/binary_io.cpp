@@ -103,6 +103,8 @@ std::vector<std::uint8_t> ReadCheckedFile(const std::string& path, const std::st
 std::vector<std::uint8_t> ReadCheckedFile(const std::string& path, const std::string& magic,
                                           std::uint32_t min_version, std::uint32_t max_version,
                                           std::uint32_t* version) {
+  if (std::filesystem::is_directory(path))  // an ifstream opens it and reads nothing
+    throw std::runtime_error(fmt::format("'{}' is a directory, not a {} file", path, magic));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(fmt::format("cannot open '{}'", path));
   // The header, then the payload read straight into its own vector (no second copy).

@@ -4,8 +4,11 @@
 #include <toml++/toml.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
+#include <utility>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -156,11 +159,18 @@ class TableReader {
     auto v = node.value<std::int64_t>();
     if (!node.is_integer() || !v)
       throw std::invalid_argument(fmt::format("{}: {} must be an integer", source_, key));
+    if (!std::in_range<int>(*v))  // no silent narrowing: 4294967298 is not 2
+      throw std::invalid_argument(fmt::format("{}: {} = {} is out of range; valid: an integer in {}..{}", source_,
+                                              key, *v, std::numeric_limits<int>::min(),
+                                              std::numeric_limits<int>::max()));
     *field = static_cast<int>(*v);
   }
   void Read(const std::string& key, const toml::node& node, double* field) {
     if (!node.is_number())
       throw std::invalid_argument(fmt::format("{}: {} must be a number", source_, key));
+    if (!std::isfinite(*node.value<double>()))
+      throw std::invalid_argument(
+          fmt::format("{}: {} = {} is invalid; valid: a finite number", source_, key, *node.value<double>()));
     *field = *node.value<double>();
   }
   void Read(const std::string& key, const toml::node& node, bool* field) {
@@ -172,7 +182,8 @@ class TableReader {
     if (!node.is_integer())
       throw std::invalid_argument(
           fmt::format("{}: {} must be an integer (32, 16 or 8)", source_, key));
-    *field = ParsePeMode(static_cast<int>(*node.value<std::int64_t>()), source_ + ": " + key);
+    const std::int64_t bits = *node.value<std::int64_t>();
+    *field = ParsePeMode(std::in_range<int>(bits) ? static_cast<int>(bits) : 0, source_ + ": " + key);
   }
   std::string TableNames() const {
     std::string s;
@@ -243,6 +254,8 @@ AccelConfig ParseAccelConfig(const std::string& toml_text, const std::string& so
 }
 
 AccelConfig LoadAccelConfig(const std::string& path) {
+  if (std::filesystem::is_directory(path))  // an ifstream opens it and reads nothing
+    throw std::invalid_argument(fmt::format("accelerator config '{}' is a directory, not a TOML file", path));
   std::ifstream in(path);
   if (!in)
     throw std::invalid_argument(

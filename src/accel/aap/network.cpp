@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 #include <stdexcept>
 
 namespace fixar::aap {
@@ -100,8 +102,10 @@ DdpgNetworks ParseNetworkToml(const std::string& toml_text, const std::string& s
       if (!v.is_integer())
         throw std::invalid_argument(
             fmt::format("{}: network.{} must be an integer", source_name, key));
-      (key == "state_dim" ? n.state_dim : n.action_dim) =
-          static_cast<int>(*v.value<std::int64_t>());
+      const std::int64_t dim = *v.value<std::int64_t>();
+      if (!std::in_range<int>(dim))  // no silent narrowing: 4294967313 is not 17
+        throw std::invalid_argument(fmt::format("{}: network.{} = {} is out of range", source_name, key, dim));
+      (key == "state_dim" ? n.state_dim : n.action_dim) = static_cast<int>(dim);
     } else if (key == "hidden") {
       const toml::array* arr = v.as_array();
       if (!arr)
@@ -112,7 +116,11 @@ DdpgNetworks ParseNetworkToml(const std::string& toml_text, const std::string& s
         if (!e.is_integer())
           throw std::invalid_argument(
               fmt::format("{}: network.hidden must be an array of integers", source_name));
-        n.hidden.push_back(static_cast<int>(*e.value<std::int64_t>()));
+        const std::int64_t width = *e.value<std::int64_t>();
+        if (!std::in_range<int>(width))
+          throw std::invalid_argument(
+              fmt::format("{}: network.hidden holds {}, out of range", source_name, width));
+        n.hidden.push_back(static_cast<int>(width));
       }
     } else {
       throw std::invalid_argument(
@@ -125,6 +133,8 @@ DdpgNetworks ParseNetworkToml(const std::string& toml_text, const std::string& s
 }
 
 DdpgNetworks LoadNetworkToml(const std::string& path) {
+  if (std::filesystem::is_directory(path))  // an ifstream opens it and reads nothing
+    throw std::invalid_argument(fmt::format("network file '{}' is a directory, not a TOML file", path));
   std::ifstream in(path);
   if (!in) throw std::invalid_argument(fmt::format("network file '{}' cannot be opened", path));
   std::stringstream ss;
