@@ -123,6 +123,8 @@ fixar_hostile(eval_episodes_zero ARGS eval run --episodes 0 EXPECT "--episodes" 
 fixar_hostile(eval_episodes_overflow ARGS eval run --episodes 99999999999999999999
   EXPECT "--episodes" "99999999999999999999")
 fixar_hostile(eval_seed_text ARGS eval run --seed seven EXPECT "--seed" "'seven' is not an integer")
+fixar_hostile(eval_frames_of_pendulum ARGS eval run --episodes 1 --frames frames EXPECT "Pendulum" "no MuJoCo model" "HalfCheetah")
+fixar_hostile(eval_frames_under_a_file ARGS eval run --frames in/garbage.bin/frames EXPECT "--frames" "in/garbage.bin")
 fixar_hostile(eval_json_missing_dir ARGS eval run --json nodir/eval.json
   EXPECT "--json" "nodir/eval.json" "does not exist")
 fixar_hostile(eval_json_disk_full ARGS eval run --episodes 1 --json /dev/full
