@@ -7,7 +7,9 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -90,13 +92,20 @@ class TableReader {
 }  // namespace
 
 RunConfig RunConfig::Load(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument(fmt::format("{}: cannot read the file (missing or unreadable)", path.string()));
+  std::stringstream text;
+  text << in.rdbuf();
+  return Parse(text.str(), path.string());
+}
+
+RunConfig RunConfig::Parse(std::string_view text, const std::string& file) {
   toml::table root;
   try {
-    root = toml::parse_file(path.string());
+    root = toml::parse(text, file);
   } catch (const toml::parse_error& e) {
-    throw std::invalid_argument(fmt::format("{}: TOML parse error: {}", path.string(), e.description()));
+    throw std::invalid_argument(fmt::format("{}: TOML parse error: {}", file, e.description()));
   }
-  const std::string file = path.string();
   RunConfig c;
   for (const auto& [k, v] : root)
     if (!std::set<std::string>{"target", "search", "reward", "ppo", "ddpg", "sensitivity"}.contains(

@@ -74,18 +74,24 @@ BitAssignment LoadBitAssignment(const std::filesystem::path& path, std::size_t l
   if (!in) throw std::invalid_argument(fmt::format("cannot read {} (missing or unreadable)", where));
   std::stringstream ss;
   ss << in.rdbuf();
-  nlohmann::json j;
   const std::string ext = path.extension().string();
-  if (ext == ".json") {
+  if (ext != ".json" && ext != ".toml")
+    throw std::invalid_argument(fmt::format("{}: extension '{}' is not supported; valid: .toml, .json", where, ext));
+  return ParseBitAssignment(ss.str(), ext == ".json", where, layers);
+}
+
+BitAssignment ParseBitAssignment(std::string_view text, bool json, const std::string& where, std::size_t layers) {
+  nlohmann::json j;
+  if (json) {
     try {
-      j = nlohmann::json::parse(ss.str());
+      j = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
       throw std::invalid_argument(fmt::format("{}: JSON syntax error: {}", where, e.what()));
     }
-  } else if (ext == ".toml") {
+  } else {
     toml::table t;
     try {
-      t = toml::parse(ss.str(), path.string());
+      t = toml::parse(text, where);
     } catch (const toml::parse_error& e) {
       throw std::invalid_argument(fmt::format("{}: TOML syntax error: {}", where, e.description()));
     }
@@ -100,8 +106,6 @@ BitAssignment LoadBitAssignment(const std::filesystem::path& path, std::size_t l
         j[key].push_back(*v);
       }
     }
-  } else {
-    throw std::invalid_argument(fmt::format("{}: extension '{}' is not supported; valid: .toml, .json", where, ext));
   }
   if (!j.is_object()) throw std::invalid_argument(where + ": must be an object {weight_bits, activation_bits}");
   BitAssignment b{ReadIntArray(j, "weight_bits", where), ReadIntArray(j, "activation_bits", where)};

@@ -157,6 +157,10 @@ std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& path) {
                                          std::filesystem::exists(path) ? "not readable" : "no such file"));
   }
   std::vector<std::uint8_t> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return inflate_if_gzip(std::move(raw), path.string());
+}
+
+std::vector<std::uint8_t> inflate_if_gzip(std::vector<std::uint8_t> raw, const std::string& source) {
   if (raw.size() < 2 || raw[0] != 0x1f || raw[1] != 0x8b) return raw;  // not gzip: the bytes as they are
 
   // gzip: inflate every member (16 + MAX_WBITS = expect a gzip header and trailer).
@@ -169,7 +173,7 @@ std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& path) {
   }
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
-    throw std::runtime_error(fmt::format("IDX {}: zlib inflateInit2 failed", path.string()));
+    throw std::runtime_error(fmt::format("IDX {}: zlib inflateInit2 failed", source));
   }
   zs.next_in = raw.data();
   zs.avail_in = static_cast<uInt>(raw.size());  // files < 4 GiB (Fashion-MNIST: 26 MB)
@@ -190,12 +194,12 @@ std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& path) {
       inflateEnd(&zs);
       throw std::runtime_error(fmt::format(
           "IDX {}: truncated gzip stream: expected the end of the compressed data, found end of file after {} "
-          "compressed bytes ({} decompressed)", path.string(), raw.size(), out.size()));
+          "compressed bytes ({} decompressed)", source, raw.size(), out.size()));
     }
     const std::string msg = zs.msg != nullptr ? std::string(zs.msg) : fmt::format("error code {}", rc);
     inflateEnd(&zs);
     throw std::runtime_error(
-        fmt::format("IDX {}: corrupt gzip stream after {} decompressed bytes: {}", path.string(), out.size(), msg));
+        fmt::format("IDX {}: corrupt gzip stream after {} decompressed bytes: {}", source, out.size(), msg));
   }
   inflateEnd(&zs);
   return out;

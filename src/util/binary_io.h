@@ -112,6 +112,12 @@ void WriteCheckedFile(const std::string& path, const std::string& magic, std::ui
 // The same for a writer's payload, written piece by piece (views are not copied).
 void WriteCheckedFile(const std::string& path, const std::string& magic, std::uint32_t version,
                       const ByteWriter& payload);
+// Verifies the bytes of a whole checked file held in memory (header, then payload) and
+// returns its payload: a view into `file`, no copy. `name` names it in errors; the
+// checks and messages are ReadCheckedFile's. The found version goes to *version.
+std::span<const std::uint8_t> CheckedPayload(std::span<const std::uint8_t> file, const std::string& name,
+                                             const std::string& magic, std::uint32_t min_version,
+                                             std::uint32_t max_version, std::uint32_t* version = nullptr);
 // Reads and verifies a file written by WriteCheckedFile; throws std::runtime_error naming
 // the file and the problem (missing, wrong magic, version mismatch, truncated, checksum).
 std::vector<std::uint8_t> ReadCheckedFile(const std::string& path, const std::string& magic, std::uint32_t version);
