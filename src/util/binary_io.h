@@ -79,9 +79,10 @@ class ByteReader {
     if (expected_size != SIZE_MAX && n != expected_size)
       throw std::runtime_error(what_ + ": a stored array has " + std::to_string(n) + " elements, expected " +
                                std::to_string(expected_size) + " (the checkpoint is for a different network shape)");
-    Need(n * sizeof(T));
+    // n · sizeof(T) can wrap around for a corrupt count: compare counts, not byte sizes.
+    if (n > (size_ - pos_) / sizeof(T)) Need(n > SIZE_MAX / sizeof(T) ? SIZE_MAX : n * sizeof(T));
     std::vector<T> v(n);
-    std::memcpy(v.data(), data_ + pos_, n * sizeof(T));
+    if (n) std::memcpy(v.data(), data_ + pos_, n * sizeof(T));  // no null pointer into memcpy
     pos_ += n * sizeof(T);
     return v;
   }
