@@ -314,9 +314,17 @@ void ApplyOverride(TrainConfig& c, const std::string& assignment) {
   try {
     t = toml::parse("v = " + value);
   } catch (const toml::parse_error&) {
-    t = toml::parse("v = \"" + value + "\"");  // a bare word is a string
+    try {
+      t = toml::parse("v = \"" + value + "\"");  // a bare word is a string
+    } catch (const toml::parse_error& e) {
+      throw std::invalid_argument(fmt::format("override '{}': '{}' is neither a TOML value nor a bare word ({})",
+                                              assignment, value, e.description()));
+    }
   }
-  SetKey(c, name, *t.get("v"), "override");
+  const toml::node* v = t.get("v");
+  if (!v || t.size() != 1)
+    throw std::invalid_argument(fmt::format("override '{}': '{}' is not one TOML value", assignment, value));
+  SetKey(c, name, *v, "override");
 }
 
 }  // namespace fixar::rl
