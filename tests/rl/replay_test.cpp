@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <tuple>
+#include <vector>
 
 #include "rl/replay_buffer.h"
 
@@ -52,6 +54,36 @@ TEST(ReplayBuffer, RejectsWrongSizesAndChecksCheckpointShape) {
   const auto bytes = w.Flatten();
   util::ByteReader r(bytes.data(), bytes.size(), "test");
   EXPECT_THROW(other.Load(r), std::runtime_error);
+}
+
+// A checkpoint's count, next index and stored rows must agree with the capacity: a count
+// beyond the stored rows made Sample read past the array (seen writing fuzz/rl_checkpoint).
+TEST(ReplayBuffer, LoadRefusesInconsistentCounts) {
+  ReplayBuffer b(4, 1, 1);
+  const double o[1] = {0.5}, a[1] = {0.25};
+  for (int i = 0; i < 2; ++i) b.Add(o, a, i, o, false);
+  auto saved = [&](std::int64_t size, std::int64_t next, std::size_t rows) {
+    util::ByteWriter w;
+    w.Put<std::int64_t>(4);
+    w.Put(1), w.Put(1);
+    w.Put(size), w.Put(next);
+    w.PutVector(std::vector<float>(rows * 5, 1.0f));  // row = 2·obs + action + 2
+    return w.Flatten();
+  };
+  for (const auto& [size, next, rows] : {std::tuple<std::int64_t, std::int64_t, std::size_t>{3, 3, 2}, {2, 3, 2},
+                                         {-1, 0, 0}, {5, 1, 5}, {4, 4, 4}, {4, -1, 4}}) {
+    const auto bytes = saved(size, next, rows);
+    util::ByteReader r(bytes.data(), bytes.size(), "test");
+    EXPECT_THROW(b.Load(r), std::runtime_error) << size << " " << next << " " << rows;
+    EXPECT_EQ(b.size(), 2);  // unchanged
+  }
+  for (const auto& [size, next, rows] : {std::tuple<std::int64_t, std::int64_t, std::size_t>{2, 2, 2}, {4, 1, 4},
+                                         {0, 0, 0}}) {
+    const auto bytes = saved(size, next, rows);
+    util::ByteReader r(bytes.data(), bytes.size(), "test");
+    b.Load(r);
+    EXPECT_EQ(b.size(), size);
+  }
 }
 
 }  // namespace
