@@ -32,6 +32,12 @@ std::vector<int> ReadIntArray(const nlohmann::json& j, const char* key, const st
   for (const auto& x : a) {
     if (!x.is_number_integer())
       throw std::invalid_argument(fmt::format("{}: '{}' holds {}, which is not an integer", where, key, x.dump()));
+    // Range-checked before narrowing to int: 2^32 + 8 must not pass for 8 bits.
+    const bool fits = x.is_number_unsigned() ? x.get<std::uint64_t>() <= 64
+                                             : x.get<std::int64_t>() >= -64 && x.get<std::int64_t>() <= 64;
+    if (!fits)
+      throw std::invalid_argument(fmt::format("{}: '{}' holds {}, which is not a bit width (2..8, 16, 32)", where,
+                                              key, x.dump()));
     v.push_back(x.get<int>());
   }
   return v;
@@ -85,7 +91,7 @@ BitAssignment ParseBitAssignment(std::string_view text, bool json, const std::st
   if (json) {
     try {
       j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers like 1e1111
       throw std::invalid_argument(fmt::format("{}: JSON syntax error: {}", where, e.what()));
     }
   } else {
