@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <fstream>
@@ -166,10 +167,11 @@ std::vector<std::uint8_t> inflate_if_gzip(std::vector<std::uint8_t> raw, const s
   // gzip: inflate every member (16 + MAX_WBITS = expect a gzip header and trailer).
   std::vector<std::uint8_t> out;
   if (raw.size() >= 4) {
-    // Trailer ISIZE (little-endian, mod 2^32) of the last member: a capacity hint only.
+    // Trailer ISIZE (little-endian, mod 2^32) of the last member: a capacity hint only,
+    // never above what the compressed bytes can inflate to (deflate: at most 1032:1).
     const std::size_t n = raw.size();
     const std::uint32_t isize = raw[n - 4] | (raw[n - 3] << 8) | (raw[n - 2] << 16) | (std::uint32_t{raw[n - 1]} << 24);
-    out.reserve(std::min<std::size_t>(isize, std::size_t{1} << 30));
+    out.reserve(std::min({std::size_t{isize}, std::size_t{1} << 30, n * 1032}));
   }
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
