@@ -3,14 +3,17 @@
 # fuzz/README.md's table per target: executions, wall time, result. Needs a FIXAR_FUZZ build
 # (scripts/sanitize makes one). New inputs go to BUILD/fuzz/runs/<target>/corpus, crash
 # reproducers to BUILD/fuzz/runs/<target>/, logs to BUILD/fuzz/runs/<target>.log.
-# Usage: fuzz/run.sh [-n RUNS] [-b BUILD] [TARGET...]   (defaults: 1000000, build/sanitize, all)
+# Usage: fuzz/run.sh [-n RUNS] [-t SECONDS] [-b BUILD] [TARGET...]
+#   defaults: 1000000 executions, no time limit (-t: stop a target earlier), build/sanitize, all
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=1000000
+seconds=0
 build=build/sanitize
-while getopts "n:b:" opt; do
+while getopts "n:t:b:" opt; do
   case $opt in
     n) runs=$OPTARG ;;
+    t) seconds=$OPTARG ;;
     b) build=$OPTARG ;;
     *) exit 2 ;;
   esac
@@ -28,7 +31,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$out/corpus"
   start=$(date +%s)
   rc=0
-  "$build/fuzz/fuzz_$t" -runs="$runs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  "$build/fuzz/fuzz_$t" -runs="$runs" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$out/" "$out/corpus" "fuzz/corpus/$t" >"$out.log" 2>&1 || rc=$?
   secs=$(($(date +%s) - start))
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out.log" | tail -1)
