@@ -22,6 +22,7 @@
 #endif
 #ifdef FIXAR_AUTOQ_HAVE_PLOT
 #include "plot/svg_plot.h"
+#include "util/toml_integer.h"
 #endif
 
 namespace fixar::autoq {
@@ -52,7 +53,7 @@ class TableReader {
     if constexpr (std::is_same_v<T, bool>) {
       if (auto v = n->value<bool>()) return void(out = *v);
     } else if constexpr (std::is_integral_v<T>) {
-      if (auto v = n->value<std::int64_t>()) return void(out = static_cast<T>(*v));
+      if (auto v = util::TomlInteger(*n)) return void(out = static_cast<T>(*v));
     } else if constexpr (std::is_floating_point_v<T>) {
       if (auto v = n->value<double>()) return void(out = *v);
     } else if constexpr (std::is_same_v<T, std::string>) {
@@ -74,7 +75,7 @@ class TableReader {
         if (auto v = e.value<std::string>()) out.push_back(*v);
         else Fail(key, "not a list of strings");
       } else {
-        if (auto v = e.value<std::int64_t>()) out.push_back(static_cast<T>(*v));
+        if (auto v = util::TomlInteger(e)) out.push_back(static_cast<T>(*v));
         else Fail(key, "not a list of integers");
       }
     }

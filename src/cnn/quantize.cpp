@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "cnn/ops.h"
+#include "util/toml_integer.h"
 
 namespace fixar::cnn {
 namespace {
@@ -106,7 +107,7 @@ BitAssignment ParseBitAssignment(std::string_view text, bool json, const std::st
       if (!a) continue;
       j[key] = nlohmann::json::array();
       for (const auto& x : *a) {
-        const auto v = x.value<std::int64_t>();
+        const auto v = util::TomlInteger(x);
         if (!v || !x.is_integer())
           throw std::invalid_argument(fmt::format("{}: '{}' must hold integers", where, key));
         j[key].push_back(*v);
