@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <cstring>
 #include <set>
 #include <tuple>
 #include <vector>
@@ -62,13 +64,20 @@ TEST(ReplayBuffer, LoadRefusesInconsistentCounts) {
   ReplayBuffer b(4, 1, 1);
   const double o[1] = {0.5}, a[1] = {0.25};
   for (int i = 0; i < 2; ++i) b.Add(o, a, i, o, false);
+  // ReplayBuffer::Save's layout, written with resize + memcpy (GCC 12 -O2 reports a false
+  // -Wstringop-overflow for ByteWriter's inserts once this lambda is inlined).
   auto saved = [&](std::int64_t size, std::int64_t next, std::size_t rows) {
-    util::ByteWriter w;
-    w.Put<std::int64_t>(4);
-    w.Put(1), w.Put(1);
-    w.Put(size), w.Put(next);
-    w.PutVector(std::vector<float>(rows * 5, 1.0f));  // row = 2·obs + action + 2
-    return w.Flatten();
+    std::vector<std::uint8_t> out;
+    auto put = [&out](const void* p, std::size_t n) {
+      out.resize(out.size() + n);
+      std::memcpy(out.data() + out.size() - n, p, n);
+    };
+    const std::int64_t capacity = 4, count = static_cast<std::int64_t>(rows * 5);  // row = 2·obs + action + 2
+    const int dim = 1;
+    const std::vector<float> data(rows * 5, 1.0f);
+    put(&capacity, 8), put(&dim, 4), put(&dim, 4), put(&size, 8), put(&next, 8), put(&count, 8);
+    if (!data.empty()) put(data.data(), data.size() * sizeof(float));
+    return out;
   };
   for (const auto& [size, next, rows] : {std::tuple<std::int64_t, std::int64_t, std::size_t>{3, 3, 2}, {2, 3, 2},
                                          {-1, 0, 0}, {5, 1, 5}, {4, 4, 4}, {4, -1, 4}}) {
