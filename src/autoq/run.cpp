@@ -7,8 +7,10 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <utility>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -51,9 +53,9 @@ class TableReader {
     if constexpr (std::is_same_v<T, bool>) {
       if (auto v = n->value<bool>()) return void(out = *v);
     } else if constexpr (std::is_integral_v<T>) {
-      if (auto v = n->value<std::int64_t>(); v && n->is_integer()) {
-        if (!std::in_range<T>(*v)) Fail(key, fmt::format("{}, out of range", *v).c_str());
-        return void(out = static_cast<T>(*v));
+      if (const auto* i = n->as_integer()) {  // floats are not integers here (no toml++ float -> int cast)
+        if (!std::in_range<T>(i->get())) Fail(key, fmt::format("{}, out of range", i->get()).c_str());
+        return void(out = static_cast<T>(i->get()));
       }
     } else if constexpr (std::is_floating_point_v<T>) {
       if (auto v = n->value<double>()) {
@@ -79,10 +81,10 @@ class TableReader {
         if (auto v = e.value<std::string>()) out.push_back(*v);
         else Fail(key, "not a list of strings");
       } else {
-        auto v = e.value<std::int64_t>();
-        if (!v || !e.is_integer()) Fail(key, "not a list of integers");
-        if (!std::in_range<T>(*v)) Fail(key, fmt::format("holding {}, out of range", *v).c_str());
-        out.push_back(static_cast<T>(*v));
+        const auto* i = e.as_integer();
+        if (!i) Fail(key, "not a list of integers");
+        if (!std::in_range<T>(i->get())) Fail(key, fmt::format("holding {}, out of range", i->get()).c_str());
+        out.push_back(static_cast<T>(i->get()));
       }
     }
   }
@@ -99,13 +101,20 @@ class TableReader {
 }  // namespace
 
 RunConfig RunConfig::Load(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument(fmt::format("{}: cannot read the file (missing or unreadable)", path.string()));
+  std::stringstream text;
+  text << in.rdbuf();
+  return Parse(text.str(), path.string());
+}
+
+RunConfig RunConfig::Parse(std::string_view text, const std::string& file) {
   toml::table root;
   try {
-    root = toml::parse_file(path.string());
+    root = toml::parse(text, file);
   } catch (const toml::parse_error& e) {
-    throw std::invalid_argument(fmt::format("{}: TOML parse error: {}", path.string(), e.description()));
+    throw std::invalid_argument(fmt::format("{}: TOML parse error: {}", file, e.description()));
   }
-  const std::string file = path.string();
   RunConfig c;
   for (const auto& [k, v] : root)
     if (!std::set<std::string>{"target", "search", "reward", "ppo", "ddpg", "sensitivity"}.contains(

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "autoq/search.h"
@@ -44,6 +45,8 @@ struct RunConfig {
   // Reads a TOML file; keys left out keep the defaults. Unknown keys, wrong types and bad
   // values throw std::invalid_argument naming the key, the value, the file and what is valid.
   static RunConfig Load(const std::filesystem::path& path);
+  // The same from TOML text; `file` names it in messages.
+  static RunConfig Parse(std::string_view text, const std::string& file);
   void Validate() const;
 };
 

@@ -189,7 +189,7 @@ class BitSearchEnv final : public envs::Env {
   SearchEnvConfig config_;
   envs::Box observation_space_, action_space_;
   std::vector<std::array<double, 10>> features_;
-  double min_cost_ = 0, full_cost_8_ = 1;  // ratios: all layers at the smallest candidate; 8/8 = 1
+  double min_cost_ = 0;  // cost ratio of all layers at the smallest candidate (8/8 = 1)
   Bits bits_;
   int step_ = -1;  // -1: not reset
   double prev_action_ = 1.0;

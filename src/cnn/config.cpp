@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "util/toml_integer.h"
+
 namespace fixar::cnn {
 namespace {
 
@@ -30,7 +32,7 @@ std::int64_t GetInt(const toml::table& t, const char* key, std::int64_t fallback
                     const std::string& where) {
   const toml::node* n = t.get(key);
   if (!n) return fallback;
-  const auto v = n->value<std::int64_t>();
+  const auto v = util::TomlInteger(*n);
   if (!v || !n->is_integer()) Fail(where, fmt::format("'{}' must be an integer", key));
   if (*v < lo || *v > hi) Fail(where, fmt::format("'{}' = {} is out of range; valid: {} .. {}", key, *v, lo, hi));
   return *v;
@@ -184,7 +186,7 @@ ModelConfig ParseModelConfig(std::string_view toml_text, const std::string& sour
     if (!a || a->size() != 3) Fail(mw, "'input' must be an array [channels, height, width]");
     int v[3];
     for (int i = 0; i < 3; ++i) {
-      const auto x = (*a)[static_cast<std::size_t>(i)].value<std::int64_t>();
+      const auto x = util::TomlInteger((*a)[static_cast<std::size_t>(i)]);
       if (!x || *x < 1 || *x > 4096) Fail(mw, "'input' entries must be integers in 1 .. 4096");
       v[i] = static_cast<int>(*x);
     }

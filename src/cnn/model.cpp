@@ -187,24 +187,28 @@ void Model::Save(const std::filesystem::path& path) const {
 
 Model Model::Load(const std::filesystem::path& path) {
   const auto bytes = util::ReadCheckedFile(path.string(), kMagic, kVersion);
-  util::ByteReader r(bytes.data(), bytes.size(), "model checkpoint " + path.string());
+  return LoadPayload(bytes, path.string());
+}
+
+Model Model::LoadPayload(std::span<const std::uint8_t> payload, const std::string& where) {
+  util::ByteReader r(payload.data(), payload.size(), "model checkpoint " + where);
   const std::string text = r.GetString();
   const std::string source = r.GetString();
-  ModelConfig config = ParseModelConfig(text, source + " (stored in " + path.string() + ")");
+  ModelConfig config = ParseModelConfig(text, source + " (stored in " + where + ")");
   Model m(std::move(config), 0);
   if (r.Get<std::uint8_t>()) m.FoldBatchNorm();
   const auto n = r.Get<std::uint64_t>();
   if (n != m.layers_.size())
-    throw std::runtime_error(fmt::format("model checkpoint {}: stores {} layers, its config builds {}", path.string(),
-                                         n, m.layers_.size()));
+    throw std::runtime_error(fmt::format("model checkpoint {}: stores {} layers, its config builds {}", where, n,
+                                         m.layers_.size()));
   for (auto& l : m.layers_) {
     const std::string name = r.GetString();
     if (name != l->name)
       throw std::runtime_error(
-          fmt::format("model checkpoint {}: layer '{}' found where '{}' was expected", path.string(), name, l->name));
+          fmt::format("model checkpoint {}: layer '{}' found where '{}' was expected", where, name, l->name));
     l->LoadState(r);
   }
-  if (!r.at_end()) throw std::runtime_error(fmt::format("model checkpoint {}: trailing bytes", path.string()));
+  if (!r.at_end()) throw std::runtime_error(fmt::format("model checkpoint {}: trailing bytes", where));
   return m;
 }
 

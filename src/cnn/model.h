@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,11 @@ class Model {
   // in util::WriteCheckedFile's checked container. Quantization state is not stored.
   void Save(const std::filesystem::path& path) const;
   static Model Load(const std::filesystem::path& path);
+  // Load's reading without the file: `payload` is the checkpoint after its header
+  // (util::CheckedPayload checks that); `where` names it in errors. Throws
+  // std::runtime_error (truncated or inconsistent data) or std::invalid_argument (the
+  // stored config). For fuzz/cnn_checkpoint.cpp.
+  static Model LoadPayload(std::span<const std::uint8_t> payload, const std::string& where);
 
   // One line per layer: name, description, output shape, parameters.
   std::string Summary() const;

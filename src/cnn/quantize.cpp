@@ -12,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "cnn/ops.h"
+#include "util/toml_integer.h"
 
 namespace fixar::cnn {
 namespace {
@@ -33,6 +34,12 @@ std::vector<int> ReadIntArray(const nlohmann::json& j, const char* key, const st
   for (const auto& x : a) {
     if (!x.is_number_integer())
       throw std::invalid_argument(fmt::format("{}: '{}' holds {}, which is not an integer", where, key, x.dump()));
+    // Range-checked before narrowing to int: 2^32 + 8 must not pass for 8 bits.
+    const bool fits = x.is_number_unsigned() ? x.get<std::uint64_t>() <= 64
+                                             : x.get<std::int64_t>() >= -64 && x.get<std::int64_t>() <= 64;
+    if (!fits)
+      throw std::invalid_argument(fmt::format("{}: '{}' holds {}, which is not a bit width (2..8, 16, 32)", where,
+                                              key, x.dump()));
     v.push_back(x.get<int>());
   }
   return v;
@@ -77,22 +84,28 @@ BitAssignment LoadBitAssignment(const std::filesystem::path& path, std::size_t l
   if (!in) throw std::invalid_argument(fmt::format("cannot read {} (missing or unreadable)", where));
   std::stringstream ss;
   ss << in.rdbuf();
-  nlohmann::json j;
   const std::string ext = path.extension().string();
-  if (ext == ".json") {
+  if (ext != ".json" && ext != ".toml")
+    throw std::invalid_argument(fmt::format("{}: extension '{}' is not supported; valid: .toml, .json", where, ext));
+  return ParseBitAssignment(ss.str(), ext == ".json", where, layers);
+}
+
+BitAssignment ParseBitAssignment(std::string_view text, bool json, const std::string& where, std::size_t layers) {
+  nlohmann::json j;
+  if (json) {
     try {
-      j = nlohmann::json::parse(ss.str());
-    } catch (const nlohmann::json::parse_error& e) {
+      j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers like 1e1111
       // e.what() without the library's "[json.exception.parse_error.101] " tag
       const std::string what = e.what();
       const auto tag = what.find("] ");
       throw std::invalid_argument(fmt::format("{}: JSON syntax error: {}", where,
                                               tag == std::string::npos ? what : what.substr(tag + 2)));
     }
-  } else if (ext == ".toml") {
+  } else {
     toml::table t;
     try {
-      t = toml::parse(ss.str(), path.string());
+      t = toml::parse(text, where);
     } catch (const toml::parse_error& e) {
       throw std::invalid_argument(fmt::format("{}: TOML syntax error: {}", where, e.description()));
     }
@@ -101,14 +114,12 @@ BitAssignment LoadBitAssignment(const std::filesystem::path& path, std::size_t l
       if (!a) continue;
       j[key] = nlohmann::json::array();
       for (const auto& x : *a) {
-        const auto v = x.value<std::int64_t>();
+        const auto v = util::TomlInteger(x);
         if (!v || !x.is_integer())
           throw std::invalid_argument(fmt::format("{}: '{}' must hold integers", where, key));
         j[key].push_back(*v);
       }
     }
-  } else {
-    throw std::invalid_argument(fmt::format("{}: extension '{}' is not supported; valid: .toml, .json", where, ext));
   }
   if (!j.is_object()) throw std::invalid_argument(where + ": must be an object {weight_bits, activation_bits}");
   BitAssignment b{ReadIntArray(j, "weight_bits", where), ReadIntArray(j, "activation_bits", where)};

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "accel/reram/cost.h"
@@ -51,6 +52,8 @@ struct BitAssignment {
 // Reads {weight_bits = [...], activation_bits = [...]} from a .toml or .json file (the
 // extension decides) and validates it against `layers` weight layers.
 BitAssignment LoadBitAssignment(const std::filesystem::path& path, std::size_t layers);
+// The same from the file's text (JSON when `json`, else TOML); `where` names it in errors.
+BitAssignment ParseBitAssignment(std::string_view text, bool json, const std::string& where, std::size_t layers);
 
 enum class WeightLayerKind { kConv, kFullyConnected };
 const char* to_string(WeightLayerKind k);  // "conv" / "fc"

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <fstream>
@@ -157,19 +158,24 @@ std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& path) {
                                          std::filesystem::exists(path) ? "not readable" : "no such file"));
   }
   std::vector<std::uint8_t> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return inflate_if_gzip(std::move(raw), path.string());
+}
+
+std::vector<std::uint8_t> inflate_if_gzip(std::vector<std::uint8_t> raw, const std::string& source) {
   if (raw.size() < 2 || raw[0] != 0x1f || raw[1] != 0x8b) return raw;  // not gzip: the bytes as they are
 
   // gzip: inflate every member (16 + MAX_WBITS = expect a gzip header and trailer).
   std::vector<std::uint8_t> out;
   if (raw.size() >= 4) {
-    // Trailer ISIZE (little-endian, mod 2^32) of the last member: a capacity hint only.
+    // Trailer ISIZE (little-endian, mod 2^32) of the last member: a capacity hint only,
+    // never above what the compressed bytes can inflate to (deflate: at most 1032:1).
     const std::size_t n = raw.size();
     const std::uint32_t isize = raw[n - 4] | (raw[n - 3] << 8) | (raw[n - 2] << 16) | (std::uint32_t{raw[n - 1]} << 24);
-    out.reserve(std::min<std::size_t>(isize, std::size_t{1} << 30));
+    out.reserve(std::min({std::size_t{isize}, std::size_t{1} << 30, n * 1032}));
   }
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
-    throw std::runtime_error(fmt::format("IDX {}: zlib inflateInit2 failed", path.string()));
+    throw std::runtime_error(fmt::format("IDX {}: zlib inflateInit2 failed", source));
   }
   zs.next_in = raw.data();
   zs.avail_in = static_cast<uInt>(raw.size());  // files < 4 GiB (Fashion-MNIST: 26 MB)
@@ -190,12 +196,12 @@ std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& path) {
       inflateEnd(&zs);
       throw std::runtime_error(fmt::format(
           "IDX {}: truncated gzip stream: expected the end of the compressed data, found end of file after {} "
-          "compressed bytes ({} decompressed)", path.string(), raw.size(), out.size()));
+          "compressed bytes ({} decompressed)", source, raw.size(), out.size()));
     }
     const std::string msg = zs.msg != nullptr ? std::string(zs.msg) : fmt::format("error code {}", rc);
     inflateEnd(&zs);
     throw std::runtime_error(
-        fmt::format("IDX {}: corrupt gzip stream after {} decompressed bytes: {}", path.string(), out.size(), msg));
+        fmt::format("IDX {}: corrupt gzip stream after {} decompressed bytes: {}", source, out.size(), msg));
   }
   inflateEnd(&zs);
   return out;

@@ -46,6 +46,9 @@ IdxArray parse_idx(std::span<const std::uint8_t> bytes, const std::string& sourc
 IdxArray read_idx(const std::filesystem::path& path);
 // Decompressed (if gzip) contents of a file; used by read_idx, exposed for tests.
 std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& path);
+// read_file_bytes without the file: `raw` inflated when it starts with the gzip magic,
+// else returned as it is; `source` names it in errors (std::runtime_error).
+std::vector<std::uint8_t> inflate_if_gzip(std::vector<std::uint8_t> raw, const std::string& source);
 
 // Serialises an array as IDX (big-endian) — for tests and tools; gzip when `gzip` is true.
 void write_idx(const std::filesystem::path& path, const IdxArray& array, bool gzip = false);

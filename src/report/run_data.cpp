@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 #include <stdexcept>
 
@@ -139,7 +140,12 @@ Progress ParseProgressCsv(const std::string& text, const std::string& where) {
     const std::vector<std::string> cells = SplitCsvLine(line);
     if (step_col >= cells.size())
       throw std::invalid_argument(fmt::format("{} line {}: {} cells, no step column", where, number, cells.size()));
-    p.last_step = static_cast<std::int64_t>(ParseNumber(cells[step_col], where, number, "step"));
+    const double step = ParseNumber(cells[step_col], where, number, "step");
+    // A step is a whole number an int64 holds (casting one it does not hold is undefined).
+    if (!(step >= -0x1p63 && step < 0x1p63) || step != std::floor(step))
+      throw std::invalid_argument(fmt::format("{} line {}: step = '{}' is not a whole number of steps", where, number,
+                                              cells[step_col]));
+    p.last_step = static_cast<std::int64_t>(step);
     if (eval_col < cells.size() && !cells[eval_col].empty())
       p.evals.push_back({p.last_step, ParseNumber(cells[eval_col], where, number, "eval_mean")});
   }

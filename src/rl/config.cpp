@@ -339,7 +339,10 @@ void ApplyOverride(TrainConfig& c, const std::string& assignment) {
           fmt::format("override {}: '{}' is neither a TOML value nor a plain word", name, value));
     }
   }
-  SetKey(c, name, *t.get("v"), "override");
+  const toml::node* v = t.get("v");
+  if (!v || t.size() != 1)
+    throw std::invalid_argument(fmt::format("override '{}': '{}' is not one TOML value", assignment, value));
+  SetKey(c, name, *v, "override");
 }
 
 }  // namespace fixar::rl

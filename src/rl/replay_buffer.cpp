@@ -82,9 +82,16 @@ void ReplayBuffer::Load(util::ByteReader& r) {
   if (capacity != capacity_ || obs != obs_dim_ || act != action_dim_)
     throw std::runtime_error(fmt::format("checkpoint replay buffer is {} × (obs {}, action {}), this run expects {} × ({}, {})",
                                          capacity, obs, act, capacity_, obs_dim_, action_dim_));
-  size_ = r.Get<std::int64_t>();
-  next_ = r.Get<std::int64_t>();
-  data_ = r.GetVector<float>();
+  const auto size = r.Get<std::int64_t>(), next = r.Get<std::int64_t>();
+  // Add's invariants: size transitions stored in the first size rows; the next write goes
+  // after them, or anywhere once the buffer is full and wrapping.
+  if (size < 0 || size > capacity_ || next < 0 || next >= capacity_ || (size < capacity_ && next != size))
+    throw std::runtime_error(fmt::format("checkpoint replay buffer holds {} transitions with the next at {}; "
+                                         "inconsistent for capacity {}", size, next, capacity_));
+  auto data = r.GetVector<float>(static_cast<std::size_t>(size) * row());
+  size_ = size;
+  next_ = next;
+  data_ = std::move(data);
 }
 
 }  // namespace fixar::rl

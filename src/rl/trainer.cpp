@@ -195,10 +195,10 @@ void WriteCheckpoint(const fs::path& dir, const TrainConfig& c, const RunStats& 
   util::WriteCheckedFile((dir / "checkpoint.bin").string(), kCheckpointMagic, kCheckpointVersion, w);
 }
 
-void ReadCheckpoint(const fs::path& dir, const TrainConfig& c, RunStats& stats, Ddpg& agent, ReplayBuffer* buffer) {
-  const std::string path = (dir / "checkpoint.bin").string();
-  std::uint32_t version = 0;
-  const auto bytes = util::ReadCheckedFile(path, kCheckpointMagic, 1, kCheckpointVersion, &version);
+// The payload of checkpoint.bin (format `version`) into stats, agent and buffer; `where`
+// names the file in errors.
+void ReadCheckpointPayload(std::span<const std::uint8_t> bytes, std::uint32_t version, const std::string& path,
+                           const TrainConfig& c, RunStats& stats, Ddpg& agent, ReplayBuffer* buffer) {
   if (version < kCheckpointVersion && !(c.actor_precision == "float32" && c.critic_precision == "float32"))
     throw std::runtime_error(fmt::format(
         "{}: a version-{} checkpoint of a fixed-point run (actor {}, critic {}); its Adam state has an older layout "
@@ -212,6 +212,13 @@ void ReadCheckpoint(const fs::path& dir, const TrainConfig& c, RunStats& stats, 
   LoadStats(r, stats);
   agent.Load(r);
   if (buffer) buffer->Load(r);
+}
+
+void ReadCheckpoint(const fs::path& dir, const TrainConfig& c, RunStats& stats, Ddpg& agent, ReplayBuffer* buffer) {
+  const std::string path = (dir / "checkpoint.bin").string();
+  std::uint32_t version = 0;
+  const auto bytes = util::ReadCheckedFile(path, kCheckpointMagic, 1, kCheckpointVersion, &version);
+  ReadCheckpointPayload(bytes, version, path, c, stats, agent, buffer);
 }
 
 std::string CsvHeader(const std::vector<nn::LayerStats>& layers) {
@@ -613,24 +620,44 @@ nlohmann::json Train(const TrainOptions& options) {
   return j;
 }
 
+namespace {
+// The run's agent and, with `with_buffer`, its empty replay buffer: what a run starts from.
+LoadedRun NewRun(TrainConfig c, bool with_buffer) {
+  LoadedRun run;
+  run.config = std::move(c);
+  auto env = envs::make(run.config.task);
+  run.agent = std::make_unique<Ddpg>(SpecFor(run.config, *env));
+  if (with_buffer)
+    run.buffer = std::make_unique<ReplayBuffer>(run.config.buffer_size, env->observation_space().size(),
+                                                env->action_space().size());
+  return run;
+}
+}  // namespace
+
 LoadedRun LoadRun(const std::string& run_dir, bool with_buffer) {
   const fs::path dir = run_dir;
   if (!fs::exists(dir / "config.toml"))
     throw std::invalid_argument(fmt::format("'{}' is not a run directory (no config.toml)", dir.string()));
-  LoadedRun run;
-  run.config = LoadTrainConfig((dir / "config.toml").string());
-  const TrainConfig& c = run.config;
+  TrainConfig config = LoadTrainConfig((dir / "config.toml").string());
   try {
-    c.validate();  // a hand-edited config.toml: its values, before they size networks and buffers
+    config.validate();  // a hand-edited config.toml: its values, before they size networks and buffers
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(fmt::format("{}: {}", (dir / "config.toml").string(), e.what()));
   }
-  auto env = envs::make(c.task);
-  run.agent = std::make_unique<Ddpg>(SpecFor(c, *env));
-  if (with_buffer)
-    run.buffer = std::make_unique<ReplayBuffer>(c.buffer_size, env->observation_space().size(), env->action_space().size());
+  LoadedRun run = NewRun(std::move(config), with_buffer);
   RunStats stats;
-  ReadCheckpoint(dir, c, stats, *run.agent, run.buffer.get());
+  ReadCheckpoint(dir, run.config, stats, *run.agent, run.buffer.get());
+  run.step = stats.step;
+  return run;
+}
+
+std::uint32_t CheckpointVersion() { return kCheckpointVersion; }
+
+LoadedRun LoadCheckpointPayload(const TrainConfig& config, std::span<const std::uint8_t> payload,
+                                std::uint32_t version, const std::string& where, bool with_buffer) {
+  LoadedRun run = NewRun(config, with_buffer);
+  RunStats stats;
+  ReadCheckpointPayload(payload, version, where, run.config, stats, *run.agent, run.buffer.get());
   run.step = stats.step;
   return run;
 }

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -56,6 +57,16 @@ struct LoadedRun {
   std::unique_ptr<ReplayBuffer> buffer;  // null unless with_buffer
 };
 LoadedRun LoadRun(const std::string& run_dir, bool with_buffer);
+
+// The checkpoint format version this build writes (and the newest it reads).
+std::uint32_t CheckpointVersion();
+// LoadRun's reading of a checkpoint without the files: `payload` is checkpoint.bin after
+// its header (util::CheckedPayload checks that) in format `version`, for the run that
+// `config` describes. Throws std::runtime_error or std::invalid_argument naming `where`
+// when the payload is truncated, of another run, or of another network shape or layout.
+// For fuzz/rl_checkpoint.cpp.
+LoadedRun LoadCheckpointPayload(const TrainConfig& config, std::span<const std::uint8_t> payload,
+                                std::uint32_t version, const std::string& where, bool with_buffer);
 
 // Peak resident set size of this process in bytes (getrusage).
 std::int64_t PeakRssBytes();

@@ -54,10 +54,37 @@ std::uint64_t Fnv1a64(const std::uint8_t* data, std::size_t size, std::uint64_t 
 
 namespace {
 constexpr std::size_t kMagicBytes = 8;
+constexpr std::size_t kHeader = kMagicBytes + 4 + 8 + 8;
 std::string PadMagic(const std::string& magic) {
   std::string m = magic.substr(0, kMagicBytes);
   m.resize(kMagicBytes, '\0');
   return m;
+}
+
+struct Header {
+  std::uint64_t size = 0, sum = 0;
+};
+
+// Checks the kHeader bytes at `head` (magic, version); returns the payload size and checksum.
+Header CheckHeader(const std::uint8_t* head, const std::string& path, const std::string& magic,
+                   std::uint32_t min_version, std::uint32_t max_version, std::uint32_t* version) {
+  ByteReader r(head, kHeader, path);
+  std::string m;
+  for (std::size_t i = 0; i < kMagicBytes; ++i) m.push_back(r.Get<char>());
+  if (m != PadMagic(magic))
+    throw std::runtime_error(fmt::format("'{}' is not a {} file (wrong magic)", path, magic));
+  const auto v = r.Get<std::uint32_t>();
+  if (v < min_version || v > max_version)
+    throw std::runtime_error(
+        min_version == max_version
+            ? fmt::format("'{}' has format version {}, this build reads version {}", path, v, max_version)
+            : fmt::format("'{}' has format version {}, this build reads versions {} to {}", path, v, min_version,
+                          max_version));
+  if (version) *version = v;
+  Header h;
+  h.size = r.Get<std::uint64_t>();
+  h.sum = r.Get<std::uint64_t>();
+  return h;
 }
 }  // namespace
 
@@ -108,28 +135,13 @@ std::vector<std::uint8_t> ReadCheckedFile(const std::string& path, const std::st
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(fmt::format("cannot open '{}'", path));
   // The header, then the payload read straight into its own vector (no second copy).
-  constexpr std::size_t kHeader = kMagicBytes + 4 + 8 + 8;
   std::uint8_t head[kHeader];
   in.read(reinterpret_cast<char*>(head), kHeader);
   const auto got = static_cast<std::size_t>(in.gcount());
   if (got < kHeader)
     throw std::runtime_error(fmt::format("'{}' is truncated: {} bytes, shorter than the {}-byte header", path,
                                          got, kHeader));
-  ByteReader r(head, kHeader, path);
-  std::string m;
-  for (std::size_t i = 0; i < kMagicBytes; ++i) m.push_back(r.Get<char>());
-  if (m != PadMagic(magic))
-    throw std::runtime_error(fmt::format("'{}' is not a {} file (wrong magic)", path, magic));
-  const auto v = r.Get<std::uint32_t>();
-  if (v < min_version || v > max_version)
-    throw std::runtime_error(
-        min_version == max_version
-            ? fmt::format("'{}' has format version {}, this build reads version {}", path, v, max_version)
-            : fmt::format("'{}' has format version {}, this build reads versions {} to {}", path, v, min_version,
-                          max_version));
-  if (version) *version = v;
-  const auto size = r.Get<std::uint64_t>();
-  const auto sum = r.Get<std::uint64_t>();
+  const auto [size, sum] = CheckHeader(head, path, magic, min_version, max_version, version);
   in.seekg(0, std::ios::end);
   const auto file_size = static_cast<std::uint64_t>(in.tellg());
   if (file_size - kHeader != size)
@@ -142,6 +154,22 @@ std::vector<std::uint8_t> ReadCheckedFile(const std::string& path, const std::st
     throw std::runtime_error(fmt::format("'{}': reading its {}-byte payload failed", path, size));
   if (Fnv1a64(payload.data(), payload.size()) != sum)
     throw std::runtime_error(fmt::format("'{}' is corrupt: checksum mismatch", path));
+  return payload;
+}
+
+std::span<const std::uint8_t> CheckedPayload(std::span<const std::uint8_t> file, const std::string& name,
+                                             const std::string& magic, std::uint32_t min_version,
+                                             std::uint32_t max_version, std::uint32_t* version) {
+  if (file.size() < kHeader)
+    throw std::runtime_error(fmt::format("'{}' is truncated: {} bytes, shorter than the {}-byte header", name,
+                                         file.size(), kHeader));
+  const auto [size, sum] = CheckHeader(file.data(), name, magic, min_version, max_version, version);
+  if (file.size() - kHeader != size)
+    throw std::runtime_error(fmt::format("'{}' is truncated or padded: payload {} bytes, header says {}", name,
+                                         file.size() - kHeader, size));
+  const auto payload = file.subspan(kHeader);
+  if (Fnv1a64(payload.data(), payload.size()) != sum)
+    throw std::runtime_error(fmt::format("'{}' is corrupt: checksum mismatch", name));
   return payload;
 }
 

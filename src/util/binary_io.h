@@ -79,9 +79,10 @@ class ByteReader {
     if (expected_size != SIZE_MAX && n != expected_size)
       throw std::runtime_error(what_ + ": a stored array has " + std::to_string(n) + " elements, expected " +
                                std::to_string(expected_size) + " (the checkpoint is for a different network shape)");
-    Need(n * sizeof(T));
+    // n · sizeof(T) can wrap around for a corrupt count: compare counts, not byte sizes.
+    if (n > (size_ - pos_) / sizeof(T)) Need(n > SIZE_MAX / sizeof(T) ? SIZE_MAX : n * sizeof(T));
     std::vector<T> v(n);
-    std::memcpy(v.data(), data_ + pos_, n * sizeof(T));
+    if (n) std::memcpy(v.data(), data_ + pos_, n * sizeof(T));  // no null pointer into memcpy
     pos_ += n * sizeof(T);
     return v;
   }
@@ -112,6 +113,12 @@ void WriteCheckedFile(const std::string& path, const std::string& magic, std::ui
 // The same for a writer's payload, written piece by piece (views are not copied).
 void WriteCheckedFile(const std::string& path, const std::string& magic, std::uint32_t version,
                       const ByteWriter& payload);
+// Verifies the bytes of a whole checked file held in memory (header, then payload) and
+// returns its payload: a view into `file`, no copy. `name` names it in errors; the
+// checks and messages are ReadCheckedFile's. The found version goes to *version.
+std::span<const std::uint8_t> CheckedPayload(std::span<const std::uint8_t> file, const std::string& name,
+                                             const std::string& magic, std::uint32_t min_version,
+                                             std::uint32_t max_version, std::uint32_t* version = nullptr);
 // Reads and verifies a file written by WriteCheckedFile; throws std::runtime_error naming
 // the file and the problem (missing, wrong magic, version mismatch, truncated, checksum).
 std::vector<std::uint8_t> ReadCheckedFile(const std::string& path, const std::string& magic, std::uint32_t version);

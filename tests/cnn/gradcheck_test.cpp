@@ -61,7 +61,7 @@ TEST_P(ConvGradient, MatchesFiniteDifferences) {
   auto b = Random(g.c_out, 3);
   const auto r = Random(static_cast<std::size_t>(n) * g.c_out * g.positions(), 4);
   std::vector<double> y(r.size());
-  auto loss = [&] {
+  auto loss = [&, &g = g, n = n] {  // init-captures: clang 14 cannot capture structured bindings
     ConvForward<double>(g, n, x.data(), W.data(), b.data(), y.data());
     return Dot(y, r);
   };

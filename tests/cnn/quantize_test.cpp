@@ -71,6 +71,21 @@ TEST(BitAssignment, ValidationAndFiles) {
   for (const char* f : {"fixar_bits.toml", "fixar_bits.json", "fixar_bits_bad.json"}) std::filesystem::remove(dir / f);
 }
 
+// Found by fuzz/bit_assignment: a JSON number beyond double ('1e1111') made nlohmann's
+// parser throw out_of_range, which escaped as another type than std::invalid_argument.
+// Seen while there: integers beyond int were narrowed (2^32 + 8 read as 8 bits).
+TEST(BitAssignment, NumbersOutOfRangeAreInvalidArguments) {
+  for (const char* text : {R"({"weight_bits": [1e1111], "activation_bits": [8]})",
+                           R"({"weight_bits": [4294967304], "activation_bits": [8]})",
+                           R"({"weight_bits": [8], "activation_bits": [-9223372036854775808]})",
+                           R"({"weight_bits": [8], "activation_bits": [18446744073709551615]})"})
+    EXPECT_THROW(ParseBitAssignment(text, true, "bits.json", 1), std::invalid_argument) << text;
+  EXPECT_THROW(ParseBitAssignment("weight_bits = [4294967304]\nactivation_bits = [8]\n", false, "bits.toml", 1),
+               std::invalid_argument);
+  EXPECT_EQ(ParseBitAssignment(R"({"weight_bits": [6], "activation_bits": [16]})", true, "bits.json", 1),
+            (BitAssignment{{6}, {16}}));
+}
+
 // Trained once for the Fashion-MNIST tests below.
 struct Trained {
   data::Dataset train, test;

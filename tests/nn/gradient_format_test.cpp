@@ -123,7 +123,8 @@ TEST(DynamicGradientFormat, WideGradientsStopClampingInAFixedPointNetwork) {
   fixed.gradient_rule.dynamic = false;
   const auto [clamped, fixed_fmt] = gradients(fixed, 3);
   const auto [dynamic, dyn_fmt] = gradients(MakePrecision("fixed32"), 3);
-  auto rel_error = [&](const std::vector<double>& g) {
+  // The binding is captured through an init-capture: clang 14 cannot capture structured bindings.
+  auto rel_error = [&ref = ref](const std::vector<double>& g) {
     double d = 0, n = 0;
     for (std::size_t i = 0; i < g.size(); ++i) d += (g[i] - ref[i]) * (g[i] - ref[i]), n += ref[i] * ref[i];
     return std::sqrt(d / n);

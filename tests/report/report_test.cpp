@@ -75,6 +75,20 @@ TEST(ReportStats, RunStatsFromTheEvaluations) {
   EXPECT_EQ(none.steps, 500);
 }
 
+// Found by fuzz/progress_csv: a step of 1.9e40 was cast to int64 (undefined; UBSan).
+// Steps beyond int64, fractional or not finite are errors naming the file and line.
+TEST(ReportStats, StepsOutsideInt64AreErrors) {
+  for (const char* step : {"1.9e40", "-1e19", "9223372036854775808", "nan", "inf", "12.5"}) {
+    try {
+      ParseProgressCsv(std::string("step,eval_mean\n100,1\n") + step + ",2\n", "bad.csv");
+      ADD_FAILURE() << "accepted step " << step;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("bad.csv line 3"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(ParseProgressCsv("step,eval_mean\n-5,1\n1e3,2\n", "ok.csv").last_step, 1000);
+}
+
 TEST(ReportStats, MeanAndSampleStd) {
   const MeanStd m = Summarize({2, 4, 4, 4, 5, 5, 7, 9});
   EXPECT_DOUBLE_EQ(m.mean, 5);

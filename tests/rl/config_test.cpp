@@ -57,6 +57,19 @@ TEST(TrainConfig, BadValuesNameTheKeyTheValueAndWhatIsValid) {
   EXPECT_NE(Message([&] { c.validate(); }).find("run.log_every"), std::string::npos);
 }
 
+// Found by fuzz/train_config: a value that is neither TOML nor a bare word (an unmatched
+// quote) let toml::parse_error escape instead of the documented std::invalid_argument;
+// a value that smuggles in a second key is refused too.
+TEST(TrainConfig, OverridesThatAreNotOneValueAreInvalidArguments) {
+  TrainConfig c;
+  EXPECT_NE(Message([&] { ApplyOverride(c, "run.task= \"Pendulum"); }).find("neither a TOML value nor a bare word"),
+            std::string::npos);
+  EXPECT_THROW(ApplyOverride(c, "ddpg.batch_size=[\"x"), std::invalid_argument);
+  EXPECT_NE(Message([&] { ApplyOverride(c, "run.seed=1\nw = 2"); }).find("not one TOML value"), std::string::npos);
+  EXPECT_EQ(c.task, TrainConfig{}.task);
+  EXPECT_EQ(c.seed, TrainConfig{}.seed);
+}
+
 // Values the field cannot hold are errors, never narrowed or wrapped; non-finite numbers
 // are refused. The dynamic gradient-format keys reach the policy.
 TEST(TrainConfig, OutOfRangeAndNonFiniteValuesAreErrors) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <vector>
 
 #include "util/binary_io.h"
@@ -67,6 +68,10 @@ TEST(CheckedFile, RefusesDamagedFiles) {
     } catch (const std::runtime_error& e) {
       EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
     }
+    // The in-memory reader refuses the same bytes.
+    std::ifstream in(path, std::ios::binary);
+    const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_THROW(CheckedPayload(bytes, path, "TESTFILE", 1, 1), std::runtime_error) << what;
   };
   auto rewrite = [&](auto&& damage) {
     WriteCheckedFile(path, "TESTFILE", 1, payload);
@@ -75,6 +80,12 @@ TEST(CheckedFile, RefusesDamagedFiles) {
   };
   WriteCheckedFile(path, "TESTFILE", 1, payload);
   EXPECT_EQ(ReadCheckedFile(path, "TESTFILE", 1), payload);
+  {
+    std::ifstream in(path, std::ios::binary);
+    const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto view = CheckedPayload(bytes, path, "TESTFILE", 1, 1);
+    EXPECT_EQ(std::vector<std::uint8_t>(view.begin(), view.end()), payload);
+  }
   std::filesystem::resize_file(path, 500);
   expect_refused("a truncated payload");
   std::filesystem::resize_file(path, 10);
@@ -88,6 +99,30 @@ TEST(CheckedFile, RefusesDamagedFiles) {
   WriteCheckedFile(path, "TESTFILE", 2, payload);
   expect_refused("another version");
   std::filesystem::remove(path);
+}
+
+// Found by fuzz/rl_checkpoint: an empty stored array handed memcpy a null pointer (UBSan).
+TEST(ByteReader, ReadsEmptyArrays) {
+  ByteWriter w;
+  w.PutVector(std::vector<float>{});
+  w.PutString("");
+  ByteReader r(w.bytes().data(), w.bytes().size(), "test");
+  EXPECT_TRUE(r.GetVector<float>().empty());
+  EXPECT_EQ(r.GetString(), "");
+  EXPECT_TRUE(r.at_end());
+}
+
+// A corrupt element count whose byte size wraps around 64 bits (2^62 floats = 2^64 bytes)
+// is reported as missing data, not allocated.
+TEST(ByteReader, RefusesCountsBeyondTheData) {
+  for (std::uint64_t n : {std::uint64_t{1} << 62, (std::uint64_t{1} << 62) + 1, std::uint64_t{3}, ~std::uint64_t{0}}) {
+    ByteWriter w;
+    w.Put(n);
+    w.Put(1.0f);
+    w.Put(2.0f);
+    ByteReader r(w.bytes().data(), w.bytes().size(), "test");
+    EXPECT_THROW(r.GetVector<float>(), std::runtime_error) << n;
+  }
 }
 
 }  // namespace

@@ -13,6 +13,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "util/toml_integer.h"
+
 namespace fixar::aap {
 
 const char* to_string(PeMode m) {
@@ -156,7 +158,7 @@ class TableReader {
 
  private:
   void Read(const std::string& key, const toml::node& node, int* field) {
-    auto v = node.value<std::int64_t>();
+    auto v = util::TomlInteger(node);
     if (!node.is_integer() || !v)
       throw std::invalid_argument(fmt::format("{}: {} must be an integer", source_, key));
     if (!std::in_range<int>(*v))  // no silent narrowing: 4294967298 is not 2

@@ -9,6 +9,8 @@
 #include <toml++/toml.h>
 #include <vector>
 
+#include "util/toml_integer.h"
+
 namespace fixar::reram {
 
 std::optional<CrossbarFigures> published_crossbar_figures(int size) {
@@ -132,7 +134,7 @@ class Reader {
   void Int(const std::string& section, const std::string& key, int& out) const {
     const toml::node* n = Get(section, key);
     if (n == nullptr) return;
-    const auto v = n->value<std::int64_t>();
+    const auto v = util::TomlInteger(*n);
     if (!n->is_integer() || !v) Invalid(source_, section + "." + key, Show(*n), "an integer");
     if (*v < -(1LL << 30) || *v > (1LL << 30)) Invalid(source_, section + "." + key, Show(*n), "an integer of modest size");
     out = static_cast<int>(*v);

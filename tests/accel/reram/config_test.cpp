@@ -22,6 +22,15 @@ void ExpectMentions(const std::string& message, std::initializer_list<const char
   for (const char* p : parts) EXPECT_NE(message.find(p), std::string::npos) << "'" << p << "' missing in: " << message;
 }
 
+// Found by fuzz/reram_config: an integer key given a huge float (size = 4.4e86) reached
+// toml++'s float -> int64 cast, undefined (UBSan). util::TomlInteger refuses it; whole
+// floats that int64 holds still count as integers where they did before.
+TEST(ReramConfig, HugeFloatsForIntegerKeysAreInvalid) {
+  for (const char* v : {"4.4e86", "-1e19", "9.3e18", "nan", "inf", "1.5"})
+    EXPECT_THROW(parse_reram_config(std::string("[crossbar]\nsize = ") + v + "\n", "huge.toml"), std::invalid_argument)
+        << v;
+}
+
 TEST(ReramConfig, ShippedIsaacFileEqualsBuiltInDefaults) {
   const ReramConfig f = load_reram_config(std::string(FIXAR_SOURCE_DIR) + "/configs/reram/isaac.toml");
   const ReramConfig d = ReramConfig::Isaac();
