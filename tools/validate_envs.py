@@ -4,7 +4,7 @@
 Usage (from the repository root, after building target env_probe):
     python3 tools/validate_envs.py [--probe build/envs/tools/env_probe] [--episodes 20]
 
-Creates /work/main/.venv-validate (git-ignored) on first use, installs gymnasium[mujoco]
+Creates <repo>/.venv-validate (git-ignored, tools/pyvenv.py) on first use, installs gymnasium[mujoco]
 from PyPI into it and re-runs itself there. For each task it compares:
   * layout: observation size, action bounds, dt, episode limit;
   * matched states: Gymnasium's state (MuJoCo qpos/qvel, or the classic-control state)
@@ -20,10 +20,10 @@ import json
 import os
 import subprocess
 import sys
-import venv
+
+from pyvenv import ensure_venv
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-VENV = os.path.join(REPO, ".venv-validate")
 
 # ours -> (Gymnasium id, kind)
 TASKS = {
@@ -35,20 +35,6 @@ TASKS = {
     "Walker2d": ("Walker2d-v5", "mujoco"),
     "InvertedPendulum": ("InvertedPendulum-v5", "mujoco"),
 }
-
-
-def ensure_venv():
-    """Re-executes inside the validation virtualenv, creating it when missing."""
-    python = os.path.join(VENV, "bin", "python")
-    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
-        return
-    if not os.path.exists(python):
-        print(f"creating {VENV} and installing gymnasium[mujoco] from PyPI ...", file=sys.stderr)
-        venv.create(VENV, with_pip=True)
-        result = subprocess.run([python, "-m", "pip", "install", "-q", "gymnasium[mujoco]"])
-        if result.returncode != 0:
-            sys.exit("pip install gymnasium[mujoco] failed (is PyPI reachable?); no validation run")
-    os.execv(python, [python] + sys.argv)
 
 
 class Probe:
@@ -182,7 +168,7 @@ def episodes(task, gym_id, probe, n, rng):
 
 
 def main():
-    ensure_venv()
+    ensure_venv("validate", ["gymnasium[mujoco]"])
     import gymnasium as gym
     import mujoco
     import numpy as np
