@@ -62,7 +62,7 @@ TEST(TrainConfig, BadValuesNameTheKeyTheValueAndWhatIsValid) {
 // a value that smuggles in a second key is refused too.
 TEST(TrainConfig, OverridesThatAreNotOneValueAreInvalidArguments) {
   TrainConfig c;
-  EXPECT_NE(Message([&] { ApplyOverride(c, "run.task= \"Pendulum"); }).find("neither a TOML value nor a bare word"),
+  EXPECT_NE(Message([&] { ApplyOverride(c, "run.task= \"Pendulum"); }).find("neither a TOML value nor a plain word"),
             std::string::npos);
   EXPECT_THROW(ApplyOverride(c, "ddpg.batch_size=[\"x"), std::invalid_argument);
   EXPECT_NE(Message([&] { ApplyOverride(c, "run.seed=1\nw = 2"); }).find("not one TOML value"), std::string::npos);
