@@ -1,5 +1,6 @@
 #include "autoq/cnn_target.h"
 
+#include <numeric>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -25,6 +26,14 @@ class CnnTarget final : public QuantTarget {
     data::Split split = data::split(fm.train, fm.train.size() - o.validation_size, o.validation_size, o.split_seed);
     train_ = std::move(split.train);
     val_ = std::move(split.validation);
+    if (o.search_validation_images > val_.size())
+      throw std::invalid_argument(fmt::format("cnn target: search_validation_images = {}; valid: 0 (all) .. {}",
+                                              o.search_validation_images, val_.size()));
+    if (o.search_validation_images > 0) {
+      std::vector<std::size_t> first(o.search_validation_images);
+      std::iota(first.begin(), first.end(), std::size_t{0});
+      search_val_ = val_.subset(first, val_.name() + "-search");
+    }
     test_ = std::move(fm.test);
     if (o.checkpoint.extension() == ".onnx" && !std::filesystem::exists(o.checkpoint))
       throw std::invalid_argument(fmt::format("cnn target: checkpoint '{}' does not exist (an .onnx model is read, "
@@ -69,7 +78,9 @@ class CnnTarget final : public QuantTarget {
   }
 
   double Accuracy(std::span<const reram::LayerBits> bits) override {
-    return cnn::EvaluateQuantized(*model_, ToAssignment(bits), train_, val_, options_.search_finetune);
+    return cnn::EvaluateQuantized(*model_, ToAssignment(bits), train_,
+                                  options_.search_validation_images > 0 ? search_val_ : val_,
+                                  options_.search_finetune);
   }
 
   double FinalAccuracy(std::span<const reram::LayerBits> bits) override {
@@ -98,7 +109,7 @@ class CnnTarget final : public QuantTarget {
   }
 
   CnnTargetOptions options_;
-  data::Dataset train_, val_, test_;
+  data::Dataset train_, val_, test_, search_val_;
   std::unique_ptr<cnn::Model> model_;
   std::vector<LayerInfo> layers_;
 };

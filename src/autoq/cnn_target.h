@@ -2,7 +2,8 @@
 //
 //   Accuracy(bits)       cnn::EvaluateQuantized: quantize (BN folded, calibrated), fine-tune
 //                        `search_finetune.steps` on a subset of the training split, accuracy
-//                        on the validation split (held out of the 60000 training images)
+//                        on the validation split (held out of the 60000 training images), or
+//                        on its first `search_validation_images`
 //   FinalAccuracy(bits)  cnn::QuantizeAndFinetune with `final_finetune`, accuracy on the
 //                        10000 test images (never seen by the search)
 // Built only when src/cnn is part of the build (FIXAR_AUTOQ_HAVE_CNN).
@@ -28,6 +29,7 @@ struct CnnTargetOptions {
   std::filesystem::path checkpoint;
   std::filesystem::path data_dir = data::kDefaultFashionMnistDir;
   std::size_t validation_size = 5000;  // held out of the training images for the search
+  std::size_t search_validation_images = 0;  // Accuracy uses the first K of them (0: all; the proxy study)
   std::uint64_t split_seed = 1;
   cnn::FinetuneOptions search_finetune = Finetune(50, 64, 4096);  // short: the search's inner loop
   cnn::FinetuneOptions final_finetune = Finetune(1000, 128, 0);   // long: the chosen assignment

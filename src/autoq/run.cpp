@@ -129,6 +129,7 @@ RunConfig RunConfig::Parse(std::string_view text, const std::string& file) {
   t.Get("checkpoint", c.checkpoint);
   t.Get("data_dir", c.data_dir);
   t.Get("validation_size", c.validation_size);
+  t.Get("search_validation_images", c.search_validation_images);
   t.Get("search_finetune_steps", c.search_finetune_steps);
   t.Get("search_finetune_subset", c.search_finetune_subset);
   t.Get("search_finetune_batch", c.search_finetune_batch);
@@ -209,6 +210,10 @@ void RunConfig::Validate() const {
   if (agents.empty())
     throw std::invalid_argument("agents: the list is empty; valid: ppo, ddpg, random, uniform, sensitivity");
   if (seeds.empty()) throw std::invalid_argument("seeds: the list is empty");
+  if (search_validation_images < 0 || search_validation_images > validation_size)
+    throw std::invalid_argument(fmt::format(
+        "search_validation_images = {} is invalid; valid: 0 (all) .. validation_size ({})", search_validation_images,
+        validation_size));
   if (search_finetune_steps < 0 || final_finetune_steps < 0)
     throw std::invalid_argument(fmt::format("fine-tune steps {} / {} are invalid; valid: >= 0", search_finetune_steps,
                                             final_finetune_steps));
@@ -233,6 +238,7 @@ std::unique_ptr<QuantTarget> MakeRunTarget(const RunConfig& c, const std::filesy
         o.checkpoint.string()));
   if (!c.data_dir.empty()) o.data_dir = c.data_dir;
   o.validation_size = static_cast<std::size_t>(c.validation_size);
+  o.search_validation_images = static_cast<std::size_t>(c.search_validation_images);
   o.search_finetune = CnnTargetOptions::Finetune(c.search_finetune_steps, c.search_finetune_batch,
                                                  static_cast<std::size_t>(c.search_finetune_subset), c.finetune_lr);
   o.final_finetune = CnnTargetOptions::Finetune(c.final_finetune_steps, c.final_finetune_batch, 0, c.finetune_lr);

@@ -30,6 +30,7 @@ struct RunConfig {
   std::string checkpoint;                        // cnn: trained model (trained and saved when missing)
   std::string data_dir;                          // cnn: Fashion-MNIST IDX directory ("" = default)
   int validation_size = 5000;                    // cnn: images held out of the training set
+  int search_validation_images = 0;              // cnn: the search measures on the first K of them (0: all)
   int search_finetune_steps = 50, search_finetune_subset = 4096, search_finetune_batch = 64;
   int final_finetune_steps = 1000, final_finetune_batch = 128;
   double finetune_lr = 1e-4;

@@ -4,9 +4,9 @@
 // (src/autoq, docs/autoq.md).
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <optional>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -67,27 +67,6 @@ bool Run(const autoq::RunConfig& c, const AutoqArgs& a, const std::function<void
   return true;
 }
 
-std::vector<std::string> SplitList(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string item; std::getline(ss, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
-long ParseInteger(const std::string& s, const char* flag) {
-  std::size_t used = 0;
-  long v = 0;
-  try {
-    v = std::stol(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != s.size() || s.empty())
-    throw std::invalid_argument(fmt::format("{} entry '{}' is not an integer", flag, s));
-  return v;
-}
-
 const CommandRegistrar kAutoq(
     "autoq", "Search per-layer bit widths for a ReRAM budget (PPO, HAQ DDPG, random, uniform, sensitivity)",
     [](CLI::App& app) -> std::function<int()> {
@@ -127,25 +106,19 @@ const CommandRegistrar kAutoq(
           if (a->agents == "all")
             c.agents = autoq::AllAgents();
           else
-            for (const auto& name : SplitList(a->agents)) c.agents.push_back(autoq::ParseAgent(name, "--agent"));
+            for (const auto& name : SplitCommaList(a->agents)) c.agents.push_back(autoq::ParseAgent(name, "--agent"));
         }
         if (a->episodes) c.search.episodes = *a->episodes;
         if (!a->seeds.empty()) {
           c.seeds.clear();
-          for (const auto& s : SplitList(a->seeds)) {
-            const long v = ParseInteger(s, "--seeds");
-            if (v < 0) throw std::invalid_argument(fmt::format("--seeds entry {} is invalid; valid: >= 0", v));
-            c.seeds.push_back(static_cast<std::uint64_t>(v));
-          }
+          for (const auto& s : SplitCommaList(a->seeds))
+            c.seeds.push_back(
+                static_cast<std::uint64_t>(ParseListInteger(s, "--seeds", 0, std::numeric_limits<long>::max())));
         }
         if (!a->candidates.empty()) {
           c.search.env.candidates.clear();
-          for (const auto& s : SplitList(a->candidates)) {
-            const long v = ParseInteger(s, "--candidates");  // not narrowed: 4294967298 is not 2
-            if (v < 1 || v > 16)
-              throw std::invalid_argument(fmt::format("--candidates entry {} is invalid; valid: 1..16 bits", v));
-            c.search.env.candidates.push_back(static_cast<int>(v));
-          }
+          for (const auto& s : SplitCommaList(a->candidates))
+            c.search.env.candidates.push_back(static_cast<int>(ParseListInteger(s, "--candidates", 1, 16)));
         }
         if (a->search_steps) c.search_finetune_steps = *a->search_steps;
         if (a->final_steps) c.final_finetune_steps = *a->final_steps;

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <limits>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -148,6 +149,42 @@ void WriteOutputFile(const std::string& flag, const std::string& path, const std
   if (!ok)
     throw std::runtime_error(
         fmt::format("{} '{}': writing failed: {}", flag, path, std::strerror(err != 0 ? err : errno)));
+}
+
+std::vector<std::string> SplitCommaList(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+long ParseListInteger(const std::string& item, const char* flag, long lo, long hi) {
+  std::size_t used = 0;
+  long v = 0;
+  try {
+    v = std::stol(item, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != item.size() || item.empty())
+    throw std::invalid_argument(fmt::format("{} entry '{}' is not an integer; valid: {}..{}", flag, item, lo, hi));
+  if (v < lo || v > hi)
+    throw std::invalid_argument(fmt::format("{} entry {} is invalid; valid: {}..{}", flag, v, lo, hi));
+  return v;
+}
+
+double ParseListReal(const std::string& item, const char* flag) {
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(item, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != item.size() || item.empty() || !std::isfinite(v))
+    throw std::invalid_argument(fmt::format("{} entry '{}' is not a finite number", flag, item));
+  return v;
 }
 
 void CheckEnvironment() {

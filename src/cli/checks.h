@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -31,6 +32,14 @@ void CheckOutputDirectory(const std::string& flag, const std::string& path);
 // Writes `text` to `path` and throws (naming `flag`, `path` and the reason) when any part of
 // it fails, down to the final flush (a full disk).
 void WriteOutputFile(const std::string& flag, const std::string& path, const std::string& text);
+
+// A comma list ("0,10,25"): its non-empty items.
+std::vector<std::string> SplitCommaList(const std::string& s);
+// One integer item of the list given to `flag`, decimal, in lo..hi (no saturation, no
+// narrowing: 4294967298 is not 2). Throws naming the flag, the item and lo..hi.
+long ParseListInteger(const std::string& item, const char* flag, long lo, long hi);
+// One real item of the list given to `flag`: a finite number. Throws naming flag and item.
+double ParseListReal(const std::string& item, const char* flag);
 
 // Reads every environment variable the program uses (FIXAR_LOG, FIXAR_THREADS,
 // FIXAR_KERNEL_PATH) and throws, naming the variable, its value and the valid ones, when one
