@@ -14,6 +14,7 @@
 #include "autoq/run.h"
 #include "cli/checks.h"
 #include "cli/command.h"
+#include "kernels/parallel.h"
 #ifdef FIXAR_WITH_MPI
 #include "autoq/mpi_evaluator.h"
 #endif
@@ -25,7 +26,7 @@ struct AutoqArgs {
   std::string config_file, out_dir = "results/autoq/run", target, network, model_config, checkpoint, metric, agents,
                            seeds, candidates, reram_config;
   std::optional<double> budget;
-  std::optional<int> episodes, search_steps, final_steps;
+  std::optional<int> episodes, search_steps, final_steps, threads;
   bool no_final = false, quiet = false, mpi_rank0_measures = false;
 };
 
@@ -87,6 +88,9 @@ const CommandRegistrar kAutoq(
       app.add_option("--search-finetune-steps", a->search_steps, "cnn: fine-tune steps per measured assignment");
       app.add_option("--final-finetune-steps", a->final_steps, "cnn: fine-tune steps of each search's best");
       app.add_flag("--no-final", a->no_final, "skip the final fine-tune of each search's best");
+      IntegerIn(app.add_option("--threads", a->threads, "threads of the CNN's fine-tunes (default: FIXAR_THREADS or all "
+                                                        "cores)"),
+                1, 256);
       app.add_flag("-q,--quiet", a->quiet, "no progress lines");
       app.add_flag("--mpi-rank0-measures", a->mpi_rank0_measures,
                    "under mpirun: rank 0 also measures candidates when no worker is free (MPI builds only; "
@@ -125,6 +129,7 @@ const CommandRegistrar kAutoq(
         if (a->no_final) c.final_finetune = false;
         c.Validate();
         CheckOutputDirectory("--out", a->out_dir);
+        if (a->threads) kern::SetNumThreads(*a->threads);
         const bool quiet = a->quiet;
         const bool wrote = Run(c, *a, [quiet](const std::string& line) {
           if (!quiet) std::cerr << line << "\n";

@@ -93,7 +93,7 @@ int List(const SweepArgs& a) {
                            grid.steps, grid.threads, grid.threads == 1 ? "" : "s", grid.config);
   for (const auto& r : grid.runs) {
     std::string cmd = "fixar";
-    for (const auto& arg : sweep::TrainArgs(grid, r, grid.config, dir + "/runs/" + r.name, false)) cmd += " " + arg;
+    for (const auto& arg : sweep::RunArgs(grid, r, grid.config, dir + "/runs/" + r.name, false)) cmd += " " + arg;
     std::cout << fmt::format("{:>4}  {}  ({})\n      {}\n", r.index, r.name, r.origin, cmd);
   }
   return 0;

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "autoq/run.h"
 #include "rl/config.h"
 
 namespace fixar::sweep {
@@ -128,7 +129,46 @@ struct Block {
   std::vector<std::string> tasks, precisions, overrides;
   std::vector<std::uint64_t> seeds;
   std::string label, origin;
+  std::vector<std::string> agents, metrics;  // autoq
+  std::vector<double> budgets;               // autoq
 };
+
+// autoq: agent groups are names joined by '+' ("ppo+random": one process, so random search
+// gets PPO's measurement count); each name one `fixar autoq --agent` knows.
+std::vector<std::string> ReadAgents(const std::string& src, const toml::node& n, const std::string& key) {
+  static const std::vector<std::string> known = {"ppo", "ddpg", "random", "uniform", "sensitivity"};
+  std::vector<std::string> out;
+  for (const toml::node& e : ReadArray(src, n, key, false, "agent names")) {
+    const std::string group = ReadString(src, e, key, false);
+    std::stringstream ss(group);
+    for (std::string a; std::getline(ss, a, '+');)
+      if (std::find(known.begin(), known.end(), a) == known.end())
+        Bad(src, e, key, "ppo, ddpg, random, uniform, sensitivity, or several joined by '+' (\"ppo+random\")");
+    out.push_back(group);
+  }
+  return out;
+}
+
+std::vector<std::string> ReadMetrics(const std::string& src, const toml::node& n, const std::string& key) {
+  static const std::vector<std::string> known = {"crossbars", "area", "energy", "latency"};
+  std::vector<std::string> out;
+  for (const toml::node& e : ReadArray(src, n, key, false, "metric names")) {
+    const std::string m = ReadString(src, e, key, false);
+    if (std::find(known.begin(), known.end(), m) == known.end()) Bad(src, e, key, "crossbars, area, energy, latency");
+    out.push_back(m);
+  }
+  return out;
+}
+
+std::vector<double> ReadBudgets(const std::string& src, const toml::node& n, const std::string& key) {
+  std::vector<double> out;
+  for (const toml::node& e : ReadArray(src, n, key, false, "numbers in (0, 1]")) {
+    const auto v = e.value<double>();
+    if (!v || !(*v > 0 && *v <= 1)) Bad(src, e, key, "numbers in (0, 1] (fractions of the uniform 8/8 cost)");
+    out.push_back(*v);
+  }
+  return out;
+}
 
 const toml::node& Required(const std::string& src, const toml::table& t, const std::string& key, const char* what) {
   const toml::node* n = t.get(key);
@@ -136,13 +176,22 @@ const toml::node& Required(const std::string& src, const toml::table& t, const s
   return *n;
 }
 
-Block ReadExtra(const std::string& src, const toml::node& n, const Block& main, int k) {
+Block ReadExtra(const std::string& src, const toml::node& n, const Block& main, int k, GridKind kind) {
   const std::string p = fmt::format("sweep.extra[{}].", k);
   const toml::table* t = n.as_table();
   if (!t) Bad(src, n, p.substr(0, p.size() - 1), "a table ([[sweep.extra]])");
-  RejectUnknownKeys(src, *t, p, {"tasks", "precisions", "seeds", "set", "label"});
   Block b = main;
   b.origin = p.substr(0, p.size() - 1);
+  if (kind == GridKind::kAutoq) {
+    RejectUnknownKeys(src, *t, p, {"agents", "budgets", "metrics", "seeds", "label"});
+    if (const auto* v = t->get("agents")) b.agents = ReadAgents(src, *v, p + "agents");
+    if (const auto* v = t->get("budgets")) b.budgets = ReadBudgets(src, *v, p + "budgets");
+    if (const auto* v = t->get("metrics")) b.metrics = ReadMetrics(src, *v, p + "metrics");
+    if (const auto* v = t->get("seeds")) b.seeds = ReadSeeds(src, *v, p + "seeds");
+    if (const auto* v = t->get("label")) b.label = ReadString(src, *v, p + "label", true);
+    return b;
+  }
+  RejectUnknownKeys(src, *t, p, {"tasks", "precisions", "seeds", "set", "label"});
   if (const auto* v = t->get("tasks")) b.tasks = ReadNames(src, *v, p + "tasks");
   if (const auto* v = t->get("precisions")) b.precisions = ReadNames(src, *v, p + "precisions");
   if (const auto* v = t->get("seeds")) b.seeds = ReadSeeds(src, *v, p + "seeds");
@@ -151,7 +200,29 @@ Block ReadExtra(const std::string& src, const toml::node& n, const Block& main, 
   return b;
 }
 
+void ExpandAutoq(const Block& b, Grid& g) {
+  for (const auto& metric : b.metrics)
+    for (const double budget : b.budgets)
+      for (const std::uint64_t seed : b.seeds)
+        for (const auto& group : b.agents) {
+          RunSpec r;
+          r.index = static_cast<int>(g.runs.size());
+          r.agents = group;
+          std::replace(r.agents.begin(), r.agents.end(), '+', ',');
+          r.metric = metric;
+          r.budget = budget;
+          r.seed = seed;
+          r.label = b.label;
+          r.origin = b.origin;
+          std::string agents = group;
+          std::replace(agents.begin(), agents.end(), '+', '-');
+          r.name = fmt::format("{}_{}_b{}{}_s{}", agents, metric, budget, b.label.empty() ? "" : "_" + b.label, seed);
+          g.runs.push_back(std::move(r));
+        }
+}
+
 void Expand(const Block& b, Grid& g) {
+  if (g.kind == GridKind::kAutoq) return ExpandAutoq(b, g);
   for (const auto& task : b.tasks)
     for (const auto& precision : b.precisions)
       for (const std::uint64_t seed : b.seeds) {
@@ -193,26 +264,49 @@ Grid ParseGrid(std::string_view text, const std::string& source) {
   RejectUnknownKeys(source, root, "", {"sweep"});
   const toml::table* s = root["sweep"].as_table();
   if (!s) throw std::invalid_argument(fmt::format("{}: missing the [sweep] table (docs/scale-out.md)", source));
-  RejectUnknownKeys(source, *s, "sweep.",
-                    {"name", "config", "tasks", "precisions", "seeds", "steps", "threads", "set", "extra"});
   Grid g;
   g.source = source;
+  if (const auto* v = s->get("kind")) {
+    const std::string kind = ReadString(source, *v, "sweep.kind", false);
+    if (kind == "autoq")
+      g.kind = GridKind::kAutoq;
+    else if (kind != "train")
+      Bad(source, *v, "sweep.kind", "'train' (fixar train runs, the default) or 'autoq' (fixar autoq searches)");
+  }
+  const bool autoq = g.kind == GridKind::kAutoq;
+  if (autoq)
+    RejectUnknownKeys(source, *s, "sweep.",
+                      {"name", "kind", "config", "agents", "budgets", "metrics", "seeds", "episodes", "threads",
+                       "extra"});
+  else
+    RejectUnknownKeys(source, *s, "sweep.",
+                      {"name", "kind", "config", "tasks", "precisions", "seeds", "steps", "threads", "set", "extra"});
   g.name = ReadString(source, Required(source, *s, "name", "the sweep's name"), "sweep.name", true);
-  g.config = ReadString(source, Required(source, *s, "config", "the base training config"), "sweep.config", false);
-  g.steps = ReadInt(source, Required(source, *s, "steps", "steps per run"), "sweep.steps", 1, INT64_MAX);
+  g.config = ReadString(source, Required(source, *s, "config", autoq ? "the autoq config" : "the base training config"),
+                        "sweep.config", false);
+  if (autoq)
+    g.steps = ReadInt(source, Required(source, *s, "episodes", "episodes per search"), "sweep.episodes", 1, 1000000);
+  else
+    g.steps = ReadInt(source, Required(source, *s, "steps", "steps per run"), "sweep.steps", 1, INT64_MAX);
   if (const auto* v = s->get("threads")) g.threads = static_cast<int>(ReadInt(source, *v, "sweep.threads", 1, 256));
   Block main;
   main.origin = "sweep";
-  main.tasks = ReadNames(source, Required(source, *s, "tasks", "a list of tasks"), "sweep.tasks");
-  main.precisions = ReadNames(source, Required(source, *s, "precisions", "a list of precisions"), "sweep.precisions");
+  if (autoq) {
+    main.agents = ReadAgents(source, Required(source, *s, "agents", "a list of agents"), "sweep.agents");
+    main.budgets = ReadBudgets(source, Required(source, *s, "budgets", "a list of budgets"), "sweep.budgets");
+    main.metrics = ReadMetrics(source, Required(source, *s, "metrics", "a list of cost metrics"), "sweep.metrics");
+  } else {
+    main.tasks = ReadNames(source, Required(source, *s, "tasks", "a list of tasks"), "sweep.tasks");
+    main.precisions = ReadNames(source, Required(source, *s, "precisions", "a list of precisions"), "sweep.precisions");
+    if (const auto* v = s->get("set")) main.overrides = ReadOverrides(source, *v, "sweep.set");
+  }
   main.seeds = ReadSeeds(source, Required(source, *s, "seeds", "a list of seeds"), "sweep.seeds");
-  if (const auto* v = s->get("set")) main.overrides = ReadOverrides(source, *v, "sweep.set");
   Expand(main, g);
   if (const auto* v = s->get("extra")) {
     const toml::array* extra = v->as_array();
     if (!extra) Bad(source, *v, "sweep.extra", "an array of tables ([[sweep.extra]] blocks)");
     for (std::size_t k = 0; k < extra->size(); ++k)
-      Expand(ReadExtra(source, (*extra)[k], main, static_cast<int>(k)), g);
+      Expand(ReadExtra(source, (*extra)[k], main, static_cast<int>(k), g.kind), g);
   }
   CheckUniqueNames(g);
   return g;
@@ -239,6 +333,30 @@ void CheckRunConfigs(const Grid& g, const std::string& config) {
                           "directory, {})",
                           g.source, g.config, fs::current_path().string())
             : fmt::format("{}: the base config '{}' does not exist", g.source, config));
+  if (g.kind == GridKind::kAutoq) {
+    autoq::RunConfig base;
+    try {
+      base = autoq::RunConfig::Load(config);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(fmt::format("{}: sweep.config: {}", g.source, e.what()));
+    }
+    for (const RunSpec& r : g.runs) {
+      autoq::RunConfig c = base;
+      try {
+        c.agents.clear();
+        std::stringstream ss(r.agents);
+        for (std::string a; std::getline(ss, a, ',');) c.agents.push_back(autoq::ParseAgent(a, "sweep agents"));
+        c.budget = r.budget;
+        c.metric = autoq::ParseCostMetric(r.metric, "sweep metrics");
+        c.seeds = {r.seed};
+        c.search.episodes = static_cast<int>(g.steps);
+        c.Validate();
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(fmt::format("{}: run {} (from {}): {}", g.source, r.name, r.origin, e.what()));
+      }
+    }
+    return;
+  }
   rl::TrainConfig base;
   try {
     base = rl::LoadTrainConfig(config);
@@ -269,8 +387,13 @@ Grid LoadGrid(const std::string& path, const std::string& base_config) {
   return g;
 }
 
-std::vector<std::string> TrainArgs(const Grid& grid, const RunSpec& run, const std::string& config,
+std::vector<std::string> RunArgs(const Grid& grid, const RunSpec& run, const std::string& config,
                                    const std::string& run_dir, bool resume) {
+  if (grid.kind == GridKind::kAutoq)
+    return {"autoq",    "--config",   config,        "--agent",   run.agents,
+            "--seeds",  std::to_string(run.seed),     "--budget",  fmt::format("{}", run.budget),
+            "--metric", run.metric,   "--episodes",  std::to_string(grid.steps),
+            "--threads", std::to_string(grid.threads), "--out",    run_dir};
   const std::string steps = std::to_string(grid.steps), threads = std::to_string(grid.threads);
   if (resume) return {"train", "--resume", run_dir, "--steps", steps, "--threads", threads, "--no-progress"};
   std::vector<std::string> args = {"train",       "--config", config,
@@ -293,6 +416,8 @@ std::vector<std::string> GridDifferences(const Grid& a, const Grid& b) {
     if (x != y) d.push_back(fmt::format("{}: {} before, {} now", key, x, y));
   };
   field("sweep.name", a.name, b.name);
+  field("sweep.kind", std::string(a.kind == GridKind::kAutoq ? "autoq" : "train"),
+        std::string(b.kind == GridKind::kAutoq ? "autoq" : "train"));
   field("sweep.config", a.config, b.config);
   field("sweep.steps", a.steps, b.steps);
   field("sweep.threads", a.threads, b.threads);
@@ -301,6 +426,8 @@ std::vector<std::string> GridDifferences(const Grid& a, const Grid& b) {
     const RunSpec &x = a.runs[i], &y = b.runs[i];
     if (x.name != y.name)
       d.push_back(fmt::format("run {}: {} before, {} now", i, x.name, y.name));
+    else if (x.agents != y.agents)
+      d.push_back(fmt::format("run {} ({}): agents {} before, {} now", i, x.name, x.agents, y.agents));
     else if (x.overrides != y.overrides)
       d.push_back(fmt::format("run {} ({}): set [{}] before, [{}] now", i, x.name, fmt::join(x.overrides, ", "),
                               fmt::join(y.overrides, ", ")));

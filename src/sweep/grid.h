@@ -16,6 +16,20 @@
 //
 // Runs come in grid order (the main block task × precision × seed, seed fastest, then each
 // extra block) and are named <task>_<precision>[_<label>]_s<seed> (docs/scale-out.md).
+//
+// A grid of bit-width searches (`fixar autoq` runs) has kind = "autoq":
+//   [sweep]
+//   name = "autoq_campaign"
+//   kind = "autoq"
+//   config = "configs/autoq/vgg_small_campaign.toml"  # the autoq config every run starts from
+//   agents = ["ppo+random", "ddpg"]   # one run per entry; "a+b" runs agents a and b in one process
+//   budgets = [0.34, 0.5]
+//   metrics = ["energy"]
+//   seeds = [1, 2, 3]
+//   episodes = 600
+//   [[sweep.extra]]                   # agents/budgets/metrics/seeds/label replace the grid's
+// Order: metric × budget × seed × agent (agent fastest); names
+// <agents>_<metric>_b<budget>[_<label>]_s<seed>, '+' written '-' (ppo-random_energy_b0.34_s1).
 #pragma once
 
 #include <cstdint>
@@ -25,10 +39,14 @@
 
 namespace fixar::sweep {
 
+enum class GridKind { kTrain, kAutoq };
+
 struct RunSpec {
   int index = 0;     // position in grid order (a Slurm array index)
   std::string name;  // <task>_<precision>[_<label>]_s<seed>
   std::string task, precision, label;
+  std::string agents, metric;  // autoq: "ppo,random" (for --agent), the budget's metric
+  double budget = 0;           // autoq
   std::uint64_t seed = 0;
   std::vector<std::string> overrides;  // section.key=value, passed as --set
   std::string origin;                  // "sweep" or "sweep.extra[k]", for messages
@@ -37,8 +55,9 @@ struct RunSpec {
 struct Grid {
   std::string source;  // the file it was read from, for messages
   std::string name;
-  std::string config;  // base training config, as written
-  std::int64_t steps = 0;
+  GridKind kind = GridKind::kTrain;
+  std::string config;  // base training config (autoq: autoq config), as written
+  std::int64_t steps = 0;  // train: steps per run; autoq: episodes per search
   int threads = 1;
   std::vector<RunSpec> runs;
 };
@@ -55,8 +74,9 @@ Grid ParseGrid(std::string_view text, const std::string& source);
 Grid LoadGrid(const std::string& path, const std::string& base_config = "");
 
 // The `fixar train` arguments (without the program) of a run: a fresh run in `run_dir`
-// from `config`, or, when `resume`, the continuation of the run there.
-std::vector<std::string> TrainArgs(const Grid& grid, const RunSpec& run, const std::string& config,
+// from `config`, or, when `resume`, the continuation of the run there. autoq: the
+// `fixar autoq` arguments (a search has no checkpoint: it always starts afresh).
+std::vector<std::string> RunArgs(const Grid& grid, const RunSpec& run, const std::string& config,
                                    const std::string& run_dir, bool resume);
 
 // What makes two grids different runs: name, config, steps, threads and each run (by

@@ -147,7 +147,7 @@ void Pool::Start(const RunSpec& r) {
     fs::remove(run / "config.toml");
     fs::remove(run / "progress.csv");
   }
-  const auto args = TrainArgs(grid_, r, dir_.base_config().string(), run.string(), resume);
+  const auto args = RunArgs(grid_, r, dir_.base_config().string(), run.string(), resume);
   Append(fd, fmt::format("\n=== {} fixar sweep ({}): {}\n", NowIso(), util::GetBuildInfo().describe(),
                          proc::CommandLine(exe_, args)));
   Active a{&r, -1, fd, Clock::now(), NowIso(), ++started_};

@@ -125,6 +125,15 @@ bool ReadSummary(const fs::path& path, std::int64_t steps, RunStatus& s) {
   std::ifstream in(path);
   if (!in) return false;
   const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object() && j.contains("searches") && j["searches"].is_array()) {  // fixar autoq: written at the end
+    if (j["searches"].empty()) return false;
+    s.steps_done = steps;
+    const nlohmann::json& first = j["searches"][0];
+    if (first.contains("best") && first["best"].is_object() && first["best"].contains("accuracy") &&
+        first["best"]["accuracy"].is_number())
+      s.last_eval = 100.0 * first["best"]["accuracy"].get<double>();
+    return true;
+  }
   if (!j.is_object() || !j.contains("steps") || !j["steps"].is_number_integer()) return false;
   if (j["steps"].get<std::int64_t>() != steps) return false;
   s.steps_done = steps;

@@ -55,7 +55,8 @@ struct RunStatus {
   std::string detail;  // how the last attempt ended, if it failed
 };
 
-// done: summary.json says `steps` steps. running: its log is locked by a sweep process, or
+// done: summary.json says `steps` steps (a fixar autoq run: its summary.json lists its searches;
+// last_eval is then the first search's best accuracy in %). running: its log is locked by a sweep process, or
 // progress.csv changed in the last 10 minutes after the last attempt ended (locks may not
 // reach across machines). failed: the last attempt failed. partial: a checkpoint, not running.
 RunStatus InspectRun(const SweepDir& dir, const std::string& name, std::int64_t steps);

@@ -80,7 +80,7 @@ TEST(Grid, TrainArgsForFreshAndResumedRuns) {
 set = ["ddpg.warmup_steps=500", "precision.qat_delay=1000"])"),
                            "g.toml");
   const RunSpec& r = g.runs[3];
-  EXPECT_EQ(TrainArgs(g, r, "base.toml", "/s/runs/Pendulum_fixar_s1", false),
+  EXPECT_EQ(RunArgs(g, r, "base.toml", "/s/runs/Pendulum_fixar_s1", false),
             (std::vector<std::string>{"train",
                                       "--config",
                                       "base.toml",
@@ -101,7 +101,7 @@ set = ["ddpg.warmup_steps=500", "precision.qat_delay=1000"])"),
                                       "--no-progress",
                                       "--run-dir",
                                       "/s/runs/Pendulum_fixar_s1"}));
-  EXPECT_EQ(TrainArgs(g, r, "base.toml", "/s/runs/Pendulum_fixar_s1", true),
+  EXPECT_EQ(RunArgs(g, r, "base.toml", "/s/runs/Pendulum_fixar_s1", true),
             (std::vector<std::string>{"train", "--resume", "/s/runs/Pendulum_fixar_s1", "--steps", "2000", "--threads",
                                       "3", "--no-progress"}));
 }
@@ -119,6 +119,65 @@ TEST(Grid, DifferencesNameWhatChanged) {
   const auto set = GridDifferences(a, ParseGrid(PendulumGrid("set = [\"ddpg.batch_size=32\"]"), "b.toml"));
   ASSERT_FALSE(set.empty());
   EXPECT_NE(set[0].find("set [] before, [ddpg.batch_size=32] now"), std::string::npos) << set[0];
+}
+
+std::string AutoqGrid(const std::string& extra = "") {
+  return R"([sweep]
+name = "aq"
+kind = "autoq"
+config = "configs/autoq/synthetic_vgg_small.toml"
+agents = ["ppo+random", "ddpg"]
+budgets = [0.34, 0.5]
+metrics = ["energy"]
+seeds = [1, 2]
+episodes = 600
+)" + extra;
+}
+
+TEST(Grid, AutoqGridsExpandMetricBudgetSeedAgentWithAgentFastest) {
+  const Grid g = ParseGrid(AutoqGrid(R"(
+[[sweep.extra]]
+agents = ["uniform", "sensitivity"]
+budgets = [0.34]
+seeds = [1]
+metrics = ["latency"]
+label = "det"
+)"),
+                           "aq.toml");
+  EXPECT_EQ(g.kind, GridKind::kAutoq);
+  EXPECT_EQ(g.steps, 600);
+  EXPECT_EQ(Names(g), (std::vector<std::string>{
+                          "ppo-random_energy_b0.34_s1", "ddpg_energy_b0.34_s1", "ppo-random_energy_b0.34_s2",
+                          "ddpg_energy_b0.34_s2", "ppo-random_energy_b0.5_s1", "ddpg_energy_b0.5_s1",
+                          "ppo-random_energy_b0.5_s2", "ddpg_energy_b0.5_s2", "uniform_latency_b0.34_det_s1",
+                          "sensitivity_latency_b0.34_det_s1"}));
+  EXPECT_EQ(g.runs[0].agents, "ppo,random");
+  EXPECT_EQ(RunArgs(g, g.runs[4], "base.toml", "/s/runs/x", true),  // a search has no checkpoint: never resumed
+            (std::vector<std::string>{"autoq", "--config", "base.toml", "--agent", "ppo,random", "--seeds", "1",
+                                      "--budget", "0.5", "--metric", "energy", "--episodes", "600", "--threads", "1",
+                                      "--out", "/s/runs/x"}));
+}
+
+TEST(Grid, AutoqGridsRefuseTrainKeysAndBadValuesNamingThem) {
+  auto message = [](const std::string& text) {
+    try {
+      ParseGrid(text, "aq.toml");
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(message(AutoqGrid("steps = 5\n")).find("unknown key 'sweep.steps'"), std::string::npos);
+  std::string t = AutoqGrid();
+  EXPECT_NE(message(t.replace(t.find("\"ddpg\""), 6, "\"dqn\"")).find("sweep.agents = 'dqn'"), std::string::npos)
+      << message(t);
+  t = AutoqGrid();
+  EXPECT_NE(message(t.replace(t.find("0.5]"), 3, "1.5")).find("(0, 1]"), std::string::npos) << message(t);
+  t = AutoqGrid();
+  EXPECT_NE(message(t.replace(t.find("\"energy\""), 8, "\"power\"")).find("latency"), std::string::npos);
+  t = AutoqGrid();
+  EXPECT_NE(message(t.replace(t.find("kind = \"autoq\""), 14, "kind = \"gym\"")).find("sweep.kind"),
+            std::string::npos);
 }
 
 struct BadGrid {
@@ -152,7 +211,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadGrid{"no sweep table", "x = 1\n", "unknown key 'x'; valid keys there: sweep"},
         BadGrid{"empty file", "", "missing the [sweep] table"},
         BadGrid{"unknown key", kHead + kCells + "steps = 10\ntaks = [\"Hopper\"]\n",
-                "bad.toml:8: unknown key 'sweep.taks'; valid keys there: name, config, tasks"},
+                "bad.toml:8: unknown key 'sweep.taks'; valid keys there: name, kind, config, tasks"},
         BadGrid{"missing steps", kHead + kCells, "missing key 'sweep.steps'"},
         BadGrid{"empty tasks", kHead + "tasks = []\nprecisions = [\"fixar\"]\nseeds = [0]\nsteps = 10\n",
                 "bad.toml:4: sweep.tasks = [] is invalid; valid: a non-empty array of names"},
