@@ -18,6 +18,7 @@
 #include <toml++/toml.h>
 
 #include "accel/reram/config.h"
+#include "util/build_info.h"
 #ifdef FIXAR_AUTOQ_HAVE_CNN
 #include "autoq/cnn_target.h"
 #endif
@@ -334,6 +335,22 @@ void WriteSensitivityCsv(const std::filesystem::path& path, const SensitivityOut
     }
 }
 
+// How each assignment was measured: what a reviewer needs to recompute an accuracy.
+nlohmann::json MeasurementJson(const RunConfig& c) {
+  if (c.target != "cnn") return {{"target", c.target}, {"network", c.network}};
+  return {{"target", c.target},
+          {"model_config", c.model_config},
+          {"checkpoint", c.checkpoint},
+          {"validation_size", c.validation_size},
+          {"search_validation_images", c.search_validation_images},
+          {"search_finetune_steps", c.search_finetune_steps},
+          {"search_finetune_subset", c.search_finetune_subset},
+          {"search_finetune_batch", c.search_finetune_batch},
+          {"final_finetune_steps", c.final_finetune_steps},
+          {"final_finetune_batch", c.final_finetune_batch},
+          {"finetune_lr", c.finetune_lr}};
+}
+
 nlohmann::json SensitivityJson(const SensitivityOutcome& s) {
   std::vector<int> choices;
   for (const auto& c : s.table.choices) choices.push_back(static_cast<int>(c.size()));
@@ -496,6 +513,9 @@ RunOutcome RunAutoq(const RunConfig& c, const std::filesystem::path& out_dir,
                                                             {"metric", to_string(c.metric)},
                                                             {"budget", c.budget},
                                                             {"float_accuracy", out.float_accuracy},
+                                                            {"build", util::GetBuildInfo().describe()},
+                                                            {"commit", util::GetBuildInfo().commit},
+                                                            {"measurement", MeasurementJson(c)},
                                                             {"searches", summary}}
                                                  .dump(2)
                                           << "\n";
