@@ -164,7 +164,7 @@ RunConfig RunConfig::Parse(std::string_view text, const std::string& file) {
   r.Get("overshoot_scale", c.search.env.reward.overshoot_scale);
   r.Check();
 
-  PpoConfig& p = c.search.ppo;
+  rl::PpoConfig& p = c.search.ppo;
   TableReader pr(root["ppo"].as_table(), "ppo", file);
   pr.Get("episodes_per_update", c.search.ppo_episodes_per_update);
   pr.Get("learning_rate", p.learning_rate);
@@ -481,7 +481,7 @@ RunOutcome RunAutoq(const RunConfig& c, const std::filesystem::path& out_dir,
                            e.cost.crossbars, e.cost.area, e.cost.energy, e.cost.latency, e.in_budget ? 1 : 0,
                            e.measured ? 1 : 0, e.cache_hit ? 1 : 0, e.reward, e.measure_seconds, e.elapsed_seconds);
       }
-      for (const PpoLog& l : r.ppo_log)
+      for (const rl::PpoLog& l : r.ppo_log)
         for (const auto& [name, value] : l.scalars)
           ppo_csv << fmt::format("{},{},{},{},{}\n", seed, l.update, l.global_step, name, value);
       nlohmann::json j{{"agent", to_string(agent)},

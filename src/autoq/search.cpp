@@ -36,8 +36,8 @@ Agent ParseAgent(const std::string& name, const std::string& where) {
 // PPO for a short, sparse-reward episodic task: γ = 1 (the reward comes once, at the end
 // of a fixed-length episode), a small network, entropy bonus for exploration over the
 // few hundred episodes a search affords, a fresh rollout every few episodes.
-PpoConfig SearchOptions::DefaultSearchPpoConfig() {
-  PpoConfig c;
+rl::PpoConfig SearchOptions::DefaultSearchPpoConfig() {
+  rl::PpoConfig c;
   c.gamma = 1.0;
   c.gae_lambda = 0.95;
   c.learning_rate = 1e-3;
@@ -79,7 +79,7 @@ SearchResult RunPpoSearch(Evaluator& ev, const SearchOptions& o) {
   o.validate();
   const auto t0 = std::chrono::steady_clock::now();
   const int steps_per_episode = 2 * ev.num_layers();
-  PpoConfig c = o.ppo;
+  rl::PpoConfig c = o.ppo;
   c.seed = o.seed;
   c.num_envs = 1;
   c.num_steps = o.ppo_episodes_per_update * steps_per_episode;
@@ -92,7 +92,7 @@ SearchResult RunPpoSearch(Evaluator& ev, const SearchOptions& o) {
   // are measured as one batch (concurrently with an MPI evaluator), and the rollout, the
   // rewards and so the search are the same as measuring each episode at its end.
   BitSearchEnv* env = nullptr;
-  Ppo ppo(c, [&]() {
+  rl::Ppo ppo(c, [&]() {
     auto e = std::make_unique<BitSearchEnv>(ev, o.env);
     e->set_deferred_rewards(true);
     env = e.get();

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "autoq/ppo.h"
+#include "rl/ppo.h"
 #include "autoq/search_env.h"
 #include "autoq/sensitivity.h"
 
@@ -60,10 +60,10 @@ struct SearchOptions {
   std::uint64_t seed = 1;
   SearchEnvConfig env{};          // candidates and the PPO reward
   int ppo_episodes_per_update = 4;  // 4 beat 8 on the synthetic target (docs/autoq.md)
-  PpoConfig ppo = DefaultSearchPpoConfig();  // total_timesteps/num_steps are set from the above
+  rl::PpoConfig ppo = DefaultSearchPpoConfig();  // total_timesteps/num_steps are set from the above
   HaqDdpgConfig ddpg{};
   SensitivityConfig sensitivity{};
-  static PpoConfig DefaultSearchPpoConfig();
+  static rl::PpoConfig DefaultSearchPpoConfig();
   void validate() const;
 };
 
@@ -77,7 +77,7 @@ struct SearchResult {
   std::int64_t cache_hits = 0;
   int over_budget = 0;             // assignments priced over the budget (ddpg: before the wall;
                                    // sensitivity: its probes are not counted, they are off-budget by design)
-  std::vector<PpoLog> ppo_log;     // ppo only
+  std::vector<rl::PpoLog> ppo_log;     // ppo only
   std::optional<SensitivityOutcome> sensitivity;  // sensitivity only: the table and the solve
 };
 

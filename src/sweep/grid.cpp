@@ -13,7 +13,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#ifdef FIXAR_SWEEP_HAVE_AUTOQ
 #include "autoq/run.h"
+#endif
 #include "rl/config.h"
 
 namespace fixar::sweep {
@@ -334,6 +336,11 @@ void CheckRunConfigs(const Grid& g, const std::string& config) {
                           g.source, g.config, fs::current_path().string())
             : fmt::format("{}: the base config '{}' does not exist", g.source, config));
   if (g.kind == GridKind::kAutoq) {
+#ifndef FIXAR_SWEEP_HAVE_AUTOQ
+    throw std::invalid_argument(fmt::format(
+        "{}: sweep.kind = 'autoq' needs src/autoq in the build (FIXAR_CONCEPTS without autoq); valid here: 'train'",
+        g.source));
+#else
     autoq::RunConfig base;
     try {
       base = autoq::RunConfig::Load(config);
@@ -356,6 +363,7 @@ void CheckRunConfigs(const Grid& g, const std::string& config) {
       }
     }
     return;
+#endif
   }
   rl::TrainConfig base;
   try {

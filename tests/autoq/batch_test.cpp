@@ -10,7 +10,7 @@
 
 #include "accel/reram/config.h"
 #include "autoq/candidate_evaluator.h"
-#include "autoq/ppo.h"
+#include "rl/ppo.h"
 #include "autoq/search.h"
 #include "autoq/search_env.h"
 #include "autoq/target.h"
@@ -108,12 +108,12 @@ TEST(PpoSearch, DeferredRewardsGiveTheSameSearchAsImmediateOnes) {
 
   Evaluator immediate(*f.target, f.model, CostMetric::kEnergy, 0.5);
   const int steps = 2 * immediate.num_layers();
-  PpoConfig c = o.ppo;
+  rl::PpoConfig c = o.ppo;
   c.seed = o.seed;
   c.num_steps = o.ppo_episodes_per_update * steps;
   c.num_minibatches = std::min(c.num_minibatches, c.num_steps);
   c.total_timesteps = static_cast<std::int64_t>(o.episodes) * steps;
-  Ppo ppo(c, [&] { return std::make_unique<BitSearchEnv>(immediate, o.env); });
+  rl::Ppo ppo(c, [&] { return std::make_unique<BitSearchEnv>(immediate, o.env); });
   ppo.Train();
 
   ExpectSameRecords(immediate, deferred);
@@ -131,12 +131,12 @@ TEST(PpoSearch, DeferredRewardsGiveTheSameSearchAsImmediateOnes) {
 TEST(Ppo, ASettlerWithRewardNormalisationIsRefused) {
   Fixture f;
   Evaluator ev(*f.target, f.model, CostMetric::kEnergy, 0.5);
-  PpoConfig c = SearchOptions::DefaultSearchPpoConfig();
+  rl::PpoConfig c = SearchOptions::DefaultSearchPpoConfig();
   c.num_steps = 14;
   c.num_minibatches = 2;
   c.total_timesteps = 14;
   c.normalize_reward = true;
-  Ppo ppo(c, [&] { return std::make_unique<BitSearchEnv>(ev, SearchEnvConfig{}); });
+  rl::Ppo ppo(c, [&] { return std::make_unique<BitSearchEnv>(ev, SearchEnvConfig{}); });
   EXPECT_THROW(ppo.Train({}, [] { return std::vector<double>{}; }), std::invalid_argument);
 }
 

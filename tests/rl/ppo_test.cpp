@@ -1,7 +1,7 @@
 // PPO on a bandit (the gradient of the categorical policy), a chain, CartPole-v1 and
 // Pendulum-v1. Budgets are kept small for CI (each test < ~60 s on 2 cores); the longer
 // runs are in docs/autoq.md.
-#include "autoq/ppo.h"
+#include "rl/ppo.h"
 
 #include <array>
 #include <chrono>
@@ -12,7 +12,7 @@
 
 #include "envs/env.h"
 
-namespace fixar::autoq {
+namespace fixar::rl {
 namespace {
 
 double Seconds(std::chrono::steady_clock::time_point t0) {
@@ -48,9 +48,9 @@ TEST(PpoCartPole, ReachesStatedReturn) {
 }
 
 }  // namespace
-}  // namespace fixar::autoq
+}  // namespace fixar::rl
 
-namespace fixar::autoq {
+namespace fixar::rl {
 namespace {
 
 TEST(PpoPendulum, ReachesStatedReturn) {
@@ -82,9 +82,9 @@ TEST(PpoPendulum, ReachesStatedReturn) {
 }
 
 }  // namespace
-}  // namespace fixar::autoq
+}  // namespace fixar::rl
 
-namespace fixar::autoq {
+namespace fixar::rl {
 namespace {
 
 // One step, three arms with rewards 0, 1, 0.5: the categorical policy must pick arm 1.
@@ -137,4 +137,4 @@ TEST(PpoConfigValidate, NamesTheBadField) {
 }
 
 }  // namespace
-}  // namespace fixar::autoq
+}  // namespace fixar::rl

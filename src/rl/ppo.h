@@ -20,7 +20,7 @@
 #include "envs/env.h"
 #include "nn/layers.h"
 
-namespace fixar::autoq {
+namespace fixar::rl {
 
 // Field names and defaults follow CleanRL's ppo.py / ppo_continuous_action.py so that
 // published settings carry over.
@@ -109,4 +109,4 @@ class Ppo {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace fixar::autoq
+}  // namespace fixar::rl

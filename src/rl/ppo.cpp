@@ -11,7 +11,7 @@
 // where d_t = 1 when the episode ended at step t. A time-limit truncation is not a
 // terminal state: its reward gets γ V(s_final) added before d_t = 1 cuts the recursion,
 // so the value of the state the episode was cut in is bootstrapped, not zeroed.
-#include "autoq/ppo.h"
+#include "rl/ppo.h"
 
 #include <algorithm>
 #include <chrono>
@@ -27,7 +27,7 @@
 #include "nn/precision.h"
 #include "numerics/random.h"
 
-namespace fixar::autoq {
+namespace fixar::rl {
 
 void PpoConfig::validate() const {
   auto fail = [](const char* field, auto value, const char* valid) {
@@ -532,4 +532,4 @@ double Ppo::Evaluate(int episodes, std::uint64_t seed, bool deterministic) {
   return total / episodes;
 }
 
-}  // namespace fixar::autoq
+}  // namespace fixar::rl
