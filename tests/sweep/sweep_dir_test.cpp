@@ -65,6 +65,22 @@ TEST(InspectRun, DoneOnlyWhenTheSummaryHasTheGridsSteps) {
   EXPECT_DOUBLE_EQ(s.last_eval, -160.5);
 }
 
+TEST(InspectRun, AnAutoqSearchIsDoneWhenItsSummaryListsItsSearches) {
+  ScratchDir tmp;
+  const SweepDir d(tmp.path());
+  const std::string name = "ppo-random_energy_b0.34_s1";
+  WriteFile(d.run(name) / "evaluations.csv", "agent,seed\nppo,1\n");  // written as the search goes
+  EXPECT_EQ(InspectRun(d, name, 600).state, RunState::kNotStarted);   // no checkpoint: starts afresh
+  WriteFile(d.run(name) / "summary.json", R"({"searches": []})");
+  EXPECT_NE(InspectRun(d, name, 600).state, RunState::kDone);
+  WriteFile(d.run(name) / "summary.json",
+            R"({"metric": "energy", "searches": [{"agent": "ppo", "best": {"accuracy": 0.9172}}]})");
+  const RunStatus s = InspectRun(d, name, 600);
+  EXPECT_EQ(s.state, RunState::kDone);
+  EXPECT_EQ(s.steps_done, 600);
+  EXPECT_DOUBLE_EQ(s.last_eval, 91.72);
+}
+
 TEST(InspectRun, RunningWhileItsLogIsLocked) {
   ScratchDir tmp;
   const SweepDir d(tmp.path());
