@@ -17,6 +17,22 @@ update, actor update, target update, then one single-sample actor inference.
 Each thread setting runs in its own process (torch.set_num_threads N,
 torch.set_num_interop_threads 1, OMP/MKL_NUM_THREADS=N).
 
+--emulate fixar: the peer a fixed-point researcher without this platform would write, the
+same update with FIXAR's precision policy after the QAT switch emulated by fake quantization
+with qtorch 0.3 (fixed_point_quantize, Quantizer, OptimLP; round to nearest):
+  activations  16-bit fixed point at every layer input and after every activation, each
+               point's format from the range recorded on a calibration batch (power of two:
+               integer bits cover max|a|, as `precision.qat_quantizer = "power_of_two"`)
+  gradients    fixed<32,24> at the same points on the way back (qtorch Quantizer) and on
+               every parameter gradient before the Adam step (OptimLP grad_quant)
+  weights      fixed<32,24> after every Adam step and every soft update
+  Adam state   m in fixed<32,24>, v in fixed<32,30> (ours keeps sqrt(v), docs/numerics.md)
+Float32 tensors cannot hold a 32-bit fixed-point value exactly (24-bit mantissa), so this is
+an emulation of the formats' ranges and grids, not bit-exact arithmetic; it is here for its
+speed, the cost of the rounding passes a PyTorch user pays. --fq-backend torch does the same
+with PyTorch's own vectorised ops (round, clamp, a straight-through autograd.Function and an
+optimizer wrapper) instead of qtorch's kernels: the faster peer a careful user could write.
+
   .venv-bench/bin/python bench/baselines/ddpg_torch.py
   .venv-bench/bin/python bench/baselines/ddpg_torch.py --batches 64,512 --threads 1,2,2p \
       --updates 300 --json /tmp/fixar-baselines/ddpg_torch.json
@@ -37,6 +53,117 @@ import _common  # noqa: E402
 OBS_DIM, ACT_DIM, H1, H2 = 17, 6, 400, 300
 
 
+def torch_fake_quant():
+    """qtorch's three pieces written with PyTorch's own ops: q(x, wl, fl), a Quantizer module
+    (forward and backward formats, straight-through) and an OptimLP-like wrapper."""
+    import torch
+
+    def q(x, wl, fl):
+        scale = 2.0 ** fl
+        lim = 2.0 ** (wl - 1)
+        return torch.clamp(torch.round(x * scale), -lim, lim - 1) / scale
+
+    class _Q(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, fwd, bwd):
+            ctx.bwd = bwd
+            return q(x, *fwd)
+
+        @staticmethod
+        def backward(ctx, g):
+            return q(g, *ctx.bwd), None, None
+
+    class Quantizer(torch.nn.Module):
+        def __init__(self, fwd, bwd):
+            super().__init__()
+            self.fwd, self.bwd = fwd, bwd
+
+        def forward(self, x):
+            return _Q.apply(x, self.fwd, self.bwd)
+
+    class OptimQ:
+        def __init__(self, opt, w, g, m, v):
+            self.opt, self.w, self.g, self.m, self.v = opt, w, g, m, v
+
+        def zero_grad(self, set_to_none=True):
+            self.opt.zero_grad(set_to_none=set_to_none)
+
+        @torch.no_grad()
+        def step(self):
+            params = [p for grp in self.opt.param_groups for p in grp["params"] if p.grad is not None]
+            for p in params:
+                p.grad.copy_(q(p.grad, *self.g))
+            self.opt.step()
+            for p in params:
+                p.copy_(q(p, *self.w))
+                st = self.opt.state[p]
+                st["exp_avg"].copy_(q(st["exp_avg"], *self.m))
+                st["exp_avg_sq"].copy_(q(st["exp_avg_sq"], *self.v))
+
+    return q, Quantizer, OptimQ
+
+
+def fake_quantized(actor, critic_body, batch: int, backend: str):
+    """The networks with quantizers at every layer input and activation output, and the
+    weight quantizer and optimizer wrapper of --emulate fixar (see the module doc)."""
+    import math
+
+    import torch
+    from torch import nn
+
+    if backend == "qtorch":
+        from qtorch import FixedPoint
+        from qtorch.optim import OptimLP
+        from qtorch.quant import Quantizer as QtQuantizer, fixed_point_quantize
+
+        def q(x, wl, fl):
+            return fixed_point_quantize(x, wl, fl, rounding="nearest")
+
+        def make_quantizer(fwd, bwd):
+            return QtQuantizer(forward_number=FixedPoint(wl=fwd[0], fl=fwd[1]),
+                               backward_number=FixedPoint(wl=bwd[0], fl=bwd[1]),
+                               forward_rounding="nearest", backward_rounding="nearest")
+
+        def wrap(opt):
+            return OptimLP(opt, weight_quant=lambda x: q(x, 32, 24), grad_quant=lambda x: q(x, 32, 24),
+                           momentum_quant=lambda x: q(x, 32, 24), acc_quant=lambda x: q(x, 32, 30))
+    else:
+        q, TorchQuantizer, OptimQ = torch_fake_quant()
+
+        def make_quantizer(fwd, bwd):
+            return TorchQuantizer(fwd, bwd)
+
+        def wrap(opt):
+            return OptimQ(opt, (32, 24), (32, 24), (32, 24), (32, 30))
+
+    def with_quantizers(net: nn.Sequential, calib: torch.Tensor) -> nn.Sequential:
+        # Record max|a| at the input and after every ReLU/Tanh on a calibration batch.
+        points, x = [calib.abs().max().item()], calib
+        with torch.no_grad():
+            for layer in net:
+                x = layer(x)
+                if isinstance(layer, (nn.ReLU, nn.Tanh)) or layer is net[-1]:
+                    points.append(x.abs().max().item())
+
+        def quantizer(max_abs: float):
+            int_bits = max(1, math.ceil(math.log2(max(max_abs, 1e-12))) + 1)  # sign + magnitude
+            return make_quantizer((16, 16 - int_bits), (32, 24))
+
+        layers, k = [quantizer(points[0])], 1
+        for layer in net:
+            layers.append(layer)
+            if isinstance(layer, (nn.ReLU, nn.Tanh)) or layer is net[-1]:
+                layers.append(quantizer(points[k]))
+                k += 1
+        return nn.Sequential(*layers)
+
+    actor_q = with_quantizers(actor, torch.randn(batch, OBS_DIM))
+    critic_q = with_quantizers(critic_body, torch.cat([torch.randn(batch, OBS_DIM),
+                                                       torch.rand(batch, ACT_DIM) * 2 - 1], dim=1))
+
+    return actor_q, critic_q, (lambda x: q(x, 32, 24)), wrap
+
+
 def worker(args: argparse.Namespace) -> dict:
     import torch
     from torch import nn
@@ -53,6 +180,9 @@ def worker(args: argparse.Namespace) -> dict:
                           nn.Linear(H2, ACT_DIM), nn.Tanh())
     critic_body = nn.Sequential(nn.Linear(OBS_DIM + ACT_DIM, H1), nn.ReLU(), nn.Linear(H1, H2),
                                 nn.ReLU(), nn.Linear(H2, 1))
+    emulate = args.emulate == "fixar"
+    if emulate:
+        actor, critic_body, quant_w, wrap_opt = fake_quantized(actor, critic_body, B, args.fq_backend)
 
     def critic(net, s, a):
         return net(torch.cat([s, a], dim=1))
@@ -70,6 +200,8 @@ def worker(args: argparse.Namespace) -> dict:
         adam_kw["foreach"] = False
     actor_opt = torch.optim.Adam(actor.parameters(), **adam_kw)
     critic_opt = torch.optim.Adam(critic_body.parameters(), **adam_kw)
+    if emulate:
+        actor_opt, critic_opt = wrap_opt(actor_opt), wrap_opt(critic_opt)
     gamma, tau = 0.99, 0.005
 
     # Synthetic replay buffer of random transitions.
@@ -103,6 +235,9 @@ def worker(args: argparse.Namespace) -> dict:
         # targets (Polyak)
         with torch.no_grad():
             torch._foreach_lerp_(target, online, tau)
+            if emulate:
+                for t in target:
+                    t.copy_(quant_w(t))
         # one single-sample action inference (FIXAR's timestep ends with it)
         with torch.no_grad():
             action = actor(state)
@@ -145,7 +280,8 @@ def worker(args: argparse.Namespace) -> dict:
     med, best = statistics.median(per_step), min(per_step)
     return {
         "batch": B, "threads": int(args.threads), "interop_threads": args.interop,
-        "adam": args.adam, "updates_per_repeat": counts, "repeats": args.repeats,
+        "adam": args.adam, "emulate": args.emulate,
+        "fq_backend": args.fq_backend if args.emulate != "none" else None, "updates_per_repeat": counts, "repeats": args.repeats,
         "warmup": args.warmup,
         "s_per_step_all": per_step, "s_per_step_median": med, "s_per_step_best": best,
         "ips_median": B / med, "ips_best": B / best,
@@ -181,6 +317,11 @@ def main() -> None:
     ap.add_argument("--buffer", type=int, default=100_000, help="synthetic replay size")
     ap.add_argument("--adam", choices=["foreach", "fused", "single"], default="foreach",
                     help="torch Adam implementation (default %(default)s, torch's CPU default)")
+    ap.add_argument("--emulate", choices=["none", "fixar"], default="none",
+                    help="none: float32; fixar: FIXAR's formats after the QAT switch by qtorch fake "
+                         "quantization (module doc)")
+    ap.add_argument("--fq-backend", choices=["qtorch", "torch"], default="qtorch",
+                    help="--emulate fixar's fake quantization: qtorch's kernels or PyTorch's own ops")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", metavar="OUT", help="write all results as JSON")
     ap.add_argument("--_worker", action="store_true", help=argparse.SUPPRESS)
@@ -193,7 +334,8 @@ def main() -> None:
 
     batches = _common.parse_int_list(args.batches)
     threads = _common.parse_thread_specs(args.threads)
-    print(f"# ddpg_torch learner-only benchmark  ({_common.uptime_line()})")
+    print(f"# ddpg_torch learner-only benchmark, {'float32' if args.emulate == 'none' else 'fixar by qtorch fake quantization'}"
+          f"  ({_common.uptime_line()})")
     print(f"# obs {OBS_DIM} act {ACT_DIM}, actor/critic {H1}-{H2}, Adam({args.adam}) lr 1e-4, "
           f"tau 0.005, gamma 0.99; {args.repeats} x {args.updates} timed steps "
           f"(+{args.warmup} warm-up); interop threads {args.interop}")
@@ -208,7 +350,8 @@ def main() -> None:
                      "--updates", str(args.updates), "--repeats", str(args.repeats),
                      "--warmup", str(args.warmup), "--max-seconds", str(args.max_seconds),
                      "--buffer", str(args.buffer),
-                     "--adam", args.adam, "--seed", str(args.seed)]
+                     "--adam", args.adam, "--seed", str(args.seed), "--emulate", args.emulate,
+                     "--fq-backend", args.fq_backend]
             r = _common.run_worker(os.path.abspath(__file__), wargs, T, passive)
             r["thread_setting"] = label
             r["omp_wait_policy"] = "PASSIVE" if passive else "default"
