@@ -1,4 +1,6 @@
 // `fixar bench ddpg`: DDPG training throughput in FIXAR's metric, per precision and batch.
+// `fixar bench train`: the wall clock of real training runs (rl::Train) per phase, and the
+// time a whole run of the task's schedule would take (below, RunTrainBench).
 //
 //   system IPS  = B / (wall time of one timestep: env step + sample + update + action)
 //   learner IPS = B / (wall time of the update alone)
@@ -11,6 +13,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -25,7 +29,9 @@
 #include "kernels/parallel.h"
 #include "rl/config.h"
 #include "rl/ddpg.h"
+#include "nn/precision.h"
 #include "rl/replay_buffer.h"
+#include "rl/task_defaults.h"
 #include "rl/trainer.h"
 
 namespace fixar::cli {
@@ -223,6 +229,107 @@ int RunBench(const BenchArgs& args) {
   return 0;
 }
 
+// ---- fixar bench train ------------------------------------------------------------------
+// What a user waits for: real `fixar train` runs (the task's defaults: FIXAR's setting for
+// HalfCheetah), timed by phase, and projected onto the task's whole schedule.
+//   a  warm-up only (W steps of random actions, no updates)
+//   b  W + N steps, no QAT switch          → seconds per step before the switch: (b − a) / N
+//   c  W + N steps, the switch at step W   → seconds per step after it:          (c − a) / N
+//   d  a again with one evaluation at its end  → seconds per evaluation: e = d − a
+// No other run evaluates (eval_every beyond its end), so start-up, checkpoints and the final
+// write are in a, b, c and d alike and cancel in the differences. Projection for the
+// task's total_steps T with warm-up W, switch at Q and an evaluation every E steps:
+//   T_wall = a·(W/W) + (min(Q,T) − W)·per_step_b + (T − max(Q,W))·per_step_c + (T/E)·e.
+struct TrainBenchArgs {
+  std::string task = "HalfCheetah";
+  std::vector<std::string> precisions = {"float32", "fixar"};
+  std::int64_t steps = 5000;
+  int threads = 1;
+  std::string json_file;
+};
+
+double TimedTrain(rl::TrainConfig c, const std::filesystem::path& dir) {
+  std::filesystem::remove_all(dir);
+  rl::TrainOptions o;
+  c.checkpoint_every = c.total_steps;  // at most one checkpoint, at the end, in every timed run alike
+  o.config = std::move(c);
+  o.run_dir = dir.string();
+  o.progress = false;
+  o.command_line = "fixar bench train";
+  const auto t0 = Clock::now();
+  rl::Train(o);
+  return Sec(Clock::now() - t0);
+}
+
+int RunTrainBench(const TrainBenchArgs& a) {
+  CheckOutputFile("--json", a.json_file);
+  const rl::TrainConfig base = rl::TaskDefaults(a.task);  // throws naming the tasks with defaults
+  for (const auto& p : a.precisions) nn::MakePrecision(p, 0);  // throws naming the valid ones
+  const std::int64_t W = base.warmup_steps, N = a.steps, T = base.total_steps, Q = base.qat_delay,
+                     E = base.eval_every;
+  char tmpl[] = "/tmp/fixar-bench-train-XXXXXX";
+  if (!::mkdtemp(tmpl)) throw std::runtime_error("fixar bench train: cannot create a directory under /tmp");
+  const std::filesystem::path tmp = tmpl;
+  std::cout << fmt::format(
+      "fixar bench train: {} ({}-step runs after a {}-step warm-up, {} thread{}); projection for its schedule: "
+      "{} steps, QAT switch at {}, {} evaluation episodes every {} steps\n",
+      a.task, N, W, a.threads, a.threads == 1 ? "" : "s", T, Q, base.eval_episodes, E);
+  std::cout << fmt::format("{:<9} {:>10} {:>14} {:>14} {:>11} {:>14} {:>12}\n", "precision", "warm-up s",
+                           "steps/s before", "steps/s after", "eval s", "projected", "steps/s mean");
+  std::cout.flush();
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& p : a.precisions) {
+    rl::TrainConfig c = base;
+    c.actor_precision = c.critic_precision = p;
+    c.threads = a.threads;
+    c.eval_every = c.log_every * 1'000'000'000;  // no evaluation inside the timed runs
+    c.total_steps = W;
+    c.qat_delay = W + N + 1;
+    const double ta = TimedTrain(c, tmp / "a");
+    c.total_steps = W + N;
+    const double tb = TimedTrain(c, tmp / "b");
+    const bool switches = nn::MakePrecision(p, 0).qat_delay >= 0;  // fixar, wXaY: a QAT switch
+    double tc = tb;
+    if (switches) {
+      c.qat_delay = W;
+      tc = TimedTrain(c, tmp / "c");
+    }
+    c.total_steps = W > 0 ? W : c.log_every;
+    c.log_every = c.eval_every = c.total_steps;  // one evaluation, at the end
+    const double te = std::max(0.0, TimedTrain(c, tmp / "d") - ta);
+    const double sb = std::max(0.0, tb - ta) / N, sc = std::max(0.0, tc - ta) / N;
+    const double projected = ta + std::max<std::int64_t>(0, std::min(Q, T) - W) * sb +
+                             std::max<std::int64_t>(0, T - std::max(Q, W)) * sc + static_cast<double>(T / E) * te;
+    const int hh = static_cast<int>(projected / 3600), mm = static_cast<int>(std::fmod(projected, 3600) / 60);
+    std::cout << fmt::format("{:<9} {:>10.1f} {:>14.0f} {:>14} {:>11.1f} {:>9}h{:02d}m {:>12.0f}\n", p, ta, 1 / sb,
+                             switches ? fmt::format("{:.0f}", 1 / sc) : std::string("-"), te, hh, mm,
+                             T / projected);
+    std::cout.flush();
+    rows.push_back({{"precision", p},
+                    {"warmup_seconds", ta},
+                    {"seconds_per_step_before_switch", sb},
+                    {"seconds_per_step_after_switch", switches ? nlohmann::json(sc) : nlohmann::json()},
+                    {"seconds_per_evaluation", te},
+                    {"projected_seconds", projected},
+                    {"timed_runs_seconds", {ta, tb, tc}}});
+  }
+  std::filesystem::remove_all(tmp);
+  std::cout << fmt::format(
+      "(projected = warm-up + steps before the switch + steps after it + {} evaluations, each phase timed "
+      "in real runs of {} steps)\n",
+      T / E, N);
+  if (!a.json_file.empty())
+    WriteOutputFile("--json", a.json_file,
+                    nlohmann::json{{"task", a.task},
+                                   {"steps", N},
+                                   {"threads", a.threads},
+                                   {"schedule", {{"total_steps", T}, {"warmup_steps", W}, {"qat_delay", Q}, {"eval_every", E}}},
+                                   {"rows", rows}}
+                            .dump(2) +
+                        "\n");
+  return 0;
+}
+
 const CommandRegistrar kBench("bench", "Throughput benchmarks (FIXAR's IPS metric)", [](CLI::App& app) -> std::function<int()> {
   auto a = std::make_shared<BenchArgs>();
   app.require_subcommand(1);
@@ -234,7 +341,16 @@ const CommandRegistrar kBench("bench", "Throughput benchmarks (FIXAR's IPS metri
   ddpg->add_option("--updates", a->updates, "Timesteps timed per configuration")->check(CLI::Range(1, 1000000));
   ddpg->add_option("--threads", a->threads, "Threads (0 = all cores)")->check(CLI::Range(0, 256));
   ddpg->add_option("--json", a->json_file, "Write all rows as JSON");
-  return [a]() { return RunBench(*a); };
+  auto t = std::make_shared<TrainBenchArgs>();
+  CLI::App* train = app.add_subcommand(
+      "train", "Wall clock of real training runs per phase, and the projected time of the task's whole schedule");
+  train->add_option("--task", t->task, "Task (its defaults: configs/train/<task>.toml)")->capture_default_str();
+  train->add_option("--precisions", t->precisions, "Precisions")->delimiter(',')->capture_default_str();
+  IntegerIn(train->add_option("--steps", t->steps, "Timed steps per phase, after the warm-up"), 1, 100000000)
+      ->capture_default_str();
+  IntegerIn(train->add_option("--threads", t->threads, "Threads per run"), 1, 256)->capture_default_str();
+  train->add_option("--json", t->json_file, "Write the rows as JSON");
+  return [a, t, train]() { return train->parsed() ? RunTrainBench(*t) : RunBench(*a); };
 });
 
 }  // namespace

@@ -173,6 +173,11 @@ fixar_hostile(bench_hidden_zero ARGS bench ddpg --hidden 400,0 EXPECT "--hidden"
 fixar_hostile(bench_updates_negative ARGS bench ddpg --updates -3 EXPECT "--updates" "-3")
 fixar_hostile(bench_json_missing_dir ARGS bench ddpg --json nodir/bench.json
   EXPECT "--json" "nodir/bench.json" "does not exist")
+fixar_hostile(bench_train_unknown_task ARGS bench train --task Cheetah EXPECT "Cheetah" "HalfCheetah")
+fixar_hostile(bench_train_steps_zero ARGS bench train --steps 0 EXPECT "--steps" "0")
+fixar_hostile(bench_train_unknown_precision ARGS bench train --precisions fixed7 EXPECT "fixed7" "float32")
+fixar_hostile(bench_train_json_missing_dir ARGS bench train --json nodir/t.json
+  EXPECT "--json" "nodir/t.json" "does not exist")
 
 # ---- sim ---------------------------------------------------------------------------------
 fixar_hostile(sim_cores_zero ARGS sim --cores 0 EXPECT "--cores 0" "1 .. 64")
