@@ -87,9 +87,9 @@ std::unique_ptr<Mlp> MakeActor(const PrecisionCase& pc) {
   if (pc.switch_qat) {
     const auto x = Uniform(64 * kObs, -3, 3, 5);
     std::vector<double> y(64 * kAct);
-    actor->Forward(x, 64, y, true);
+    actor->Forward(x, 64, y);
     actor->SetTrainingStep(0);
-    actor->Forward(x, 64, y, true);
+    actor->Forward(x, 64, y);
   }
   return actor;
 }
@@ -99,7 +99,7 @@ void ActorInference(benchmark::State& state, PrecisionCase pc) {
   const auto obs = Uniform(kObs, -3, 3, 9);
   std::vector<double> action(kAct);
   for (auto _ : state) {
-    actor->Forward(obs, 1, action, false);
+    actor->Forward(obs, 1, action);
     benchmark::DoNotOptimize(action.data());
   }
 }
@@ -110,7 +110,7 @@ void ActorForwardParallelism(benchmark::State& state, PrecisionCase pc, Parallel
   const auto obs = Uniform(static_cast<std::size_t>(batch) * kObs, -3, 3, 9);
   std::vector<double> action(static_cast<std::size_t>(batch) * kAct);
   for (auto _ : state) {
-    actor->Forward(obs, batch, action, false);
+    actor->Forward(obs, batch, action);
     benchmark::DoNotOptimize(action.data());
   }
   state.counters["IPS"] = benchmark::Counter(static_cast<double>(batch) * state.iterations(),

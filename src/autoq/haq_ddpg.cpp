@@ -113,7 +113,7 @@ SearchResult RunHaqDdpgSearch(Evaluator& ev, const SearchOptions& o) {
 
   auto mu = [&](nn::Mlp& net, std::span<const double> s) {
     double y = 0;
-    net.Forward(s, 1, {&y, 1}, false);
+    net.Forward(s, 1, {&y, 1});
     return 0.5 * (1.0 + y);
   };
 
@@ -134,7 +134,7 @@ SearchResult RunHaqDdpgSearch(Evaluator& ev, const SearchOptions& o) {
       const Transition& t = *batch[i];
       std::copy(t.s_next.begin(), t.s_next.end(), s.begin() + i * kStateSize);
     }
-    actor_t->Forward(s, B, a_next, false);  // μ'(s') as tanh
+    actor_t->Forward(s, B, a_next);  // μ'(s') as tanh
     for (int i = 0; i < B; ++i) {
       const Transition& t = *batch[i];
       std::copy(t.s_next.begin(), t.s_next.end(), sa_next.begin() + i * (kStateSize + 1));
@@ -143,18 +143,18 @@ SearchResult RunHaqDdpgSearch(Evaluator& ev, const SearchOptions& o) {
       sa[i * (kStateSize + 1) + kStateSize] = t.a;
       std::copy(t.s.begin(), t.s.end(), s.begin() + i * kStateSize);
     }
-    critic_t->Forward(sa_next, B, q_next, false);
+    critic_t->Forward(sa_next, B, q_next);
     for (int i = 0; i < B; ++i)
       y[i] = (batch[i]->r - baseline) + c.gamma * (batch[i]->done ? 0.0 : q_next[i]);
     // Critic: L = mean (Q − y)², dL/dQ = 2 (Q − y) / B.
-    critic->Forward(sa, B, q, true);
+    critic->Forward(sa, B, q);
     for (int i = 0; i < B; ++i) dq[i] = 2.0 * (q[i] - y[i]) / B;
     critic->Backward(dq, {}, true);
     critic->AdamStep({.lr = c.critic_lr});
     // Actor: L = −mean Q(s, μ(s)); dL/dtanh = −(dQ/da)·½ / B.
-    actor->Forward(s, B, a_out, true);
+    actor->Forward(s, B, a_out);
     for (int i = 0; i < B; ++i) sa[i * (kStateSize + 1) + kStateSize] = 0.5 * (1.0 + a_out[i]);
-    critic->Forward(sa, B, q, true);
+    critic->Forward(sa, B, q);
     std::fill(dq.begin(), dq.end(), 1.0);
     critic->Backward(dq, dx, /*param_grads=*/false);
     for (int i = 0; i < B; ++i) d_a[i] = -0.5 * dx[i * (kStateSize + 1) + kStateSize] / B;

@@ -73,7 +73,7 @@ std::string CheckDataCsv(nn::Mlp& actor, const std::vector<double>& observations
   std::vector<double> action(A);
   for (std::size_t r = 0; r * S < observations.size(); ++r) {
     const std::span<const double> x(observations.data() + r * S, S);
-    actor.Forward(x, 1, action, /*for_training=*/false);
+    actor.Forward(x, 1, action);
     for (int d = 0; d < S; ++d) csv += fmt::format("{}{:.17g}", d ? "," : "", x[d]);
     for (double a : action) csv += fmt::format(",{:.17g}", a);
     csv += "\n";

@@ -135,10 +135,9 @@ class FixedMlp final : public Mlp {
   FixedMlp(const FixedMlp&) = delete;
   FixedMlp& operator=(const FixedMlp&) = delete;
 
-  void Forward(std::span<const double> x, int batch, std::span<double> y, bool for_training) override {
+  void Forward(std::span<const double> x, int batch, std::span<double> y) override {
     CheckSize("Forward input", x.size(), static_cast<std::size_t>(batch) * inputs());
     CheckSize("Forward output", y.size(), static_cast<std::size_t>(batch) * outputs());
-    (void)for_training;
     batch_ = batch;
     ++rounding_step_;
     const kern::Split split = SplitFor(batch);
@@ -254,19 +253,6 @@ class FixedMlp final : public Mlp {
       L.saturations += L.adam_W.Step(cfg, adam_t_, f, L.W, L.dW, Seed(RoundingSite::kAdamW, l));
       L.saturations += L.adam_b.Step(cfg, adam_t_, f, L.b, L.db, Seed(RoundingSite::kAdamB, l));
     }
-    RefreshComputeWeights();
-  }
-
-  void SgdStep(double lr) override {
-    // w −= lr·g with lr in Q40, rounded to the weight LSB.
-    const int128 lrq = std::llround(std::ldexp(lr, 40));
-    for (FixedLayer& L : layers_)
-      for (auto [w, g, from] : {std::tuple{&L.W, &L.dW, 40 + L.dw_format.frac_bits}, {&L.b, &L.db, 40 + L.dw_format.frac_bits}})
-        for (std::size_t i = 0; i < w->size(); ++i) {
-          const int128 step = num::RoundingShiftRight(lrq * (*g)[i], from - policy_.weight.frac_bits, policy_.rounding);
-          (*w)[i] = static_cast<std::int32_t>(
-              num::HandleOverflow((*w)[i] - step, policy_.weight, policy_.overflow, &L.saturations));
-        }
     RefreshComputeWeights();
   }
 

@@ -36,7 +36,7 @@ class FloatMlp final : public Mlp {
     acts_.resize(layers_.size() + 1);
   }
 
-  void Forward(std::span<const double> x, int batch, std::span<double> y, bool for_training) override {
+  void Forward(std::span<const double> x, int batch, std::span<double> y) override {
     CheckSize("Forward input", x.size(), static_cast<std::size_t>(batch) * inputs());
     CheckSize("Forward output", y.size(), static_cast<std::size_t>(batch) * outputs());
     batch_ = batch;
@@ -50,7 +50,6 @@ class FloatMlp final : public Mlp {
       ActivationForward<float>(ActivationOf(l), out);
     }
     std::copy(acts_.back().begin(), acts_.back().end(), y.begin());
-    (void)for_training;  // the activations are kept either way; they are reused buffers
   }
 
   void Backward(std::span<const double> dy, std::span<double> dx, bool param_grads) override {
@@ -81,14 +80,6 @@ class FloatMlp final : public Mlp {
     for (FloatLayer& L : layers_) {
       L.adam_W.Step(cfg, adam_t_, L.W, L.dW);
       L.adam_b.Step(cfg, adam_t_, L.b, L.db);
-    }
-  }
-
-  void SgdStep(double lr) override {
-    const float f = static_cast<float>(lr);
-    for (FloatLayer& L : layers_) {
-      for (std::size_t i = 0; i < L.W.size(); ++i) L.W[i] -= f * L.dW[i];
-      for (std::size_t i = 0; i < L.b.size(); ++i) L.b[i] -= f * L.db[i];
     }
   }
 

@@ -59,14 +59,13 @@ class Mlp {
   int outputs() const { return spec_.sizes.back(); }
   std::int64_t num_parameters() const;
 
-  // y[batch×outputs] = f(x[batch×inputs]). `for_training` keeps what Backward needs.
-  virtual void Forward(std::span<const double> x, int batch, std::span<double> y, bool for_training) = 0;
+  // y[batch×outputs] = f(x[batch×inputs]); keeps what Backward needs (reused buffers).
+  virtual void Forward(std::span<const double> x, int batch, std::span<double> y) = 0;
   // Backpropagates dL/dy of the last training Forward. Accumulates nothing: the
   // parameter gradients are overwritten (when param_grads) and dx (when not empty)
   // receives dL/dx.
   virtual void Backward(std::span<const double> dy, std::span<double> dx, bool param_grads = true) = 0;
   virtual void AdamStep(const AdamConfig& cfg) = 0;
-  virtual void SgdStep(double lr) = 0;
   // this ← τ·online + (1 − τ)·this  (soft target update, Polyak averaging)
   virtual void SoftUpdateFrom(const Mlp& online, double tau) = 0;
   virtual void CopyParametersFrom(const Mlp& other) = 0;

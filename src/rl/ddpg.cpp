@@ -60,7 +60,7 @@ Ddpg::Ddpg(const DdpgSpec& spec) : spec_(spec) {
 }
 
 void Ddpg::Act(std::span<const double> obs, std::span<double> action) {
-  actor_->Forward(obs, 1, action, /*for_training=*/false);
+  actor_->Forward(obs, 1, action);
 }
 
 // y = r + γ (1 − d) q'  into y_, from q_next_.
@@ -119,7 +119,7 @@ double Ddpg::LossGradient(std::span<const double> q, int B, int site) {
 void Ddpg::UpdateCritic(nn::Mlp& critic, const Batch& b, bool apply, UpdateStats& stats) {
   const int B = b.size;
   nn::ConcatColumns(B, spec_.obs_dim, b.obs.data(), spec_.action_dim, b.action.data(), critic_in_.data());
-  critic.Forward(critic_in_, B, q_, true);                                      // Q(s, a)
+  critic.Forward(critic_in_, B, q_);                                      // Q(s, a)
   stats.critic_loss += LossGradient(q_, B, &critic == critic2_.get() ? 2 : 1);  // ∂L_Q/∂Q
   critic.Backward(dq_, {}, /*param_grads=*/true);
   if (apply) critic.AdamStep(spec_.critic_adam);
@@ -155,7 +155,7 @@ UpdateStats Ddpg::Step(const Batch& b, bool apply) {
   if (apply) ++updates_;
 
   // ---- Critic: forward, backward, update -------------------------------------------
-  actor_target_->Forward(b.next_obs, B, next_action_, false);                   // μ'(s')
+  actor_target_->Forward(b.next_obs, B, next_action_);                   // μ'(s')
   if (spec_.td3)  // target policy smoothing: a' = clip(μ'(s') + clip(σε, ±c), ±1)
     for (std::size_t i = 0; i < next_action_.size(); ++i) {
       const double eps = std::clamp(spec_.target_noise * CounterNormal(spec_.seed ^ 0x7D3ull, updates_ * next_action_.size() + i),
@@ -163,10 +163,10 @@ UpdateStats Ddpg::Step(const Batch& b, bool apply) {
       next_action_[i] = std::clamp(next_action_[i] + eps, -1.0, 1.0);
     }
   nn::ConcatColumns(B, S, b.next_obs.data(), A, next_action_.data(), critic_in_.data());
-  critic_target_->Forward(critic_in_, B, q_next_, false);                       // Q'(s', a')
+  critic_target_->Forward(critic_in_, B, q_next_);                       // Q'(s', a')
   if (spec_.td3) {                                                              // min(Q1', Q2')
     q_next2_.resize(B);
-    critic2_target_->Forward(critic_in_, B, q_next2_, false);
+    critic2_target_->Forward(critic_in_, B, q_next2_);
     for (int i = 0; i < B; ++i) q_next_[i] = std::min(q_next_[i], q_next2_[i]);
   }
   TdTargets(b);                                                                 // y
@@ -183,9 +183,9 @@ UpdateStats Ddpg::Step(const Batch& b, bool apply) {
 
   // ---- Actor: forward, backward, update --------------------------------------------
   act_out_.resize(static_cast<std::size_t>(B) * A);
-  actor_->Forward(b.obs, B, act_out_, true);                                    // μ(s)
+  actor_->Forward(b.obs, B, act_out_);                                    // μ(s)
   nn::ConcatColumns(B, S, b.obs.data(), A, act_out_.data(), critic_in_.data());
-  critic_->Forward(critic_in_, B, q_, true);                                    // Q(s, μ(s))
+  critic_->Forward(critic_in_, B, q_);                                    // Q(s, μ(s))
   double q_sum = 0;
   for (double q : q_) q_sum += q;
   stats.q_mean = q_sum / B;

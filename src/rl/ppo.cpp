@@ -155,7 +155,7 @@ struct Ppo::Impl {
 
   double Value(std::span<const double> obs_norm) {
     double v = 0;
-    critic->Forward(obs_norm, 1, {&v, 1}, false);
+    critic->Forward(obs_norm, 1, {&v, 1});
     return v;
   }
 };
@@ -251,7 +251,7 @@ void Ppo::Train(const std::function<void(const PpoLog&)>& on_update, const Rewar
       for (int e = 0; e < N; ++e) {
         const int row = t * N + e;
         std::copy(next_obs[e].begin(), next_obs[e].end(), obs.begin() + static_cast<std::ptrdiff_t>(row) * O);
-        s.actor->Forward(next_obs[e], 1, out, false);
+        s.actor->Forward(next_obs[e], 1, out);
         const std::vector<double> a = s.Sample(out, /*deterministic=*/false);
         double h = 0;
         logprobs[row] = s.LogProb(out.data(), a.data(), &h);
@@ -348,7 +348,7 @@ void Ppo::Train(const std::function<void(const PpoLog&)>& on_update, const Rewar
 
         // -- Actor: surrogate and entropy, and their gradient w.r.t. the actor outputs.
         mb_out.resize(static_cast<std::size_t>(MB) * K);
-        s.actor->Forward(mb_obs, MB, mb_out, true);
+        s.actor->Forward(mb_obs, MB, mb_out);
         d_out.assign(mb_out.size(), 0.0);
         std::vector<double> d_log_std(s.log_std.size(), 0.0);
         double pg_loss = 0, entropy = 0, old_kl = 0, kl = 0, clipped = 0;
@@ -394,7 +394,7 @@ void Ppo::Train(const std::function<void(const PpoLog&)>& on_update, const Rewar
 
         // -- Critic: ½·max((V − R)², (V_clipped − R)²), V_clipped = V_old + clip(V − V_old, ±ε).
         v_out.resize(MB);
-        s.critic->Forward(mb_obs, MB, v_out, true);
+        s.critic->Forward(mb_obs, MB, v_out);
         d_v.assign(MB, 0.0);
         double v_loss = 0;
         for (int i = 0; i < MB; ++i) {
@@ -502,7 +502,7 @@ std::vector<double> Ppo::Act(std::span<const double> observation, bool determini
         fmt::format("Ppo::Act: observation has {} values; the policy takes {}", observation.size(), s.obs_dim));
   const std::vector<double> o = s.NormalizeObs(observation);
   std::vector<double> out(s.act_dim);
-  s.actor->Forward(o, 1, out, false);
+  s.actor->Forward(o, 1, out);
   return s.ToEnv(s.Sample(out, deterministic));
 }
 
@@ -511,7 +511,7 @@ std::vector<double> Ppo::Probabilities(std::span<const double> observation) {
   if (!s.discrete()) throw std::logic_error("Ppo::Probabilities: the policy is Gaussian, not categorical");
   const std::vector<double> o = s.NormalizeObs(observation);
   std::vector<double> out(s.act_dim), p(s.act_dim);
-  s.actor->Forward(o, 1, out, false);
+  s.actor->Forward(o, 1, out);
   Impl::Softmax(out.data(), s.act_dim, p.data());
   return p;
 }

@@ -60,7 +60,7 @@ void ExpectBitExact(nn::Mlp& net, const fs::path& dir) {
   std::vector<double> want;
   std::vector<double> a(A);
   for (std::size_t i = 0; i < obs.size(); i += S) {
-    net.Forward(std::span(obs.data() + i, S), 1, a, false);
+    net.Forward(std::span(obs.data() + i, S), 1, a);
     want.insert(want.end(), a.begin(), a.end());
   }
   for (const std::string flags : {"", "-DFIXAR_ACTOR_FORCE_WIDE=1"}) {
@@ -138,7 +138,7 @@ std::unique_ptr<nn::Mlp> SwitchedActor(nn::PrecisionPolicy policy) {
   auto env = envs::make("Pendulum");
   const std::vector<double> x = CheckObservations(env->observation_space(), 64, 3);
   std::vector<double> y(64 * 2);
-  net->Forward(x, 64, y, true);
+  net->Forward(x, 64, y);
   net->SetTrainingStep(policy.qat_delay);
   return net;
 }

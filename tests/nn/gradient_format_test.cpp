@@ -113,7 +113,7 @@ TEST(DynamicGradientFormat, WideGradientsStopClampingInAFixedPointNetwork) {
   auto gradients = [&](const PrecisionPolicy& p, int calls) {
     auto net = Mlp::Create(spec, p, 9);
     for (int i = 0; i < calls; ++i) {
-      net->Forward(x, 8, y, true);
+      net->Forward(x, 8, y);
       net->Backward(dy, {});
     }
     return std::pair{net->GradientsAsDouble(), net->Stats()[0].gradient_format};

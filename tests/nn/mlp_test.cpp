@@ -48,8 +48,8 @@ TEST(Mlp, Fixed32AgreesWithFloat32) {
   const int batch = 16;
   const auto x = Random(batch * 23, 5, 2.0);
   std::vector<double> yf(batch), yq(batch);
-  f->Forward(x, batch, yf, true);
-  q->Forward(x, batch, yq, true);
+  f->Forward(x, batch, yf);
+  q->Forward(x, batch, yq);
   for (int i = 0; i < batch; ++i) EXPECT_NEAR(yq[i], yf[i], 1e-3);
   const auto dy = Random(batch, 6, 0.1);
   std::vector<double> dxf(x.size()), dxq(x.size());
@@ -71,8 +71,8 @@ TEST(Mlp, TanhOutputStaysInRangeAndMatchesFloat) {
   auto q = Mlp::Create(spec, MakePrecision("fixed32"), 9);
   const auto x = Random(4 * 17, 1, 3.0);
   std::vector<double> yf(24), yq(24);
-  f->Forward(x, 4, yf, false);
-  q->Forward(x, 4, yq, false);
+  f->Forward(x, 4, yf);
+  q->Forward(x, 4, yq);
   for (int i = 0; i < 24; ++i) {
     EXPECT_LE(std::fabs(yq[i]), 1.0);
     EXPECT_NEAR(yq[i], yf[i], 1e-4);
@@ -82,7 +82,7 @@ TEST(Mlp, TanhOutputStaysInRangeAndMatchesFloat) {
 TEST(Mlp, SaturationsAreCountedPerLayer) {
   auto q = Mlp::Create(Spec({2, 4, 1}), MakePrecision("fixed16"), 1);
   std::vector<double> x{1e6, -1e6}, y(1);  // far outside ap_fixed<16,8>
-  q->Forward(x, 1, y, true);
+  q->Forward(x, 1, y);
   const auto stats = q->Stats();
   ASSERT_EQ(stats.size(), 2u);
   EXPECT_GT(stats[0].saturations, 0u);
@@ -97,7 +97,7 @@ TEST(Mlp, RejectsBadShapesWithTheirValues) {
   auto n = Mlp::Create(Spec({3, 2}), MakePrecision("fixed32"), 1);
   std::vector<double> x(5), y(2);
   try {
-    n->Forward(x, 2, y, false);
+    n->Forward(x, 2, y);
     FAIL();
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("has 5 values, expected 6"), std::string::npos) << e.what();
@@ -120,7 +120,7 @@ std::vector<double> Train(const std::string& precision, int steps, int batch,
   for (int t = 0; t < steps; ++t) {
     net->SetTrainingStep(t);
     const auto x = Random(batch * 6, 100 + t);
-    net->Forward(x, batch, y, true);
+    net->Forward(x, batch, y);
     for (std::size_t i = 0; i < y.size(); ++i) dy[i] = 2 * (y[i] - 0.5 * x[i % 6]) / batch;
     net->Backward(dy, {});
     net->AdamStep(adam);
@@ -164,15 +164,15 @@ TEST(Mlp, StochasticRoundingDrawsNewBitsEveryCallAndResumes) {
     auto net = Mlp::Create(Spec({6, 40, 30, 2}), policy, 5);
     const auto x = Random(6 * 4, 77);
     std::vector<double> y1(8), y2(8), y3(8);
-    net->Forward(x, 4, y1, false);
+    net->Forward(x, 4, y1);
     util::ByteWriter w;
     net->Save(w);
-    net->Forward(x, 4, y2, false);
+    net->Forward(x, 4, y2);
     EXPECT_EQ(y1 != y2, differ);
     auto copy = Mlp::Create(Spec({6, 40, 30, 2}), policy, 5);
     util::ByteReader r(w.bytes().data(), w.bytes().size(), "test");
     copy->Load(r);
-    copy->Forward(x, 4, y3, false);
+    copy->Forward(x, 4, y3);
     EXPECT_EQ(y3, y2);
   }
   // Training with either mode stays close (the draws are unbiased), but not equal.
@@ -197,7 +197,7 @@ TEST(Mlp, SaveLoadRoundTripContinuesIdentically) {
     std::vector<double> y(4), dy(4, 0.1);
     auto step = [&](Mlp& n, int t) {
       n.SetTrainingStep(t);
-      n.Forward(Random(12, t), 4, y, true);
+      n.Forward(Random(12, t), 4, y);
       n.Backward(dy, {});
       n.AdamStep(adam);
     };
@@ -250,7 +250,7 @@ double RegressionLoss(const std::string& precision, int steps) {
       for (int j = 0; j < 3; ++j) x[i * 3 + j] = u(rng);
       target[i] = std::sin(x[i * 3]) + x[i * 3 + 1] * x[i * 3 + 2];
     }
-    net->Forward(x, batch, y, true);
+    net->Forward(x, batch, y);
     const double l = MseLoss<double>(y, target, dy);
     if (t >= steps - 50) loss += l / 50;  // mean of the last 50 batches
     net->Backward(dy, {});

@@ -38,7 +38,7 @@ TEST(Qat, SwitchesExactlyOnceAtTheDelayWithRecordedRanges) {
         EXPECT_EQ(stats[l].activation_format.word_bits, 32) << "still 32-bit before d";
     }
     for (double& v : x) v = u(rng);
-    net->Forward(x, 8, y, true);
+    net->Forward(x, 8, y);
   }
   EXPECT_EQ(switches, 1);
   const auto stats = net->Stats();
@@ -62,13 +62,13 @@ TEST(Qat, RangeHeadroomWidensTheSwitchedFormats) {
     p.qat_range_headroom_bits = h;
     auto net = Mlp::Create(Spec(), p, 8);
     net->SetTrainingStep(0);
-    net->Forward(x, 1, y, true);
+    net->Forward(x, 1, y);
     net->SetTrainingStep(1);
     ASSERT_TRUE(net->quantized());
     net->ResetStats();
     std::vector<double> big(x);
     for (double& v : big) v *= 1.9;  // inputs (and, roughly, activations) beyond the recorded range
-    net->Forward(big, 1, y, true);
+    net->Forward(big, 1, y);
     std::vector<num::Format> f;
     std::uint64_t sat = 0;
     for (const auto& st : net->Stats()) {
@@ -90,7 +90,7 @@ TEST(Qat, DelayZeroSwitchesAfterTheFirstRecordedForward) {
   auto net = Mlp::Create(Spec(), MakePrecision("fixar", 0), 3);
   EXPECT_FALSE(net->SetTrainingStep(0));  // nothing recorded yet
   std::vector<double> x(4, 0.5), y(2);
-  net->Forward(x, 1, y, true);
+  net->Forward(x, 1, y);
   EXPECT_TRUE(net->quantized());
 }
 
@@ -103,11 +103,11 @@ TEST(Qat, QuantizedForwardStaysCloseToThe32BitOne) {
     auto ref = Mlp::Create(Spec(), MakePrecision("fixed32"), 8);
     std::vector<double> x{0.3, -1.2, 2.0, 0.7}, y(2), yr(2);
     net->SetTrainingStep(0);
-    net->Forward(x, 1, y, true);
+    net->Forward(x, 1, y);
     net->SetTrainingStep(1);
     ASSERT_TRUE(net->quantized());
-    net->Forward(x, 1, y, true);
-    ref->Forward(x, 1, yr, true);
+    net->Forward(x, 1, y);
+    ref->Forward(x, 1, yr);
     for (int i = 0; i < 2; ++i) EXPECT_NEAR(y[i], yr[i], 2e-3);
   }
 }
@@ -118,10 +118,10 @@ TEST(Qat, NarrowWeightsInWxAyPolicies) {
   auto net = Mlp::Create(spec, MakePrecision("w8a8", 1), 8);
   auto ref = Mlp::Create(spec, MakePrecision("fixed32"), 8);
   std::vector<double> x{0.3, -1.2, 2.0, 0.7}, y(2), yr(2);
-  net->Forward(x, 1, y, true);
+  net->Forward(x, 1, y);
   net->SetTrainingStep(1);
-  net->Forward(x, 1, y, true);
-  ref->Forward(x, 1, yr, true);
+  net->Forward(x, 1, y);
+  ref->Forward(x, 1, yr);
   // 8-bit weights and activations: close, but visibly not equal.
   for (int i = 0; i < 2; ++i) EXPECT_NEAR(y[i], yr[i], 0.1);
   EXPECT_NE(y, yr);
