@@ -56,5 +56,19 @@ TEST(RunConfig, LoadsTomlAndRejectsUnknownKeys) {
   }
 }
 
+TEST(RunConfig, SearchValidationImagesIsAPrefixOfTheValidationSplit) {
+  const RunConfig c = RunConfig::Parse("[target]\nkind = \"cnn\"\nsearch_validation_images = 2500\n", "a.toml");
+  EXPECT_EQ(c.search_validation_images, 2500);
+  for (const char* bad : {"search_validation_images = 6000", "search_validation_images = -1",
+                          "validation_size = 1000\nsearch_validation_images = 2500"}) {
+    try {
+      RunConfig::Parse(std::string("[target]\n") + bad + "\n", "b.toml");
+      FAIL() << bad << ": accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("search_validation_images"), std::string::npos) << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace fixar::autoq
