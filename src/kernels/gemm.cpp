@@ -510,8 +510,8 @@ Stats GemmIntFast(const GemmArgs<TA, TB, TC>& g, const OutputStage& stage, const
     }
   };
   const bool a_t = g.layout == Layout::kTN, b_t = g.layout == Layout::kNT;
-  const std::int64_t a_max = max_abs(g.A, a_t ? g.K : g.M, a_t ? g.M : g.K, g.lda);
-  const std::int64_t b_max = max_abs(g.B, b_t ? g.N : g.K, b_t ? g.K : g.N, g.ldb);
+  const std::int64_t a_max = g.a_max_abs >= 0 ? g.a_max_abs : max_abs(g.A, a_t ? g.K : g.M, a_t ? g.M : g.K, g.lda);
+  const std::int64_t b_max = g.b_max_abs >= 0 ? g.b_max_abs : max_abs(g.B, b_t ? g.N : g.K, b_t ? g.K : g.N, g.ldb);
   const num::int128 product_max = static_cast<num::int128>(a_max) * b_max;  // <= 2^62
   const num::int128 sum_bound = product_max * g.K;
 

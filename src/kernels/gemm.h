@@ -89,6 +89,11 @@ struct GemmArgs {
   TC* C = nullptr;
   int ldc = 0;
   Split split = Split::kAuto;
+  // Known bounds on max |A| and max |B| (e.g. weights, bounded once per update by their
+  // owner), or -1: scanned here, O(MK + NK) per call. A bound below the true maximum can
+  // overflow the accumulators the path is chosen for; the exact maximum gives the path (and,
+  // as every path is exact, the result) of the scan.
+  std::int64_t a_max_abs = -1, b_max_abs = -1;
 };
 
 // Widening as implemented: int16 × int16 whose bound exceeds int32 sums in int32 chunks
@@ -98,7 +103,8 @@ struct GemmArgs {
 // operands whose sum fits int64 run as int16 piece products (FIXAR's 32 × 16 as 16-bit
 // halves) when at most four are needed, else on the int64 kernel; beyond int64 they sum
 // in int64 chunks added in int128. Each call beyond the narrow accumulator counts one
-// widened_calls. The bound is K · max|A| · max|B|, computed per call (O(MK + NK)).
+// widened_calls. The bound is K · max|A| · max|B|, with max|A| and max|B| scanned per call
+// (O(MK + NK)) unless GemmArgs gives them.
 //
 // Integer products. Instantiated for (TA, TB) in {int16,int32}² and TC in {int16, int32}:
 //   int16 × int16 -> int32 accumulate   (w16a16, and 8-bit values stored in int16)

@@ -51,6 +51,7 @@ struct IntBuffer {
   Format fmt;
   bool narrow = false;  // values live in i16
   const std::int32_t* master = nullptr;  // int32 values owned elsewhere (the master weights), instead of i32
+  std::int64_t max_abs = -1;  // max |value| when known (the compute weights, per update); -1: the product scans
 
   const std::int32_t* data32() const { return master ? master : i32.data(); }
   std::int64_t at(std::size_t i) const { return narrow ? i16[i] : data32()[i]; }
@@ -72,25 +73,37 @@ struct FixedLayer {
 };
 
 // Runs one exact integer product with whichever operand types the buffers hold.
+// a_max / b_max: the operands' known max |value| (IntBuffer::max_abs), or -1.
 template <typename TA, typename TB>
 kern::Stats Run(kern::Layout layout, int M, int N, int K, const TA* A, int lda, const TB* B, int ldb,
-                std::int32_t* C, const kern::OutputStage& st, kern::Split split) {
+                std::int32_t* C, const kern::OutputStage& st, kern::Split split, std::int64_t a_max = -1,
+                std::int64_t b_max = -1) {
   return kern::Gemm(kern::GemmArgs<TA, TB, std::int32_t>{.layout = layout, .M = M, .N = N, .K = K, .A = A, .lda = lda,
-                                                          .B = B, .ldb = ldb, .C = C, .ldc = N, .split = split},
+                                                          .B = B, .ldb = ldb, .C = C, .ldc = N, .split = split,
+                                                          .a_max_abs = a_max, .b_max_abs = b_max},
                     st);
 }
 
 template <typename TA>
 kern::Stats RunB(kern::Layout layout, int M, int N, int K, const TA* A, int lda, const IntBuffer& B, int ldb,
-                 std::int32_t* C, const kern::OutputStage& st, kern::Split split) {
-  return B.narrow ? Run(layout, M, N, K, A, lda, B.i16.data(), ldb, C, st, split)
-                  : Run(layout, M, N, K, A, lda, B.data32(), ldb, C, st, split);
+                 std::int32_t* C, const kern::OutputStage& st, kern::Split split, std::int64_t a_max = -1) {
+  return B.narrow ? Run(layout, M, N, K, A, lda, B.i16.data(), ldb, C, st, split, a_max, B.max_abs)
+                  : Run(layout, M, N, K, A, lda, B.data32(), ldb, C, st, split, a_max, B.max_abs);
 }
 
 kern::Stats RunAB(kern::Layout layout, int M, int N, int K, const IntBuffer& A, int lda, const IntBuffer& B, int ldb,
                   std::int32_t* C, const kern::OutputStage& st, kern::Split split) {
-  return A.narrow ? RunB(layout, M, N, K, A.i16.data(), lda, B, ldb, C, st, split)
-                  : RunB(layout, M, N, K, A.data32(), lda, B, ldb, C, st, split);
+  return A.narrow ? RunB(layout, M, N, K, A.i16.data(), lda, B, ldb, C, st, split, A.max_abs)
+                  : RunB(layout, M, N, K, A.data32(), lda, B, ldb, C, st, split, A.max_abs);
+}
+
+std::int64_t MaxAbsOf(const IntBuffer& b, std::size_t n) {
+  std::int64_t m = 0;
+  if (b.narrow)
+    for (std::size_t i = 0; i < n; ++i) m = std::max<std::int64_t>(m, std::abs(static_cast<std::int64_t>(b.i16[i])));
+  else
+    for (std::size_t i = 0; i < n; ++i) m = std::max<std::int64_t>(m, std::abs(static_cast<std::int64_t>(b.data32()[i])));
+  return m;
 }
 
 // The tensors of one call that round: the site of RoundingSeed is kind · 64 + layer.
@@ -495,6 +508,7 @@ class FixedMlp final : public Mlp {
           C.i16.assign(L.W.begin(), L.W.end());
         else
           C.master = L.W.data();  // multiply the master weights themselves: no copy per update
+        C.max_abs = MaxAbsOf(C, L.W.size());  // once per update, not once per product
         continue;
       }
       std::int64_t max_abs = 0;
@@ -513,6 +527,7 @@ class FixedMlp final : public Mlp {
         narrow(C.i16);
       else
         narrow(C.i32);
+      C.max_abs = MaxAbsOf(C, L.W.size());
     }
   }
 
