@@ -98,11 +98,9 @@ kern::Stats RunAB(kern::Layout layout, int M, int N, int K, const IntBuffer& A, 
 }
 
 std::int64_t MaxAbsOf(const IntBuffer& b, std::size_t n) {
+  if (!b.narrow) return MaxAbsRaw(b.data32(), n);
   std::int64_t m = 0;
-  if (b.narrow)
-    for (std::size_t i = 0; i < n; ++i) m = std::max<std::int64_t>(m, std::abs(static_cast<std::int64_t>(b.i16[i])));
-  else
-    for (std::size_t i = 0; i < n; ++i) m = std::max<std::int64_t>(m, std::abs(static_cast<std::int64_t>(b.data32()[i])));
+  for (std::size_t i = 0; i < n; ++i) m = std::max<std::int64_t>(m, std::abs(static_cast<std::int64_t>(b.i16[i])));
   return m;
 }
 
@@ -511,8 +509,7 @@ class FixedMlp final : public Mlp {
         C.max_abs = MaxAbsOf(C, L.W.size());  // once per update, not once per product
         continue;
       }
-      std::int64_t max_abs = 0;
-      for (auto w : L.W) max_abs = std::max<std::int64_t>(max_abs, std::abs(static_cast<std::int64_t>(w)));
+      const std::int64_t max_abs = MaxAbsRaw(L.W.data(), L.W.size());
       const Format f = num::PowerOfTwoFormat(num::ToDouble(max_abs, policy_.weight), policy_.qat_weight_bits);
       C.fmt = f;
       C.master = nullptr;
