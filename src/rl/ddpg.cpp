@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "nn/layers.h"
 #include "numerics/rounding.h"
 #include "rl/noise.h"
 
@@ -90,16 +91,9 @@ void Ddpg::TdTargets(const Batch& b) {
 // dq_ = ∂L_Q/∂q = 2 (q − y) / B; returns L_Q = mean (q − y)².
 double Ddpg::LossGradient(std::span<const double> q, int B, int site) {
   dq_.resize(B);
-  double loss = 0;
   const nn::PrecisionPolicy& p = spec_.critic_policy;
-  if (p.is_float) {
-    for (int i = 0; i < B; ++i) {
-      const double diff = q[i] - y_[i];
-      loss += diff * diff;
-      dq_[i] = 2.0 * diff / B;
-    }
-    return loss / B;
-  }
+  if (p.is_float) return nn::MseLoss<double>(q.first(B), std::span<const double>(y_).first(B), dq_);
+  double loss = 0;
   // diff = q − y exactly in A; dq = (diff · (2/B in Q30)) >> 30 into the gradient format.
   const num::Format& A = p.activation;
   const num::int128 scale_q = std::llround(std::ldexp(2.0 / B, 30));
