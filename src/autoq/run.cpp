@@ -181,7 +181,7 @@ RunConfig RunConfig::Parse(std::string_view text, const std::string& file) {
   pr.GetList("hidden", p.hidden);
   pr.Check();
 
-  HaqDdpgConfig& d = c.search.ddpg;
+  HaqSearchConfig& d = c.search.ddpg;
   TableReader dr(root["ddpg"].as_table(), "ddpg", file);
   dr.GetList("hidden", d.hidden);
   dr.Get("actor_lr", d.actor_lr);

@@ -1,4 +1,4 @@
-// The PPO, random and uniform searches, and the dispatcher (HAQ's DDPG is haq_ddpg.cpp).
+// The PPO, random and uniform searches, and the dispatcher (HAQ's DDPG is haq_search.cpp).
 #include "autoq/search.h"
 #include "numerics/random.h"
 

@@ -5,7 +5,8 @@
 //            teaches the budget, nothing corrects the actions.
 //   ddpg     HAQ (Wang et al. 2019) as its public code does it: continuous action ->
 //            bits, the budget wall from the last layer, first layer weights and the last
-//            layer at 8 bits, reward 0.1·(acc − acc_float) (haq_ddpg.cpp).
+//            layer at 8 bits, reward 0.1·(acc − acc_float) (haq_search.cpp, the agent
+//            rl/haq_ddpg.h).
 //   random   uniform random bits per step; over-budget draws are rejected before any
 //            accuracy is measured; `episodes` counts measured assignments.
 //   uniform  coarse-grained: every candidate width b as w = a = b for all layers; the
@@ -22,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "rl/haq_ddpg.h"
 #include "rl/ppo.h"
 #include "autoq/search_env.h"
 #include "autoq/sensitivity.h"
@@ -34,23 +36,10 @@ const char* to_string(Agent a);  // ppo, ddpg, random, uniform, sensitivity
 std::vector<Agent> AllAgents();
 Agent ParseAgent(const std::string& name, const std::string& where);  // throws listing the valid names
 
-// HAQ's DDPG (shared/reference/autoq.md) with its hyperparameters. HAQ runs 600 episodes
-// with 20 warm-up episodes and σ = 0.5·0.99^(episode − warm-up); for a shorter search the
-// warm-up is scaled (20/600 of the episodes, at least 2) and the decay exponent is
-// stretched so σ ends where HAQ's ends (0.5·0.99^580 ≈ 0.0015).
-struct HaqDdpgConfig {
-  std::vector<int> hidden = {300, 300};
-  double actor_lr = 1e-4, critic_lr = 1e-3;
-  int batch = 64;
-  double tau = 0.01;
-  double gamma = 1.0;
-  double noise_sigma = 0.5;       // initial σ of the truncated normal, in action units [0, 1]
-  double noise_decay = 0.99;      // per HAQ episode
-  int warmup_episodes = -1;       // -1: 20/600 of the episodes, at least 2
-  int replay_episodes = 128;      // the buffer holds this many episodes of transitions
-  double moving_alpha = 0.5;      // reward baseline b ← b + α (mean batch reward − b)
+// HAQ's search: its DDPG agent's hyperparameters (rl/haq_ddpg.h) and HAQ's rule for the
+// first and last layers.
+struct HaqSearchConfig : rl::HaqDdpgConfig {
   bool keep_first_last = true;    // first layer weight bits and last layer 8/8 fixed at 8
-  void validate() const;
 };
 
 struct SearchOptions {
@@ -61,7 +50,7 @@ struct SearchOptions {
   SearchEnvConfig env{};          // candidates and the PPO reward
   int ppo_episodes_per_update = 4;  // 4 beat 8 on the synthetic target (docs/autoq.md)
   rl::PpoConfig ppo = DefaultSearchPpoConfig();  // total_timesteps/num_steps are set from the above
-  HaqDdpgConfig ddpg{};
+  HaqSearchConfig ddpg{};
   SensitivityConfig sensitivity{};
   static rl::PpoConfig DefaultSearchPpoConfig();
   void validate() const;

@@ -3,10 +3,13 @@
 //   Gaussian            ε_t ~ N(0, σ²) per dimension, independent over time (TD3 paper).
 //   Ornstein–Uhlenbeck  x_{t+1} = x_t + θ(0 − x_t) + σ·N(0, 1)  (Lillicrap et al., dt = 1),
 //                       reset to 0 at each episode start.
-// Normal draws come from the counter-based generator through Box–Muller, so a resumed
-// run continues with the same numbers.
+//   Truncated normal    N(μ, σ²) on [low, high] by rejection (HAQ's exploration), from a
+//                       seeded num::Random stream.
+// The first two draw their normals from the counter-based generator through Box–Muller,
+// so a resumed run continues with the same numbers.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <span>
@@ -23,6 +26,18 @@ inline double CounterNormal(std::uint64_t seed, std::uint64_t counter) {
   const double u1 = (static_cast<double>(num::CounterRandomBits(seed, 2 * counter) >> 11) + 0.5) * 0x1p-53;
   const double u2 = static_cast<double>(num::CounterRandomBits(seed, 2 * counter + 1) >> 11) * 0x1p-53;
   return num::BoxMuller(u1, u2);
+}
+
+// N(mean, σ²) redrawn from `rng` until it lies in [low, high], at most `max_tries` draws;
+// the last draw is then clamped into the interval.
+inline double TruncatedNormal(double mean, double sigma, double low, double high, num::Random& rng,
+                              int max_tries = 100) {
+  double x = 0;
+  int tries = 0;
+  do {
+    x = mean + sigma * rng.normal();
+  } while (++tries < max_tries && (x < low || x > high));
+  return std::clamp(x, low, high);
 }
 
 class ExplorationNoise {
