@@ -11,7 +11,6 @@
 // critic's formats (below), so the whole update is bit-accurate.
 #include "rl/ddpg.h"
 
-#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -20,7 +19,6 @@
 
 #include "nn/layers.h"
 #include "numerics/rounding.h"
-#include "rl/noise.h"
 
 namespace fixar::rl {
 
@@ -40,25 +38,24 @@ Ddpg::Ddpg(const DdpgSpec& spec) : spec_(spec) {
   if (spec.obs_dim < 1 || spec.action_dim < 1)
     throw std::invalid_argument(fmt::format("DDPG: obs_dim = {}, action_dim = {}; both must be >= 1", spec.obs_dim,
                                             spec.action_dim));
-  if (spec.policy_delay < 1)
-    throw std::invalid_argument(fmt::format("TD3: policy_delay = {}; valid: >= 1", spec.policy_delay));
-  const auto make = [&](const char* name, bool is_actor, std::uint64_t seed) {
-    auto s = is_actor ? Net(name, spec.obs_dim, spec.hidden, spec.action_dim, nn::Activation::kTanh)
-                      : Net(name, spec.obs_dim + spec.action_dim, spec.hidden, 1, nn::Activation::kNone);
-    return nn::Mlp::Create(s, is_actor ? spec.actor_policy : spec.critic_policy, seed);
+  const auto actor = [&](const char* name) {
+    return nn::Mlp::Create(Net(name, spec.obs_dim, spec.hidden, spec.action_dim, nn::Activation::kTanh),
+                           spec.actor_policy, spec.seed * 4 + 1);
   };
-  actor_ = make("actor", true, spec.seed * 4 + 1);
-  critic_ = make("critic", false, spec.seed * 4 + 2);
-  actor_target_ = make("actor_target", true, spec.seed * 4 + 1);
-  critic_target_ = make("critic_target", false, spec.seed * 4 + 2);
+  actor_ = actor("actor");
+  critic_ = MakeCritic("critic", spec.seed * 4 + 2);
+  actor_target_ = actor("actor_target");
+  critic_target_ = MakeCritic("critic_target", spec.seed * 4 + 2);
   actor_target_->CopyParametersFrom(*actor_);
   critic_target_->CopyParametersFrom(*critic_);
-  if (spec.td3) {
-    critic2_ = make("critic2", false, spec.seed * 4 + 3);
-    critic2_target_ = make("critic2_target", false, spec.seed * 4 + 3);
-    critic2_target_->CopyParametersFrom(*critic2_);
-  }
 }
+
+std::unique_ptr<nn::Mlp> Ddpg::MakeCritic(const char* name, std::uint64_t seed) const {
+  return nn::Mlp::Create(Net(name, spec_.obs_dim + spec_.action_dim, spec_.hidden, 1, nn::Activation::kNone),
+                         spec_.critic_policy, seed);
+}
+
+std::unique_ptr<Ddpg> Ddpg::MakeTwin(const DdpgSpec& spec) const { return std::make_unique<Ddpg>(spec); }
 
 void Ddpg::Act(std::span<const double> obs, std::span<double> action) {
   actor_->Forward(obs, 1, action);
@@ -110,14 +107,24 @@ double Ddpg::LossGradient(std::span<const double> q, int B, int site) {
 }
 
 // Q(s, a) forward, ∂L_Q/∂Q, backward, Adam.
-void Ddpg::UpdateCritic(nn::Mlp& critic, const Batch& b, bool apply, UpdateStats& stats) {
+void Ddpg::UpdateCritic(nn::Mlp& critic, const Batch& b, bool apply, int site, UpdateStats& stats) {
   const int B = b.size;
   nn::ConcatColumns(B, spec_.obs_dim, b.obs.data(), spec_.action_dim, b.action.data(), critic_in_.data());
   critic.Forward(critic_in_, B, q_);                                      // Q(s, a)
-  stats.critic_loss += LossGradient(q_, B, &critic == critic2_.get() ? 2 : 1);  // ∂L_Q/∂Q
+  stats.critic_loss += LossGradient(q_, B, site);                         // ∂L_Q/∂Q
   critic.Backward(dq_, {}, /*param_grads=*/true);
   if (apply) critic.AdamStep(spec_.critic_adam);
 }
+
+void Ddpg::TargetQ(std::span<const double> critic_in, int B, std::span<double> q_next) {
+  critic_target_->Forward(critic_in, B, q_next);
+}
+
+void Ddpg::UpdateCritics(const Batch& b, bool apply, UpdateStats& stats) {
+  UpdateCritic(*critic_, b, apply, /*site=*/1, stats);
+}
+
+void Ddpg::SoftUpdateCriticTargets() { critic_target_->SoftUpdateFrom(*critic_, spec_.tau); }
 
 UpdateStats Ddpg::Update(const Batch& b) { return Step(b, /*apply=*/true); }
 UpdateStats Ddpg::Gradients(const Batch& b) { return Step(b, /*apply=*/false); }
@@ -150,27 +157,13 @@ UpdateStats Ddpg::Step(const Batch& b, bool apply) {
 
   // ---- Critic: forward, backward, update -------------------------------------------
   actor_target_->Forward(b.next_obs, B, next_action_);                   // μ'(s')
-  if (spec_.td3)  // target policy smoothing: a' = clip(μ'(s') + clip(σε, ±c), ±1)
-    for (std::size_t i = 0; i < next_action_.size(); ++i) {
-      const double eps = std::clamp(spec_.target_noise * CounterNormal(spec_.seed ^ 0x7D3ull, updates_ * next_action_.size() + i),
-                                    -spec_.target_noise_clip, spec_.target_noise_clip);
-      next_action_[i] = std::clamp(next_action_[i] + eps, -1.0, 1.0);
-    }
+  SmoothTargetActions(next_action_);                                            // a'
   nn::ConcatColumns(B, S, b.next_obs.data(), A, next_action_.data(), critic_in_.data());
-  critic_target_->Forward(critic_in_, B, q_next_);                       // Q'(s', a')
-  if (spec_.td3) {                                                              // min(Q1', Q2')
-    q_next2_.resize(B);
-    critic2_target_->Forward(critic_in_, B, q_next2_);
-    for (int i = 0; i < B; ++i) q_next_[i] = std::min(q_next_[i], q_next2_[i]);
-  }
+  TargetQ(critic_in_, B, q_next_);                                              // Q'(s', a')
   TdTargets(b);                                                                 // y
-  UpdateCritic(*critic_, b, apply, stats);
-  if (spec_.td3) {
-    UpdateCritic(*critic2_, b, apply, stats);
-    stats.critic_loss /= 2;
-  }
+  UpdateCritics(b, apply, stats);
   const auto t1 = Clock::now();
-  if (apply && spec_.td3 && updates_ % spec_.policy_delay != 0) {  // TD3: actor and targets wait
+  if (apply && !ActorStepDue()) {                                               // the actor and targets wait
     stats.critic_s = seconds(t0, t1);
     return stats;
   }
@@ -198,8 +191,7 @@ UpdateStats Ddpg::Step(const Batch& b, bool apply) {
   const auto t2 = Clock::now();
 
   // ---- Targets: θ' ← τθ + (1 − τ)θ' ------------------------------------------------
-  critic_target_->SoftUpdateFrom(*critic_, spec_.tau);
-  if (spec_.td3) critic2_target_->SoftUpdateFrom(*critic2_, spec_.tau);
+  SoftUpdateCriticTargets();
   actor_target_->SoftUpdateFrom(*actor_, spec_.tau);
   const auto t3 = Clock::now();
   stats.critic_s = seconds(t0, t1);
@@ -209,12 +201,7 @@ UpdateStats Ddpg::Step(const Batch& b, bool apply) {
 }
 
 std::vector<nn::Mlp*> Ddpg::Networks() const {
-  std::vector<nn::Mlp*> n{actor_.get(), critic_.get(), actor_target_.get(), critic_target_.get()};
-  if (critic2_) {
-    n.push_back(critic2_.get());
-    n.push_back(critic2_target_.get());
-  }
-  return n;
+  return {actor_.get(), critic_.get(), actor_target_.get(), critic_target_.get()};
 }
 
 bool Ddpg::SetTrainingStep(std::int64_t step) {

@@ -1,8 +1,7 @@
 // DDPG (Lillicrap et al.) as FIXAR runs it: one update per environment step, in the
 // paper's order — critic forward, backward, update; actor forward, backward, update —
 // then the soft target updates. Networks are nn::Mlp in any precision policy.
-// The TD3 switch (Fujimoto et al.) adds twin critics with the smaller target, target
-// policy smoothing and delayed actor/target updates.
+// TD3 (rl/td3.h) is DDPG with the protected hooks below replaced.
 #pragma once
 
 #include <cstdint>
@@ -23,11 +22,6 @@ struct DdpgSpec {
   nn::AdamConfig actor_adam, critic_adam;
   double gamma = 0.99, tau = 0.005;
   std::uint64_t seed = 0;
-  // TD3 (Fujimoto et al. 2018): twin critics, target smoothing noise N(0, σ) clipped to
-  // ±c (in the [−1, 1] action space), actor and targets updated every `policy_delay`.
-  bool td3 = false;
-  double target_noise = 0.2, target_noise_clip = 0.5;
-  int policy_delay = 2;
 };
 
 struct UpdateStats {
@@ -40,6 +34,9 @@ struct UpdateStats {
 class Ddpg {
  public:
   explicit Ddpg(const DdpgSpec& spec);
+  virtual ~Ddpg() = default;
+  Ddpg(const Ddpg&) = delete;
+  Ddpg& operator=(const Ddpg&) = delete;
 
   // μ(s) for one observation, in the actor's [−1, 1] action space (no noise).
   void Act(std::span<const double> obs, std::span<double> action);
@@ -50,11 +47,13 @@ class Ddpg {
   // the update count stay as they are. Unlike Update, the actor's gradient is taken at the
   // unchanged critic (and TD3's policy delay does not apply).
   UpdateStats Gradients(const Batch& batch);
+  // A fresh agent of the same algorithm (and its own settings, e.g. TD3's) with `spec`.
+  virtual std::unique_ptr<Ddpg> MakeTwin(const DdpgSpec& spec) const;
   // Every network's parameters from `other` (same architecture, any precision; via
   // Mlp::SetParametersFromDouble). Optimizer state and QAT phase are not copied.
   void CopyParametersFrom(const Ddpg& other);
   const DdpgSpec& spec() const { return spec_; }
-  // Drives the QAT switch of all four networks (Algorithm 1). True when they switched.
+  // Drives the QAT switch of every network (Algorithm 1). True when they switched.
   bool SetTrainingStep(std::int64_t step);
 
   nn::Mlp& actor() { return *actor_; }
@@ -62,8 +61,29 @@ class Ddpg {
   std::vector<nn::LayerStats> Stats() const;  // actor then critic layers
   void ResetStats();
 
-  void Save(util::ByteWriter& w) const;
+  void Save(util::ByteWriter& w) const;  // the update count, then Networks() in order
   void Load(util::ByteReader& r);
+
+ protected:
+  // The hooks of a variant (Td3), called by every update in this order:
+  // the target action a' in place of μ'(s') (DDPG: a' = μ'(s')), before Q' sees it;
+  virtual void SmoothTargetActions(std::span<double> next_action) { (void)next_action; }
+  // q_next = the value the TD target bootstraps from at critic_in = [s', a'] (DDPG: Q');
+  virtual void TargetQ(std::span<const double> critic_in, int batch, std::span<double> q_next);
+  // every critic's step towards y: forward, ∂L_Q/∂Q, backward, Adam (when apply);
+  virtual void UpdateCritics(const Batch& b, bool apply, UpdateStats& stats);
+  // whether an applied update goes on to the actor and the targets;
+  virtual bool ActorStepDue() const { return true; }
+  // every critic target's soft update (the actor's follows).
+  virtual void SoftUpdateCriticTargets();
+  // Every network, in checkpoint order.
+  virtual std::vector<nn::Mlp*> Networks() const;
+
+  // A critic of this spec (architecture, precision) seeded with `seed`.
+  std::unique_ptr<nn::Mlp> MakeCritic(const char* name, std::uint64_t seed) const;
+  // One critic's step; site: its stochastic-rounding stream (1, 2, ... per critic).
+  void UpdateCritic(nn::Mlp& critic, const Batch& b, bool apply, int site, UpdateStats& stats);
+  std::int64_t updates() const { return updates_; }  // applied updates, this one included
 
  private:
   void TdTargets(const Batch& b);                                  // y_ from q_next_
@@ -74,15 +94,12 @@ class Ddpg {
     return num::RoundingSeed(spec_.seed ^ 0x10557ull, static_cast<std::uint64_t>(updates_), static_cast<std::uint64_t>(site));
   }
   UpdateStats Step(const Batch& b, bool apply);                    // Update (apply) or Gradients
-  void UpdateCritic(nn::Mlp& critic, const Batch& b, bool apply, UpdateStats& stats);
-  std::vector<nn::Mlp*> Networks() const;
 
   DdpgSpec spec_;
   std::unique_ptr<nn::Mlp> actor_, critic_, actor_target_, critic_target_;
-  std::unique_ptr<nn::Mlp> critic2_, critic2_target_;  // TD3 only
   std::int64_t updates_ = 0;
   // Scratch, reused every update (no allocation in steady state).
-  std::vector<double> next_action_, critic_in_, q_, q_next_, q_next2_, y_, dq_, dcritic_in_, action_grad_, act_out_;
+  std::vector<double> next_action_, critic_in_, q_, q_next_, y_, dq_, dcritic_in_, action_grad_, act_out_;
 };
 
 }  // namespace fixar::rl

@@ -71,8 +71,8 @@ nlohmann::json GradientFidelity(const FidelityOptions& o) {
   DdpgSpec twin_spec = run.agent->spec();
   twin_spec.actor_policy = twin_config.ActorPolicy();
   twin_spec.critic_policy = twin_config.CriticPolicy();
-  Ddpg twin(twin_spec);
-  twin.CopyParametersFrom(*run.agent);
+  const std::unique_ptr<Ddpg> twin = run.agent->MakeTwin(twin_spec);  // TD3 stays TD3
+  twin->CopyParametersFrom(*run.agent);
 
   std::vector<LayerSums> layers;
   AddLayers(run.agent->actor(), layers);
@@ -82,10 +82,10 @@ nlohmann::json GradientFidelity(const FidelityOptions& o) {
   Batch batch;
   for (int k = 0; k < o.batches; ++k) {
     run.buffer->Sample(B, o.seed, static_cast<std::uint64_t>(k), batch);
-    const UpdateStats a = run.agent->Gradients(batch), b = twin.Gradients(batch);
+    const UpdateStats a = run.agent->Gradients(batch), b = twin->Gradients(batch);
     loss_run += a.critic_loss, loss_ref += b.critic_loss, q_run += a.q_mean, q_ref += b.q_mean;
-    Accumulate(run.agent->actor(), twin.actor(), layers, 0);
-    Accumulate(run.agent->critic(), twin.critic(), layers, critic_first);
+    Accumulate(run.agent->actor(), twin->actor(), layers, 0);
+    Accumulate(run.agent->critic(), twin->critic(), layers, critic_first);
   }
 
   nlohmann::json out_layers = nlohmann::json::array();

@@ -26,6 +26,7 @@
 #include "rl/noise.h"
 #include "rl/progress.h"
 #include "rl/replay_buffer.h"
+#include "rl/td3.h"
 #include "tensorboard/event_writer.h"
 #include "util/binary_io.h"
 #include "util/build_info.h"
@@ -177,11 +178,16 @@ DdpgSpec SpecFor(const TrainConfig& c, const envs::Env& env) {
   s.gamma = c.gamma;
   s.tau = c.tau;
   s.seed = c.seed;
-  s.td3 = c.algorithm == "td3";
-  s.target_noise = c.td3_target_noise;
-  s.target_noise_clip = c.td3_noise_clip;
-  s.policy_delay = c.td3_policy_delay;
   return s;
+}
+
+// The run's agent: TD3 when run.algorithm = "td3", else DDPG.
+std::unique_ptr<Ddpg> MakeAgent(const TrainConfig& c, const envs::Env& env) {
+  if (c.algorithm == "td3")
+    return std::make_unique<Td3>(SpecFor(c, env), Td3Spec{.target_noise = c.td3_target_noise,
+                                                          .target_noise_clip = c.td3_noise_clip,
+                                                          .policy_delay = c.td3_policy_delay});
+  return std::make_unique<Ddpg>(SpecFor(c, env));
 }
 
 void WriteCheckpoint(const fs::path& dir, const TrainConfig& c, const RunStats& stats, const Ddpg& agent,
@@ -438,7 +444,8 @@ nlohmann::json Train(const TrainOptions& options) {
                                             c.task));
   const int S = env->observation_space().size(), A = env->action_space().size();
   const ActionScale scale(env->action_space());
-  Ddpg agent(SpecFor(c, *env));
+  const std::unique_ptr<Ddpg> agent_owner = MakeAgent(c, *env);
+  Ddpg& agent = *agent_owner;
   ReplayBuffer buffer(c.buffer_size, S, A);
   RunStats stats;
 
@@ -626,7 +633,7 @@ LoadedRun NewRun(TrainConfig c, bool with_buffer) {
   LoadedRun run;
   run.config = std::move(c);
   auto env = envs::make(run.config.task);
-  run.agent = std::make_unique<Ddpg>(SpecFor(run.config, *env));
+  run.agent = MakeAgent(run.config, *env);
   if (with_buffer)
     run.buffer = std::make_unique<ReplayBuffer>(run.config.buffer_size, env->observation_space().size(),
                                                 env->action_space().size());

@@ -5,7 +5,9 @@
 #include <filesystem>
 
 #include "rl/ddpg.h"
+#include "rl/td3.h"
 #include "rl/trainer.h"
+#include "util/binary_io.h"
 
 namespace fixar::rl {
 namespace {
@@ -66,6 +68,33 @@ TEST(Ddpg, GradientsApplyNothing) {
     // (Update's critic then also backpropagates the actor step, without parameter gradients.)
     EXPECT_EQ(probe.critic().GradientsAsDouble(), trained.critic().GradientsAsDouble()) << precision;
   }
+}
+
+// TD3 adds a twin critic and its target to DDPG's four networks (checkpointed after them);
+// its delayed actor waits on odd updates; MakeTwin keeps the algorithm.
+TEST(Td3, TwinCriticDelayedActorAndTwinOfTheSameKind) {
+  DdpgSpec spec;
+  spec.obs_dim = 3, spec.action_dim = 1, spec.hidden = {8, 8}, spec.seed = 5;
+  spec.actor_policy = spec.critic_policy = nn::MakePrecision("float32");
+  Ddpg ddpg(spec);
+  Td3 td3(spec, Td3Spec{.policy_delay = 2});
+  util::ByteWriter wd, wt;
+  ddpg.Save(wd);
+  td3.Save(wt);
+  EXPECT_GT(wt.bytes().size(), wd.bytes().size());
+  EXPECT_THROW(ddpg.CopyParametersFrom(td3), std::invalid_argument);  // 4 networks vs 6
+  const std::unique_ptr<Ddpg> twin = td3.MakeTwin(spec);
+  EXPECT_NO_THROW(twin->CopyParametersFrom(td3));
+
+  Batch b;
+  b.size = 2;
+  b.obs = {0.1, 0.2, 0.3, -0.1, -0.2, -0.3}, b.next_obs = b.obs;
+  b.action = {0.5, -0.5}, b.reward = {1, -1}, b.not_terminated = {1, 1};
+  const auto actor0 = td3.actor().ParametersAsDouble();
+  td3.Update(b);  // update 1: critics only
+  EXPECT_EQ(td3.actor().ParametersAsDouble(), actor0);
+  td3.Update(b);  // update 2: the actor too
+  EXPECT_NE(td3.actor().ParametersAsDouble(), actor0);
 }
 
 }  // namespace
