@@ -7,20 +7,18 @@
 
 #include "kernels/panel_gemm.h"
 #include "kernels/parallel.h"
+#include "util/int_math.h"
 
 namespace fixar::cnn {
 namespace {
 
-int NumChunks(int n) { return (n + kConvChunk - 1) / kConvChunk; }
-int CeilDiv(long a, long b) { return static_cast<int>((a + b - 1) / b); }
-
 // Per-thread buffers, grown once and reused (the pool's workers persist across calls).
-struct Scratch {
+struct PanelScratch {
   std::vector<float> xpad, out, dyt;
   std::vector<std::ptrdiff_t> a_rows, b_rows;
 };
-Scratch& ThreadScratch() {
-  thread_local Scratch s;
+PanelScratch& ThreadPanelScratch() {
+  thread_local PanelScratch s;
   return s;
 }
 
@@ -37,7 +35,7 @@ struct Grid {
   long size;        // floats of the buffer, with the slack the last reads need
   Grid(const ConvGeometry& g, int samples, int NR)
       : S(samples), Rs(g.h + g.padding), Wp(g.w + g.padding), positions(static_cast<long>(S) * Rs * Wp),
-        cs((static_cast<long>(S) * Rs + g.padding) * Wp), num_panels(CeilDiv(positions, NR)),
+        cs((static_cast<long>(S) * Rs + g.padding) * Wp), num_panels(static_cast<int>(util::CeilDiv(positions, NR))),
         // Row (c, ky, kx) of the last channel reads up to offset (k−1)(Wp+1) + panels·NR.
         size(std::max(static_cast<long>(g.c_in) * cs, static_cast<long>(g.c_in - 1) * cs +
                                                            static_cast<long>(g.kernel - 1) * (Wp + 1) +
@@ -74,7 +72,7 @@ void TapOffsets(const ConvGeometry& g, const Grid& grid, std::vector<std::ptrdif
 void ForwardChunk(const ConvGeometry& g, int S, const float* x, const float* W, const float* b, float* y) {
   const int NR = kern::PanelWidth(), K = g.patch(), oh = g.out_h(), ow = g.out_w();
   const Grid grid(g, S, NR);
-  auto& s = ThreadScratch();
+  auto& s = ThreadPanelScratch();
   s.xpad.resize(grid.size);
   PadChunk(g, grid, x, s.xpad.data());
   TapOffsets(g, grid, s.b_rows);
@@ -105,7 +103,7 @@ void GradPanels(const ConvGeometry& g, const Grid& grid, const float* dy, int NR
   // Position-major: each grid position's NR channels are written as one contiguous run
   // (reading dY with a stride of P). Channel-major writes, NR floats apart, touched a
   // new cache line per value and were the larger part of conv1's backward pass.
-  for (int q = 0; q < CeilDiv(g.c_out, NR); ++q) {
+  for (int q = 0; q < util::CeilDiv(g.c_out, NR); ++q) {
     const int c0 = q * NR, cn = std::min(NR, g.c_out - c0);
     float* panel = dst + static_cast<long>(q) * grid.positions * NR;
     for (int s = 0; s < grid.S; ++s)
@@ -145,9 +143,9 @@ std::vector<float> FlippedWeights(const ConvGeometry& g, const float* W) {
 
 // dWᵀ of one chunk into dwt (K rows of ldw floats).
 void WeightGradChunk(const ConvGeometry& g, int S, const float* x, const float* dy, float* dwt, int ldw) {
-  const int NR = kern::PanelWidth(), co_panels = CeilDiv(g.c_out, NR);
+  const int NR = kern::PanelWidth(), co_panels = util::CeilDiv(g.c_out, NR);
   const Grid grid(g, S, NR);
-  auto& s = ThreadScratch();
+  auto& s = ThreadPanelScratch();
   s.xpad.resize(grid.size);
   PadChunk(g, grid, x, s.xpad.data());
   s.dyt.resize(static_cast<std::size_t>(co_panels) * grid.positions * NR);
@@ -172,7 +170,7 @@ void ConvForwardPanels(const ConvGeometry& g, int n, const float* x, const float
   Require(g, "ConvForwardPanels");
   const std::size_t in_size = static_cast<std::size_t>(g.c_in) * g.h * g.w;
   const std::size_t out_size = static_cast<std::size_t>(g.c_out) * g.positions();
-  kern::ParallelFor(NumChunks(n), [&](int task) {
+  kern::ParallelFor(ConvChunks(n), [&](int task) {
     const int s0 = task * kConvChunk, S = std::min(kConvChunk, n - s0);
     ForwardChunk(g, S, x + s0 * in_size, W, b, y + s0 * out_size);
   });
@@ -182,11 +180,11 @@ void ConvBackwardPanels(const ConvGeometry& g, int n, const float* x, const floa
                         float* db, float* dx) {
   Require(g, "ConvBackwardPanels");
   const int K = g.patch(), P = g.positions(), NR = kern::PanelWidth();
-  const int ldw = CeilDiv(g.c_out, NR) * NR;
+  const int ldw = util::CeilDiv(g.c_out, NR) * NR;
   const std::size_t in_size = static_cast<std::size_t>(g.c_in) * g.h * g.w;
   const std::size_t out_size = static_cast<std::size_t>(g.c_out) * P;
   const std::size_t wt_size = static_cast<std::size_t>(K) * ldw;
-  const int tasks = NumChunks(n);
+  const int tasks = ConvChunks(n);
   std::vector<float> dwt(static_cast<std::size_t>(tasks) * wt_size);  // dWᵀ per chunk
   const std::vector<float> w_flipped = dx ? FlippedWeights(g, W) : std::vector<float>{};
   const ConvGeometry gt = TransposedGeometry(g);

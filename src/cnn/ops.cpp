@@ -15,7 +15,6 @@
 namespace fixar::cnn {
 namespace {
 
-int NumChunks(int n) { return (n + kConvChunk - 1) / kConvChunk; }
 
 // Scratch buffers reused across calls, one set per thread (the pool's workers persist).
 template <typename T>
@@ -106,7 +105,7 @@ void ConvForwardIm2col(const ConvGeometry& g, int n, const T* x, const T* W, con
   const int K = g.patch(), P = g.positions();
   const std::size_t in_size = static_cast<std::size_t>(g.c_in) * g.h * g.w;
   const std::size_t out_size = static_cast<std::size_t>(g.c_out) * P;
-  kern::ParallelFor(NumChunks(n), [&](int task) {
+  kern::ParallelFor(ConvChunks(n), [&](int task) {
     const int s0 = task * kConvChunk, S = std::min(kConvChunk, n - s0);
     const int ld = S * P;
     auto& scratch = Scratch<T>();
@@ -131,7 +130,7 @@ void ConvBackwardIm2col(const ConvGeometry& g, int n, const T* x, const T* W, co
   const std::size_t in_size = static_cast<std::size_t>(g.c_in) * g.h * g.w;
   const std::size_t out_size = static_cast<std::size_t>(g.c_out) * P;
   const std::size_t w_size = static_cast<std::size_t>(g.c_out) * K;
-  const int tasks = NumChunks(n);
+  const int tasks = ConvChunks(n);
   std::vector<T> dW_task(static_cast<std::size_t>(tasks) * w_size);
   kern::ParallelFor(tasks, [&](int task) {
     const int s0 = task * kConvChunk, S = std::min(kConvChunk, n - s0);

@@ -19,6 +19,8 @@
 namespace fixar::cnn {
 
 inline constexpr int kConvChunk = 8;  // samples per parallel task (fixed: determinism)
+// The number of chunks (parallel tasks) for n samples.
+inline constexpr int ConvChunks(int n) { return (n + kConvChunk - 1) / kConvChunk; }
 
 struct ConvGeometry {
   int c_in = 1, h = 1, w = 1;  // input map

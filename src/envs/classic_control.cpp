@@ -12,7 +12,6 @@
 namespace fixar::envs::detail {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kPi = std::numbers::pi;
 
 // ---------------------------------------------------------------- Pendulum-v1

@@ -15,8 +15,6 @@
 namespace fixar::envs::detail {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
 // "Healthy" as Gymnasium's Hopper/Walker2d define it; an unhealthy state ends the
 // episode (terminate_when_unhealthy = True) and earns no healthy reward.
 struct HealthSpec {

@@ -32,6 +32,7 @@
 #include "kernels/detail/simd_kernels.h"
 #include "kernels/parallel.h"
 #include "numerics/rounding.h"
+#include "util/int_math.h"
 
 namespace fixar::kern {
 namespace {
@@ -78,7 +79,6 @@ thread_local Scratch t_transposed_a;  // A' rows for kTN
 thread_local Scratch t_split_a;       // int16 pieces of a 32-bit A (gemm of pieces)
 thread_local Scratch t_split_b;       // int16 pieces of a 32-bit B
 
-int CeilDiv(int a, int b) { return (a + b - 1) / b; }
 
 // How many tasks and over which dimension the compute phase is split.
 struct SplitPlan {
@@ -99,7 +99,7 @@ SplitPlan PlanSplit(Split split, int M, int row_units, int col_units) {
 // Panel `panel` of B' (columns panel*NR ..), as int16 pairs (see simd_kernels.h).
 template <typename TA, typename TB, typename TC>
 void PackPanelPairs(const GemmArgs<TA, TB, TC>& g, int panel, int NR, std::int16_t* dst) {
-  const int K = g.K, pairs = CeilDiv(K, 2), j0 = panel * NR;
+  const int K = g.K, pairs = util::CeilDiv<int>(K, 2), j0 = panel * NR;
   const int cols = std::min(NR, g.N - j0);
   if (cols < NR || (K & 1) || g.layout != Layout::kNT) {  // padding (or kNN/kTN odd k) stays 0
     std::memset(dst, 0, sizeof(std::int16_t) * 2 * static_cast<std::size_t>(pairs) * NR);
@@ -172,8 +172,8 @@ template <typename TA, typename TB, typename TC, typename PackFn, typename TileF
 void RunTiled(const GemmArgs<TA, TB, TC>& g, int MR, int NR, std::size_t panel_elems,
               std::size_t panel_elem_bytes, const PackFn& pack, const TileFn& tile,
               const FinishFn& finish, std::vector<std::uint64_t>* task_saturations) {
-  const int num_panels = CeilDiv(g.N, NR);
-  const int row_blocks = CeilDiv(g.M, MR);
+  const int num_panels = util::CeilDiv<int>(g.N, NR);
+  const int row_blocks = util::CeilDiv<int>(g.M, MR);
   const bool transpose_a = g.layout == Layout::kTN;
   const int a_ld = transpose_a ? g.K + (g.K & 1) : g.lda;  // even: pair loads stay inside
   std::byte* packed = t_packed_b.Get<std::byte>(panel_elems * panel_elem_bytes * num_panels);
@@ -292,7 +292,7 @@ auto MakeFinishEither(const FinishContext& ctx, TC* C, int ldc, const SimdKernel
 template <typename Acc, typename TA, typename TB, typename TC, typename DotFn>
 void RunGemv(const GemmArgs<TA, TB, TC>& g, const FinishContext& ctx, const SimdKernels& kt, const DotFn& dot,
              std::vector<std::uint64_t>* task_sat) {
-  const SplitPlan plan = PlanSplit(g.split, g.M, g.M, CeilDiv(g.N, 16));
+  const SplitPlan plan = PlanSplit(g.split, g.M, g.M, util::CeilDiv<int>(g.N, 16));
   task_sat->assign(plan.tasks, 0);
   const auto finish_row = SelectFinish<Acc, TC>(ctx, &kt);
   ParallelFor(plan.tasks, [&](int t) {
@@ -379,9 +379,9 @@ template <typename TA, typename TB, typename TC>
 void RunPieces(const GemmArgs<TA, TB, TC>& g, const Pieces& pa, const Pieces& pb, const SimdKernels& kt,
                const FinishContext& ctx, std::vector<std::uint64_t>* task_saturations) {
   const int MR = kt.i16_rows, NR = kt.i16_cols;
-  const int pairs = CeilDiv(g.K, 2);
+  const int pairs = util::CeilDiv<int>(g.K, 2);
   const std::size_t panel_elems = 2 * static_cast<std::size_t>(pairs) * NR;
-  const int num_panels = CeilDiv(g.N, NR), row_blocks = CeilDiv(g.M, MR);
+  const int num_panels = util::CeilDiv<int>(g.N, NR), row_blocks = util::CeilDiv<int>(g.M, MR);
   const int threads = NumThreads();
   const bool transpose_a = g.layout == Layout::kTN;
 
@@ -518,7 +518,7 @@ Stats GemmIntFast(const GemmArgs<TA, TB, TC>& g, const OutputStage& stage, const
   constexpr bool kBoth16 = std::is_same_v<TA, std::int16_t> && std::is_same_v<TB, std::int16_t>;
   if constexpr (kBoth16) {
     const std::int64_t int32_max = std::numeric_limits<std::int32_t>::max();
-    const int pairs = CeilDiv(g.K, 2);
+    const int pairs = util::CeilDiv<int>(g.K, 2);
     // Pairs per int32 chunk: 2·chunk·a_max·b_max <= INT32_MAX.
     const std::int64_t chunk_pairs =
         product_max == 0 ? pairs : static_cast<std::int64_t>(int32_max / (2 * product_max));
@@ -637,7 +637,7 @@ void GemmF32Fast(const GemmArgs<float, float, float>& g, const FloatStage& stage
   std::vector<std::uint64_t> unused_sat;
   if (g.layout == Layout::kNT && g.M <= kGemvMaxRows &&
       static_cast<std::size_t>(g.K) >= kt.f32_gemv_min_k) {
-    const SplitPlan plan = PlanSplit(g.split, g.M, g.M, CeilDiv(g.N, 16));
+    const SplitPlan plan = PlanSplit(g.split, g.M, g.M, util::CeilDiv<int>(g.N, 16));
     ParallelFor(plan.tasks, [&](int t) {
       const Range rows = plan.by_rows ? BlockRange(g.M, plan.tasks, t) : Range{0, g.M};
       const Range cols = plan.by_rows ? Range{0, g.N} : BlockRange(g.N, plan.tasks, t, 16);

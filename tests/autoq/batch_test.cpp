@@ -18,7 +18,7 @@
 namespace fixar::autoq {
 namespace {
 
-struct Fixture {
+struct BatchFixture {
   std::unique_ptr<QuantTarget> target = MakeSyntheticTarget({.network = "vgg_small"});
   reram::CostModel model{reram::ReramConfig::Isaac()};
 };
@@ -62,7 +62,7 @@ void ExpectSameRecords(const Evaluator& a, const Evaluator& b) {
 }
 
 TEST(EvaluateBatch, EqualsOneByOneWithRepeatsInsideTheBatch) {
-  Fixture f;
+  BatchFixture f;
   const Bits a(7, {4, 4}), b(7, {5, 4}), c(7, {8, 8});
   Evaluator one(*f.target, f.model, CostMetric::kEnergy, 0.6), batched(*f.target, f.model, CostMetric::kEnergy, 0.6);
   ReversingEvaluator reversing(*f.target);
@@ -80,7 +80,7 @@ TEST(EvaluateBatch, EqualsOneByOneWithRepeatsInsideTheBatch) {
 }
 
 TEST(EvaluateBatch, AMeasurementCountMismatchIsAnError) {
-  Fixture f;
+  BatchFixture f;
   class Short final : public CandidateEvaluator {
    public:
     std::vector<Measurement> Measure(std::span<const Bits>) override { return {}; }
@@ -96,7 +96,7 @@ TEST(EvaluateBatch, AMeasurementCountMismatchIsAnError) {
 // PPO's deferred rewards: the rollout, rewards and updates are those of measuring each
 // episode at its end (BitSearchEnv without deferral, Ppo without a settler).
 TEST(PpoSearch, DeferredRewardsGiveTheSameSearchAsImmediateOnes) {
-  Fixture f;
+  BatchFixture f;
   SearchOptions o;
   o.agent = Agent::kPpo;
   o.episodes = 24;
@@ -129,7 +129,7 @@ TEST(PpoSearch, DeferredRewardsGiveTheSameSearchAsImmediateOnes) {
 }
 
 TEST(Ppo, ASettlerWithRewardNormalisationIsRefused) {
-  Fixture f;
+  BatchFixture f;
   Evaluator ev(*f.target, f.model, CostMetric::kEnergy, 0.5);
   rl::PpoConfig c = SearchOptions::DefaultSearchPpoConfig();
   c.num_steps = 14;
@@ -143,7 +143,7 @@ TEST(Ppo, ASettlerWithRewardNormalisationIsRefused) {
 // Every agent: the same records with the reversing evaluator as serially, in the batches
 // its algorithm allows.
 TEST(Search, EveryAgentIsTheSameWithOutOfOrderBatchedMeasurement) {
-  Fixture f;
+  BatchFixture f;
   for (Agent agent : AllAgents()) {
     SCOPED_TRACE(to_string(agent));
     SearchOptions o;

@@ -80,11 +80,11 @@ TEST(PanelGemm, SimdMatchesReferenceInBothLayouts) {
     }
 }
 
-struct Case {
+struct PanelCase {
   ConvGeometry g;
   int n;
 };
-void PrintTo(const Case& c, std::ostream* os) {
+void PrintTo(const PanelCase& c, std::ostream* os) {
   *os << c.g.c_in << "x" << c.g.h << "x" << c.g.w << "_to_" << c.g.c_out << "_k" << c.g.kernel << "p" << c.g.padding
       << "_n" << c.n;
 }
@@ -92,7 +92,7 @@ void PrintTo(const Case& c, std::ostream* os) {
 struct Result {
   std::vector<float> y, dW, db, dx;
 };
-Result RunFloat(const Case& c, const std::vector<float>& x, const std::vector<float>& W, const std::vector<float>& b,
+Result RunFloat(const PanelCase& c, const std::vector<float>& x, const std::vector<float>& W, const std::vector<float>& b,
                 const std::vector<float>& dy) {
   Result r{std::vector<float>(dy.size()), std::vector<float>(W.size()), std::vector<float>(b.size()),
            std::vector<float>(x.size())};
@@ -101,7 +101,7 @@ Result RunFloat(const Case& c, const std::vector<float>& x, const std::vector<fl
   return r;
 }
 
-class ConvFast : public ::testing::TestWithParam<Case> {};
+class ConvFast : public ::testing::TestWithParam<PanelCase> {};
 
 TEST_P(ConvFast, MatchesDoubleIm2colAndTheReferencePath) {
   const auto c = GetParam();
@@ -131,13 +131,13 @@ TEST_P(ConvFast, MatchesDoubleIm2colAndTheReferencePath) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, ConvFast,
-                         ::testing::Values(Case{{1, 28, 28, 16, 3, 1, 1}, 3},     // vgg conv1, c_in = 1
-                                           Case{{16, 14, 14, 32, 3, 1, 1}, 9},    // two chunks
-                                           Case{{32, 7, 7, 40, 3, 1, 1}, 2},      // c_out past a panel
-                                           Case{{1, 28, 28, 6, 5, 1, 2}, 2},      // lenet conv1
-                                           Case{{6, 14, 14, 16, 5, 1, 0}, 10},    // lenet conv2, 'valid'
-                                           Case{{3, 7, 9, 5, 3, 1, 2}, 11},       // padding k−1, non-square
-                                           Case{{4, 5, 5, 3, 1, 1, 0}, 2}));      // 1x1
+                         ::testing::Values(PanelCase{{1, 28, 28, 16, 3, 1, 1}, 3},     // vgg conv1, c_in = 1
+                                           PanelCase{{16, 14, 14, 32, 3, 1, 1}, 9},    // two chunks
+                                           PanelCase{{32, 7, 7, 40, 3, 1, 1}, 2},      // c_out past a panel
+                                           PanelCase{{1, 28, 28, 6, 5, 1, 2}, 2},      // lenet conv1
+                                           PanelCase{{6, 14, 14, 16, 5, 1, 0}, 10},    // lenet conv2, 'valid'
+                                           PanelCase{{3, 7, 9, 5, 3, 1, 2}, 11},       // padding k−1, non-square
+                                           PanelCase{{4, 5, 5, 3, 1, 1, 0}, 2}));      // 1x1
 
 // The 2x2 / stride 2 max pool has its own loop (ops.cpp); it must pick what the
 // definition picks, the first maximum in window order on ties.

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "numerics/rounding.h"
+#include "util/int_math.h"
 
 namespace fixar::aap {
 
@@ -65,7 +66,6 @@ int128 AdderTree(std::vector<int128> v, int bits, FunctionalStats* st) {
   return v.empty() ? 0 : v[0];
 }
 
-std::uint64_t CeilDiv(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
 
 template <typename TA, typename TB, typename TC>
 void CheckArgs(const kern::GemmArgs<TA, TB, TC>& g, const kern::OutputStage& stage) {
@@ -108,8 +108,8 @@ FunctionalStats RunGemmOnArray(const AccelConfig& cfg, const kern::GemmArgs<TA, 
                                            : g.B[static_cast<size_t>(k) * g.ldb + n];
     };
     auto x = [&](int m, int k) { return g.A[static_cast<size_t>(m) * g.lda + k]; };
-    const int out_tiles = static_cast<int>(CeilDiv(g.N, Cc)),
-              red_tiles = static_cast<int>(CeilDiv(g.K, R));
+    const int out_tiles = static_cast<int>(util::CeilDiv<std::uint64_t>(g.N, Cc)),
+              red_tiles = static_cast<int>(util::CeilDiv<std::uint64_t>(g.K, R));
     // Column c of tile (nt, kt) on the PE array: the adder chain down the rows.
     auto column_chain = [&](int m, int nt, int kt, int c) {
       int128 psum = 0;
@@ -123,7 +123,7 @@ FunctionalStats RunGemmOnArray(const AccelConfig& cfg, const kern::GemmArgs<TA, 
     };
     if (g.M == 1) {
       // Intra-layer parallelism: reduction tiles interleaved across cores, then the adder tree.
-      st.tile_steps = static_cast<std::uint64_t>(out_tiles) * CeilDiv(red_tiles, cores);
+      st.tile_steps = static_cast<std::uint64_t>(out_tiles) * util::CeilDiv<std::uint64_t>(red_tiles, cores);
       for (int nt = 0; nt < out_tiles; ++nt)
         for (int c = 0; c < Cc && nt * Cc + c < g.N; ++c) {
           std::vector<int128> per_core(static_cast<size_t>(std::min(cores, red_tiles)), 0);
@@ -137,7 +137,7 @@ FunctionalStats RunGemmOnArray(const AccelConfig& cfg, const kern::GemmArgs<TA, 
     } else {
       // Intra-batch parallelism: each vector's whole reduction on one core and lane.
       const int lanes = sizeof(TA) == 4 ? 1 : LanesPerPe(cfg.array.mode);
-      const std::uint64_t rounds = CeilDiv(g.M, static_cast<std::uint64_t>(cores) * lanes);
+      const std::uint64_t rounds = util::CeilDiv<std::uint64_t>(g.M, static_cast<std::uint64_t>(cores) * lanes);
       st.tile_steps = rounds * out_tiles * red_tiles;
       for (int m = 0; m < g.M; ++m)
         for (int nt = 0; nt < out_tiles; ++nt)
@@ -150,9 +150,9 @@ FunctionalStats RunGemmOnArray(const AccelConfig& cfg, const kern::GemmArgs<TA, 
     // kTN: C[m][n] = sum over samples k of A[k][m] (dY_m, held) × B[k][n] (x_n, streamed).
     const int lanes = sizeof(TB) == 4 ? 1 : LanesPerPe(cfg.array.mode);
     const int rows_per_tile = R * lanes;
-    const int out_tiles = static_cast<int>(CeilDiv(g.M, Cc)),
-              in_tiles = static_cast<int>(CeilDiv(g.N, rows_per_tile));
-    const int rounds = static_cast<int>(CeilDiv(g.K, cores));
+    const int out_tiles = static_cast<int>(util::CeilDiv<std::uint64_t>(g.M, Cc)),
+              in_tiles = static_cast<int>(util::CeilDiv<std::uint64_t>(g.N, rows_per_tile));
+    const int rounds = static_cast<int>(util::CeilDiv<std::uint64_t>(g.K, cores));
     st.tile_steps = static_cast<std::uint64_t>(rounds) * out_tiles * in_tiles;
     for (int round = 0; round < rounds; ++round)
       for (int mt = 0; mt < out_tiles; ++mt)

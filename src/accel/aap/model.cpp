@@ -6,11 +6,11 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "util/int_math.h"
+
 namespace fixar::aap {
 
 namespace {
-
-std::uint64_t CeilDiv(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
 
 int Log2Ceil(int n) {
   int l = 0;
@@ -20,7 +20,7 @@ int Log2Ceil(int n) {
 
 // Memory lines needed to hold `count` values of `bits` bits in lines of `line_bits`.
 std::uint64_t Lines(std::uint64_t count, int bits, int line_bits) {
-  return CeilDiv(count * static_cast<std::uint64_t>(bits), static_cast<std::uint64_t>(line_bits));
+  return util::CeilDiv<std::uint64_t>(count * static_cast<std::uint64_t>(bits), static_cast<std::uint64_t>(line_bits));
 }
 
 // Multiplier products per MAC: a 32-bit streamed operand uses both 32×16 multipliers.
@@ -41,7 +41,7 @@ OpCost CostOf(const AccelConfig& cfg, const LayerOp& op) {
   OpCost c;
   if (op.kind == OpKind::kAdam) {
     const auto p = static_cast<std::uint64_t>(op.params);
-    c.compute_cycles = CeilDiv(p, cfg.adam.params_per_cycle);
+    c.compute_cycles = util::CeilDiv<std::uint64_t>(p, cfg.adam.params_per_cycle);
     c.latency_cycles = cfg.adam.pipeline_latency_cycles;
     c.cycles = c.compute_cycles + c.latency_cycles;
     c.adam_params = p;
@@ -65,11 +65,11 @@ OpCost CostOf(const AccelConfig& cfg, const LayerOp& op) {
     const std::uint64_t outputs = op.kind == OpKind::kForward ? op.out : op.in;
     const std::uint64_t reduce = op.kind == OpKind::kForward ? op.in : op.out;
     const int streamed_bits = op.kind == OpKind::kForward ? mode_bits : m.gradient_bits;
-    const std::uint64_t out_tiles = CeilDiv(outputs, C), red_tiles = CeilDiv(reduce, R);
+    const std::uint64_t out_tiles = util::CeilDiv<std::uint64_t>(outputs, C), red_tiles = util::CeilDiv<std::uint64_t>(reduce, R);
     if (op.intra_layer) {
       // One vector: reduction tiles interleaved across cores, then the cross-core adder tree.
       // A single vector cannot use a second lane (the lanes share one weight).
-      const std::uint64_t per_core = CeilDiv(red_tiles, N);
+      const std::uint64_t per_core = util::CeilDiv<std::uint64_t>(red_tiles, N);
       const double demand =
           static_cast<double>(std::min<std::uint64_t>(N, red_tiles) * weight_lines_per_tile);
       const double stall = std::max(1.0, demand / weight_supply);
@@ -86,7 +86,7 @@ OpCost CostOf(const AccelConfig& cfg, const LayerOp& op) {
     } else {
       const int lanes = streamed_bits >= 32 ? 1 : LanesPerPe(a.mode);
       const std::uint64_t per_round = N * static_cast<std::uint64_t>(lanes);
-      c.rounds = CeilDiv(static_cast<std::uint64_t>(op.vectors), per_round);
+      c.rounds = util::CeilDiv<std::uint64_t>(static_cast<std::uint64_t>(op.vectors), per_round);
       const double weight_stall = static_cast<double>(weight_lines_per_tile) / weight_supply;
       const double act_stall = static_cast<double>(R * streamed_bits * lanes) / a.line_buffer_bits;
       const double stall = std::max({1.0, weight_stall, act_stall});
@@ -103,9 +103,9 @@ OpCost CostOf(const AccelConfig& cfg, const LayerOp& op) {
     // PE column c: output neuron (the 32-bit error dY_i); PE row r: input j (activation x_j,
     // split over the lanes: in 16-bit mode a PE multiplies dY_i by two activations).
     const int lanes = LanesPerPe(a.mode);
-    const std::uint64_t out_tiles = CeilDiv(op.out, C);
-    const std::uint64_t in_tiles = CeilDiv(op.in, R * lanes);
-    c.rounds = CeilDiv(static_cast<std::uint64_t>(op.vectors), N);  // one sample per core
+    const std::uint64_t out_tiles = util::CeilDiv<std::uint64_t>(op.out, C);
+    const std::uint64_t in_tiles = util::CeilDiv<std::uint64_t>(op.in, R * lanes);
+    c.rounds = util::CeilDiv<std::uint64_t>(static_cast<std::uint64_t>(op.vectors), N);  // one sample per core
     c.compute_cycles = c.rounds * out_tiles * in_tiles;
     // Reduced gradient tile (rows × lanes × cols values) is read-modify-written each cycle.
     const std::uint64_t grad_lines = R * lanes * Lines(C, m.gradient_bits, m.grad_bank_bits);

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "util/int_math.h"
+
 namespace fixar::reram {
 
 LayerShape LayerShape::Conv(std::string name, std::int64_t c_in, std::int64_t c_out, std::int64_t kernel,
@@ -18,8 +20,6 @@ LayerShape LayerShape::FullyConnected(std::string name, std::int64_t in, std::in
 }
 
 namespace {
-
-std::int64_t CeilDiv(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
 // ceil(log2(x)) for x >= 1: the bits that index x rows (log2(128) = 7).
 int CeilLog2(std::int64_t x) {
@@ -82,14 +82,14 @@ LayerCost CostModel::layer(const LayerShape& shape, LayerBits bits, int output_b
   r.output_bits = output_bits;
 
   // --- Mapping ---------------------------------------------------------------------
-  r.slices = static_cast<int>(CeilDiv(bits.weight_bits, k.cell_bits));                    // (1)
+  r.slices = static_cast<int>(util::CeilDiv<std::int64_t>(bits.weight_bits, k.cell_bits));                    // (1)
   r.polarity = k.signed_weights == SignedWeights::kDifferential ? 2 : 1;
   const std::int64_t offset_cols = k.signed_weights == SignedWeights::kOffsetColumn ? k.offset_columns : 0;
   r.columns = shape.cols * r.slices * r.polarity + offset_cols;                           // (2)
-  r.row_blocks = CeilDiv(shape.rows, X);
-  r.column_blocks = CeilDiv(r.columns, X);
+  r.row_blocks = util::CeilDiv<std::int64_t>(shape.rows, X);
+  r.column_blocks = util::CeilDiv<std::int64_t>(r.columns, X);
   r.crossbars = r.row_blocks * r.column_blocks;                                           // (3)
-  r.input_cycles = static_cast<int>(CeilDiv(bits.activation_bits, k.dac.bits));          // (4)
+  r.input_cycles = static_cast<int>(util::CeilDiv<std::int64_t>(bits.activation_bits, k.dac.bits));          // (4)
   r.adc_bits = adc_bits(shape.rows, bits);                                                // (5)
   r.adc_bits_lossless = lossless_adc_bits(shape.rows, bits);
 
@@ -109,7 +109,7 @@ LayerCost CostModel::layer(const LayerShape& shape, LayerBits bits, int output_b
   // --- Time ---------------------------------------------------------------------------
   // (11) One input cycle lasts the analog read, or the time the crossbar's ADCs need to
   // convert its used columns, whichever is longer (ISAAC: 128 columns / 1.28 GS/s = 100 ns).
-  const std::int64_t columns_per_adc = CeilDiv(std::min(r.columns, X), k.adc.per_crossbar);
+  const std::int64_t columns_per_adc = util::CeilDiv<std::int64_t>(std::min(r.columns, X), k.adc.per_crossbar);
   r.cycle_ns = std::max(k.crossbar.read_ns, static_cast<double>(columns_per_adc) / k.adc.sample_rate_gsps);
   // (12) All crossbars of the layer work in parallel on one output position; positions
   // and input cycles are sequential; shift-and-add and buffer traffic overlap the next read.
@@ -161,7 +161,7 @@ NetworkCost CostModel::network(std::span<const LayerShape> layers, std::span<con
     n.layers.push_back(std::move(c));
   }
   // ISAAC-style tiles: one eDRAM bank per crossbars_per_bank crossbars.
-  n.edram_banks = CeilDiv(n.crossbars, config_.edram.crossbars_per_bank);
+  n.edram_banks = util::CeilDiv<std::int64_t>(n.crossbars, config_.edram.crossbars_per_bank);
   n.area.edram_mm2 = static_cast<double>(n.edram_banks) * config_.edram.area_mm2;
   return n;
 }
