@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "cnn/model.h"
 #include "data/idx.h"
 #include "rl/trainer.h"

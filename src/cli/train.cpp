@@ -10,6 +10,7 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/checks.h"
 #include "cli/command.h"

@@ -14,7 +14,7 @@
 #include <span>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "rl/config.h"
 #include "rl/ddpg.h"

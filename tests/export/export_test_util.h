@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "../rl/small_run.h"
 #include "rl/trainer.h"
 

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
+#include <nlohmann/json.hpp>
 
 #include "export/onnx_writer.h"
 #include "export/run_export.h"

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <nlohmann/json.hpp>
 
 #include "rl/trainer.h"
 #include "small_run.h"
