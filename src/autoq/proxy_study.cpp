@@ -83,8 +83,18 @@ double SpearmanRho(std::span<const double> x, std::span<const double> y) {
 
 std::vector<Bits> DrawAssignmentsInBand(const Evaluator& pricing, std::span<const int> candidates, int count,
                                         std::uint64_t seed, double cost_min, double cost_max) {
-  num::Random rng(seed);
+  if (candidates.empty()) throw std::invalid_argument("proxy study: the candidate list is empty");
   const int layers = pricing.num_layers();
+  // More bits never cost less, so every assignment costs between all-fewest and all-most
+  // bits: a band outside that range is an error at once, not after 10^6 draws.
+  const auto [fewest, most] = std::minmax_element(candidates.begin(), candidates.end());
+  const double cheapest = pricing.Cost(Bits(static_cast<std::size_t>(layers), {*fewest, *fewest}));
+  const double dearest = pricing.Cost(Bits(static_cast<std::size_t>(layers), {*most, *most}));
+  if (cost_max < cheapest || cost_min > dearest)
+    throw std::runtime_error(fmt::format(
+        "proxy study: no assignment has a cost in [{}, {}] ({}): they cost {} to {}; valid: a band that overlaps it",
+        cost_min, cost_max, to_string(pricing.metric()), cheapest, dearest));
+  num::Random rng(seed);
   std::vector<Bits> out;
   std::set<std::string> seen;
   for (int draw = 0; draw < 1000000 && static_cast<int>(out.size()) < count; ++draw) {
