@@ -206,7 +206,6 @@ TEST(SensitivitySearch, SyntheticTargetMeasuresEveryChoiceOnceAndBeatsUniform) {
   EXPECT_EQ(r.best->bits, s.chosen);
   EXPECT_TRUE(r.best->in_budget);
   EXPECT_NEAR(r.best->cost_ratio, s.solution.cost, 1e-9);
-  EXPECT_LT(s.solution.seconds, 1.0);
   // The synthetic accuracy is additive over layers up to ±0.2 % noise per assignment.
   EXPECT_NEAR(s.predicted_accuracy, r.best->accuracy, 0.02);
   Evaluator ev_u(*target, model, CostMetric::kEnergy, 0.5);
