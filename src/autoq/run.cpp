@@ -300,7 +300,7 @@ std::string Pm(const MeanStd& m, double scale, const char* spec) {
 // ---- the sensitivity agent's extra outputs
 
 // "343 = 7 × 49" (or "55 = 7 + 49 + … " when the layers allow different numbers of choices).
-std::string ProbeCount(const std::vector<std::vector<reram::LayerBits>>& choices) {
+std::string ProbeCount(const std::vector<std::vector<layers::LayerBits>>& choices) {
   std::vector<std::size_t> sizes;
   std::size_t probes = 0;
   for (const auto& c : choices) sizes.push_back(c.size()), probes += c.size();
@@ -323,15 +323,16 @@ std::string SensitivityLine(const SensitivityOutcome& s, const SearchResult& r) 
 
 // sensitivity.csv: one row per probe.
 void WriteSensitivityCsv(const std::filesystem::path& path, const SensitivityOutcome& s,
-                         const std::vector<LayerInfo>& layers) {
+                         const std::vector<layers::LayerShape>& weight_layers) {
   std::ofstream csv(path);
   csv << "layer_index,layer,weight_bits,activation_bits,accuracy,drop,probe_cost_ratio,chosen\n";
   for (std::size_t l = 0; l < s.table.accuracy.size(); ++l)
     for (std::size_t j = 0; j < s.table.accuracy[l].size(); ++j) {
-      const reram::LayerBits& b = s.table.choices[l][j];
+      const layers::LayerBits& b = s.table.choices[l][j];
       const bool chosen = !s.chosen.empty() && s.chosen[l] == b;
-      csv << fmt::format("{},{},{},{},{:.6f},{:.6f},{:.6f},{}\n", l, layers[l].name, b.weight_bits, b.activation_bits,
-                         s.table.accuracy[l][j], s.table.drop[l][j], s.table.cost[l][j], chosen ? 1 : 0);
+      csv << fmt::format("{},{},{},{},{:.6f},{:.6f},{:.6f},{}\n", l, weight_layers[l].name, b.weight_bits,
+                         b.activation_bits, s.table.accuracy[l][j], s.table.drop[l][j], s.table.cost[l][j],
+                         chosen ? 1 : 0);
     }
 }
 
