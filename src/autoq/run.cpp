@@ -18,10 +18,8 @@
 #include <toml++/toml.h>
 
 #include "accel/reram/config.h"
-#include "util/build_info.h"
-#ifdef FIXAR_AUTOQ_HAVE_CNN
 #include "autoq/cnn_target.h"
-#endif
+#include "util/build_info.h"
 #ifdef FIXAR_AUTOQ_HAVE_PLOT
 #include "plot/svg_plot.h"
 #endif
@@ -228,7 +226,6 @@ std::unique_ptr<QuantTarget> MakeRunTarget(const RunConfig& c, const std::filesy
                                            const std::function<void(const std::string&)>& progress,
                                            bool require_checkpoint) {
   if (c.target == "synthetic") return MakeSyntheticTarget({.network = c.network, .seed = 1});
-#ifdef FIXAR_AUTOQ_HAVE_CNN
   CnnTargetOptions o;
   o.model_config = c.model_config;
   o.checkpoint = c.checkpoint.empty() ? out_dir / "trained_model.bin" : std::filesystem::path(c.checkpoint);
@@ -245,12 +242,6 @@ std::unique_ptr<QuantTarget> MakeRunTarget(const RunConfig& c, const std::filesy
   o.final_finetune = CnnTargetOptions::Finetune(c.final_finetune_steps, c.final_finetune_batch, 0, c.finetune_lr);
   o.log = progress;
   return MakeCnnTarget(o);
-#else
-  (void)out_dir;
-  (void)progress;
-  (void)require_checkpoint;
-  throw std::invalid_argument("target 'cnn' needs src/cnn in the build (FIXAR_CONCEPTS with cnn); valid here: synthetic");
-#endif
 }
 
 namespace {

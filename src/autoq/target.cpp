@@ -1,12 +1,15 @@
 #include "autoq/target.h"
-#include "numerics/random.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
-#include <fmt/format.h>
-
+#include "cnn/model.h"
+#include "cnn/quantize.h"
+#include "numerics/random.h"
 
 namespace fixar::autoq {
 
@@ -17,18 +20,10 @@ std::string FormatBits(std::span<const layers::LayerBits> bits) {
 }
 
 std::vector<layers::LayerShape> BuiltinNetworkLayers(const std::string& network) {
-  // The weight layers of configs/models/<network>.toml (28 x 28 x 1 input).
-  using Shape = layers::LayerShape;
-  if (network == "lenet5")  // conv5x5 6 (pad 2) pool, conv5x5 16 pool, fc 120, 84, 10
-    return {Shape::Conv("conv1", 1, 6, 5, 1, 28, 28, 28, 28), Shape::Conv("conv2", 6, 16, 5, 1, 14, 14, 10, 10),
-            Shape::FullyConnected("fc1", 16 * 5 * 5, 120), Shape::FullyConnected("fc2", 120, 84),
-            Shape::FullyConnected("fc3", 84, 10)};
-  if (network == "vgg_small")  // conv3x3 16 pool, 2x conv3x3 32 pool, 2x conv3x3 64 pool, fc 128, fc 10
-    return {Shape::Conv("conv1", 1, 16, 3, 1, 28, 28, 28, 28),  Shape::Conv("conv2", 16, 32, 3, 1, 14, 14, 14, 14),
-            Shape::Conv("conv3", 32, 32, 3, 1, 14, 14, 14, 14), Shape::Conv("conv4", 32, 64, 3, 1, 7, 7, 7, 7),
-            Shape::Conv("conv5", 64, 64, 3, 1, 7, 7, 7, 7),     Shape::FullyConnected("fc1", 64 * 3 * 3, 128),
-            Shape::FullyConnected("fc2", 128, 10)};
-  throw std::invalid_argument(fmt::format("network '{}' is unknown; valid: lenet5, vgg_small", network));
+  const std::vector<std::string> names = cnn::BuiltinModelNames();
+  if (std::find(names.begin(), names.end(), network) == names.end())
+    throw std::invalid_argument(fmt::format("network '{}' is unknown; valid: {}", network, fmt::join(names, ", ")));
+  return cnn::DescribeWeightLayers(cnn::Model(cnn::BuiltinModelConfig(network)));
 }
 
 namespace {

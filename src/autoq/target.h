@@ -40,12 +40,13 @@ class QuantTarget {
   virtual double FinalAccuracy(std::span<const layers::LayerBits> bits) { return Accuracy(bits); }
 };
 
-// The weight layers of configs/models/lenet5.toml and vgg_small.toml (28 x 28 x 1 input),
-// so the synthetic target prices the same shapes as the real one. Throws std::invalid_argument listing the valid names.
+// The weight layers of a built-in model (configs/models/<network>.toml, cnn::BuiltinModelConfig),
+// so the synthetic target prices the same shapes as the real one. Throws
+// std::invalid_argument listing the valid names.
 std::vector<layers::LayerShape> BuiltinNetworkLayers(const std::string& network);
 
 struct SyntheticTargetOptions {
-  std::string network = "vgg_small";  // BuiltinNetworkLayers name
+  std::string network = "vgg_small";  // a built-in model (configs/models/<network>.toml)
   double float_accuracy = 0.92;       // fraction
   std::uint64_t seed = 1;             // draws the per-layer sensitivities and the noise
   double noise = 0.002;               // ± deterministic "fine-tune noise" per assignment, fraction
