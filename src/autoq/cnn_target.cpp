@@ -58,32 +58,24 @@ class CnnTarget final : public QuantTarget {
         log(fmt::format("saved the trained model to {}", o.checkpoint.string()));
       }
     }
-    for (const cnn::WeightLayerInfo& w : cnn::DescribeWeightLayers(*model_)) {
-      LayerInfo l = w.kind == cnn::WeightLayerKind::kConv
-                        ? LayerInfo::Conv(w.name, w.c_in, w.c_out, w.kernel, w.stride, w.in_h, w.in_w, w.out_h, w.out_w)
-                        : LayerInfo::FullyConnected(w.name, w.c_in, w.c_out);
-      layers_.push_back(std::move(l));
-    }
-    // The cost model prices exactly what quantize.h reports.
-    const auto shapes = cnn::LayerShapes(*model_);
-    for (std::size_t i = 0; i < shapes.size() && i < layers_.size(); ++i) layers_[i].shape = shapes[i];
+    layers_ = cnn::DescribeWeightLayers(*model_);
   }
 
   std::string name() const override { return "cnn:" + model_->config().name; }
-  const std::vector<LayerInfo>& layers() const override { return layers_; }
+  const std::vector<layers::LayerShape>& layers() const override { return layers_; }
 
   double FloatAccuracy() override {
     cnn::Model copy(*model_);
     return cnn::Evaluate(copy, val_).accuracy;
   }
 
-  double Accuracy(std::span<const reram::LayerBits> bits) override {
+  double Accuracy(std::span<const layers::LayerBits> bits) override {
     return cnn::EvaluateQuantized(*model_, ToAssignment(bits), train_,
                                   options_.search_validation_images > 0 ? search_val_ : val_,
                                   options_.search_finetune);
   }
 
-  double FinalAccuracy(std::span<const reram::LayerBits> bits) override {
+  double FinalAccuracy(std::span<const layers::LayerBits> bits) override {
     cnn::TrainCallbacks cb;
     return cnn::QuantizeAndFinetune(*model_, ToAssignment(bits), train_, test_, options_.final_finetune, cb)
         .accuracy_finetuned;
@@ -95,7 +87,7 @@ class CnnTarget final : public QuantTarget {
   }
 
  private:
-  cnn::BitAssignment ToAssignment(std::span<const reram::LayerBits> bits) const {
+  cnn::BitAssignment ToAssignment(std::span<const layers::LayerBits> bits) const {
     if (bits.size() != layers_.size())
       throw std::invalid_argument(
           fmt::format("cnn target {}: {} bit pairs given for {} weight layers", name(), bits.size(), layers_.size()));
@@ -111,7 +103,7 @@ class CnnTarget final : public QuantTarget {
   CnnTargetOptions options_;
   data::Dataset train_, val_, test_, search_val_;
   std::unique_ptr<cnn::Model> model_;
-  std::vector<LayerInfo> layers_;
+  std::vector<layers::LayerShape> layers_;
 };
 
 }  // namespace

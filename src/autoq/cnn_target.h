@@ -6,7 +6,6 @@
 //                        on its first `search_validation_images`
 //   FinalAccuracy(bits)  cnn::QuantizeAndFinetune with `final_finetune`, accuracy on the
 //                        10000 test images (never seen by the search)
-// Built only when src/cnn is part of the build (FIXAR_AUTOQ_HAVE_CNN).
 #pragma once
 
 #include <cstddef>

@@ -18,10 +18,8 @@
 #include <toml++/toml.h>
 
 #include "accel/reram/config.h"
-#include "util/build_info.h"
-#ifdef FIXAR_AUTOQ_HAVE_CNN
 #include "autoq/cnn_target.h"
-#endif
+#include "util/build_info.h"
 #ifdef FIXAR_AUTOQ_HAVE_PLOT
 #include "plot/svg_plot.h"
 #endif
@@ -228,7 +226,6 @@ std::unique_ptr<QuantTarget> MakeRunTarget(const RunConfig& c, const std::filesy
                                            const std::function<void(const std::string&)>& progress,
                                            bool require_checkpoint) {
   if (c.target == "synthetic") return MakeSyntheticTarget({.network = c.network, .seed = 1});
-#ifdef FIXAR_AUTOQ_HAVE_CNN
   CnnTargetOptions o;
   o.model_config = c.model_config;
   o.checkpoint = c.checkpoint.empty() ? out_dir / "trained_model.bin" : std::filesystem::path(c.checkpoint);
@@ -245,12 +242,6 @@ std::unique_ptr<QuantTarget> MakeRunTarget(const RunConfig& c, const std::filesy
   o.final_finetune = CnnTargetOptions::Finetune(c.final_finetune_steps, c.final_finetune_batch, 0, c.finetune_lr);
   o.log = progress;
   return MakeCnnTarget(o);
-#else
-  (void)out_dir;
-  (void)progress;
-  (void)require_checkpoint;
-  throw std::invalid_argument("target 'cnn' needs src/cnn in the build (FIXAR_CONCEPTS with cnn); valid here: synthetic");
-#endif
 }
 
 namespace {
@@ -300,7 +291,7 @@ std::string Pm(const MeanStd& m, double scale, const char* spec) {
 // ---- the sensitivity agent's extra outputs
 
 // "343 = 7 × 49" (or "55 = 7 + 49 + … " when the layers allow different numbers of choices).
-std::string ProbeCount(const std::vector<std::vector<reram::LayerBits>>& choices) {
+std::string ProbeCount(const std::vector<std::vector<layers::LayerBits>>& choices) {
   std::vector<std::size_t> sizes;
   std::size_t probes = 0;
   for (const auto& c : choices) sizes.push_back(c.size()), probes += c.size();
@@ -323,15 +314,16 @@ std::string SensitivityLine(const SensitivityOutcome& s, const SearchResult& r) 
 
 // sensitivity.csv: one row per probe.
 void WriteSensitivityCsv(const std::filesystem::path& path, const SensitivityOutcome& s,
-                         const std::vector<LayerInfo>& layers) {
+                         const std::vector<layers::LayerShape>& weight_layers) {
   std::ofstream csv(path);
   csv << "layer_index,layer,weight_bits,activation_bits,accuracy,drop,probe_cost_ratio,chosen\n";
   for (std::size_t l = 0; l < s.table.accuracy.size(); ++l)
     for (std::size_t j = 0; j < s.table.accuracy[l].size(); ++j) {
-      const reram::LayerBits& b = s.table.choices[l][j];
+      const layers::LayerBits& b = s.table.choices[l][j];
       const bool chosen = !s.chosen.empty() && s.chosen[l] == b;
-      csv << fmt::format("{},{},{},{},{:.6f},{:.6f},{:.6f},{}\n", l, layers[l].name, b.weight_bits, b.activation_bits,
-                         s.table.accuracy[l][j], s.table.drop[l][j], s.table.cost[l][j], chosen ? 1 : 0);
+      csv << fmt::format("{},{},{},{},{:.6f},{:.6f},{:.6f},{}\n", l, weight_layers[l].name, b.weight_bits,
+                         b.activation_bits, s.table.accuracy[l][j], s.table.drop[l][j], s.table.cost[l][j],
+                         chosen ? 1 : 0);
     }
 }
 

@@ -138,7 +138,7 @@ SearchResult RunUniformSearch(Evaluator& ev, const SearchOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<Evaluator::Request> requests;  // all at once: one batch
   for (int b : o.env.candidates) {
-    const Bits bits(ev.num_layers(), reram::LayerBits{b, b});
+    const Bits bits(ev.num_layers(), layers::LayerBits{b, b});
     requests.push_back({bits, ev.InBudget(ev.Cost(bits)), static_cast<int>(requests.size())});
   }
   for (int i : ev.EvaluateBatch(requests)) {

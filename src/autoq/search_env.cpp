@@ -47,8 +47,8 @@ Evaluator::Evaluator(QuantTarget& target, const reram::CostModel& model, CostMet
   if (!(budget > 0 && budget <= 1))
     throw std::invalid_argument(
         fmt::format("budget {} (fraction of the uniform 8/8 cost) is invalid; valid: (0, 1]", budget));
-  for (const LayerInfo& l : target_.layers()) shapes_.push_back(l.shape);
-  if (shapes_.empty()) throw std::invalid_argument(fmt::format("target {} has no weight layers", target_.name()));
+  if (target_.layers().empty())
+    throw std::invalid_argument(fmt::format("target {} has no weight layers", target_.name()));
 }
 
 double Evaluator::float_accuracy() {
@@ -56,20 +56,20 @@ double Evaluator::float_accuracy() {
   return float_accuracy_;
 }
 
-reram::CostRatio Evaluator::CostRatios(std::span<const reram::LayerBits> bits) const {
+reram::CostRatio Evaluator::CostRatios(std::span<const layers::LayerBits> bits) const {
   if (static_cast<int>(bits.size()) != num_layers())
     throw std::invalid_argument(
         fmt::format("{} bit pairs given for {} weight layers of {}", bits.size(), num_layers(), target_.name()));
-  return model_.ratio(shapes_, bits);
+  return model_.ratio(target_.layers(), bits);
 }
 
-double Evaluator::Cost(std::span<const reram::LayerBits> bits) const { return Select(CostRatios(bits), metric_); }
+double Evaluator::Cost(std::span<const layers::LayerBits> bits) const { return Select(CostRatios(bits), metric_); }
 
 double Evaluator::elapsed_seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
 }
 
-Evaluation& Evaluator::Evaluate(std::span<const reram::LayerBits> bits, bool measure, int episode) {
+Evaluation& Evaluator::Evaluate(std::span<const layers::LayerBits> bits, bool measure, int episode) {
   const Request request{Bits(bits.begin(), bits.end()), measure, episode};
   return record(EvaluateBatch({&request, 1}).front());
 }
@@ -183,14 +183,15 @@ void SearchEnvConfig::validate() const {
 
 // ---------------------------------------------------------------- HAQ features
 
-std::vector<std::array<double, 10>> HaqFeatureTable(const std::vector<LayerInfo>& layers) {
+std::vector<std::array<double, 10>> HaqFeatureTable(const std::vector<layers::LayerShape>& weight_layers) {
   std::vector<std::array<double, 10>> t;
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    const LayerInfo& l = layers[i];
+  for (std::size_t i = 0; i < weight_layers.size(); ++i) {
+    const layers::LayerShape& l = weight_layers[i];
+    const double depthwise = 0.0;  // cnn has no grouped convs (its ONNX import refuses them)
     for (int flag : {1, 0}) {  // weight step, then activation step
-      t.push_back({l.depthwise ? 1.0 : 0.0, static_cast<double>(l.c_in), static_cast<double>(l.c_out),
-                   static_cast<double>(l.stride), static_cast<double>(l.kernel), static_cast<double>(l.weights),
-                   static_cast<double>(l.input_hw), static_cast<double>(i), 0.0, static_cast<double>(flag)});
+      t.push_back({depthwise, static_cast<double>(l.c_in), static_cast<double>(l.c_out),
+                   static_cast<double>(l.stride), static_cast<double>(l.kernel), static_cast<double>(l.weights()),
+                   static_cast<double>(l.input_hw()), static_cast<double>(i), 0.0, static_cast<double>(flag)});
     }
   }
   // Min-max normalise the static columns (0..7) over the table; a constant column becomes 0.
@@ -213,14 +214,14 @@ BitSearchEnv::BitSearchEnv(Evaluator& evaluator, SearchEnvConfig config)
   action_space_.high = {static_cast<double>(config_.candidates.size() - 1)};
   features_ = HaqFeatureTable(evaluator_.layers());
   const int b_min = config_.candidates.front();
-  min_cost_ = evaluator_.Cost(Bits(evaluator_.num_layers(), reram::LayerBits{b_min, b_min}));
+  min_cost_ = evaluator_.Cost(Bits(evaluator_.num_layers(), layers::LayerBits{b_min, b_min}));
 }
 
 std::vector<double> BitSearchEnv::reset(std::uint64_t) { return reset(); }  // deterministic: nothing to seed
 
 std::vector<double> BitSearchEnv::reset() {
   const int b_min = config_.candidates.front();
-  bits_.assign(evaluator_.num_layers(), reram::LayerBits{b_min, b_min});
+  bits_.assign(evaluator_.num_layers(), layers::LayerBits{b_min, b_min});
   step_ = 0;
   prev_action_ = 1.0;  // HAQ starts from "8 bits"
   return Observe();
@@ -246,7 +247,7 @@ envs::StepResult BitSearchEnv::step(std::span<const double> action) {
   const int n = static_cast<int>(config_.candidates.size());
   const int index = std::clamp(static_cast<int>(std::floor(action[0] + 0.5)), 0, n - 1);
   const int bits = config_.candidates[index];
-  reram::LayerBits& layer = bits_[step_ / 2];
+  layers::LayerBits& layer = bits_[step_ / 2];
   (step_ % 2 == 0 ? layer.weight_bits : layer.activation_bits) = bits;
   prev_action_ = static_cast<double>(bits) / config_.candidates.back();
   ++step_;

@@ -71,21 +71,20 @@ class Evaluator {
   Evaluator(QuantTarget& target, const reram::CostModel& model, CostMetric metric, double budget);
 
   QuantTarget& target() { return target_; }
-  const std::vector<LayerInfo>& layers() const { return target_.layers(); }
-  int num_layers() const { return static_cast<int>(shapes_.size()); }
+  const std::vector<layers::LayerShape>& layers() const { return target_.layers(); }
+  int num_layers() const { return static_cast<int>(target_.layers().size()); }
   CostMetric metric() const { return metric_; }
   double budget() const { return budget_; }
   const reram::CostModel& model() const { return model_; }
-  const std::vector<reram::LayerShape>& shapes() const { return shapes_; }
   double float_accuracy();  // measured once
 
-  reram::CostRatio CostRatios(std::span<const reram::LayerBits> bits) const;
-  double Cost(std::span<const reram::LayerBits> bits) const;  // in the budget's metric
+  reram::CostRatio CostRatios(std::span<const layers::LayerBits> bits) const;
+  double Cost(std::span<const layers::LayerBits> bits) const;  // in the budget's metric
   bool InBudget(double cost_ratio) const { return cost_ratio <= budget_ + 1e-12; }
 
   // Prices `bits`; measures the accuracy when `measure` (from the cache when this
   // assignment was measured before). Appends the record and calls on_record.
-  Evaluation& Evaluate(std::span<const reram::LayerBits> bits, bool measure, int episode);
+  Evaluation& Evaluate(std::span<const layers::LayerBits> bits, bool measure, int episode);
 
   struct Request {
     Bits bits;
@@ -118,7 +117,6 @@ class Evaluator {
   const reram::CostModel& model_;
   CostMetric metric_;
   double budget_;
-  std::vector<reram::LayerShape> shapes_;
   double float_accuracy_ = -1;
   SerialCandidateEvaluator serial_;
   CandidateEvaluator* candidates_ = &serial_;
@@ -153,7 +151,7 @@ struct SearchEnvConfig {
 
 // HAQ's 10 features per step (2 per layer), the static columns min-max normalised over
 // the layers; the previous-action column is filled in by the caller.
-std::vector<std::array<double, 10>> HaqFeatureTable(const std::vector<LayerInfo>& layers);
+std::vector<std::array<double, 10>> HaqFeatureTable(const std::vector<layers::LayerShape>& weight_layers);
 
 class BitSearchEnv final : public envs::Env {
  public:

@@ -19,13 +19,13 @@ void SensitivityConfig::validate() const {
         reference_bits));
 }
 
-std::vector<reram::LayerBits> LayerChoices(int layer, int layers, const std::vector<int>& candidates,
-                                           bool keep_first_last) {
-  if (layers < 1 || layer < 0 || layer >= layers)
-    throw std::invalid_argument(fmt::format("LayerChoices: layer {} of {} is invalid; valid: 0 .. {}", layer, layers,
-                                            layers - 1));
-  if (keep_first_last && layer == layers - 1) return {reram::LayerBits{8, 8}};
-  std::vector<reram::LayerBits> out;
+std::vector<layers::LayerBits> LayerChoices(int layer, int num_layers, const std::vector<int>& candidates,
+                                            bool keep_first_last) {
+  if (num_layers < 1 || layer < 0 || layer >= num_layers)
+    throw std::invalid_argument(fmt::format("LayerChoices: layer {} of {} is invalid; valid: 0 .. {}", layer,
+                                            num_layers, num_layers - 1));
+  if (keep_first_last && layer == num_layers - 1) return {layers::LayerBits{8, 8}};
+  std::vector<layers::LayerBits> out;
   if (keep_first_last && layer == 0) {  // HAQ fixes 8, a candidate or not
     for (int a : candidates) out.push_back({8, a});
     return out;
@@ -35,14 +35,14 @@ std::vector<reram::LayerBits> LayerChoices(int layer, int layers, const std::vec
   return out;
 }
 
-std::vector<std::vector<reram::LayerBits>> AllowedChoices(int layers, const std::vector<int>& candidates,
-                                                          const SensitivityConfig& config) {
-  std::vector<std::vector<reram::LayerBits>> out;
-  for (int l = 0; l < layers; ++l) out.push_back(LayerChoices(l, layers, candidates, config.keep_first_last));
+std::vector<std::vector<layers::LayerBits>> AllowedChoices(int num_layers, const std::vector<int>& candidates,
+                                                           const SensitivityConfig& config) {
+  std::vector<std::vector<layers::LayerBits>> out;
+  for (int l = 0; l < num_layers; ++l) out.push_back(LayerChoices(l, num_layers, candidates, config.keep_first_last));
   return out;
 }
 
-int CountProbes(const std::vector<std::vector<reram::LayerBits>>& choices) {
+int CountProbes(const std::vector<std::vector<layers::LayerBits>>& choices) {
   int n = 0;
   for (const auto& c : choices) n += static_cast<int>(c.size());
   return n;
@@ -69,15 +69,15 @@ CostParts Parts(const reram::NetworkCost& n, CostMetric m) {
 
 }  // namespace
 
-SeparableCost SplitCost(const Evaluator& ev, const std::vector<std::vector<reram::LayerBits>>& choices,
+SeparableCost SplitCost(const Evaluator& ev, const std::vector<std::vector<layers::LayerBits>>& choices,
                         int reference_bits) {
   const reram::CostModel& model = ev.model();
-  const std::vector<reram::LayerShape>& shapes = ev.shapes();
+  const std::vector<layers::LayerShape>& shapes = ev.layers();
   if (choices.size() != shapes.size())
     throw std::invalid_argument(
         fmt::format("SplitCost: choices for {} layers given, the target has {}", choices.size(), shapes.size()));
   const CostMetric metric = ev.metric();
-  const Bits reference(shapes.size(), reram::LayerBits{reference_bits, reference_bits});
+  const Bits reference(shapes.size(), layers::LayerBits{reference_bits, reference_bits});
   const CostParts ref = Parts(model.network(shapes, reference), metric);
   const reram::NetworkCost full8 = model.uniform(shapes, 8, 8);
   const double denominator = metric == CostMetric::kArea ? full8.area_mm2() : Parts(full8, metric).core;
@@ -85,7 +85,7 @@ SeparableCost SplitCost(const Evaluator& ev, const std::vector<std::vector<reram
   for (std::size_t l = 0; l < choices.size(); ++l) {
     s.options.emplace_back();
     Bits bits = reference;
-    for (const reram::LayerBits& c : choices[l]) {
+    for (const layers::LayerBits& c : choices[l]) {
       bits[l] = c;
       const CostParts p = Parts(model.network(shapes, bits), metric);
       const std::int64_t count = metric == CostMetric::kArea ? p.count - ref.count : 0;
@@ -109,16 +109,16 @@ namespace {
 
 // Step 1: the reference, then every layer's choices with the others at the reference.
 SensitivityTable MeasureProbes(Evaluator& ev, const SearchOptions& o,
-                               const std::vector<std::vector<reram::LayerBits>>& choices, int& episode) {
+                               const std::vector<std::vector<layers::LayerBits>>& choices, int& episode) {
   const int L = ev.num_layers();
   SensitivityTable t;
-  t.reference.assign(L, reram::LayerBits{o.sensitivity.reference_bits, o.sensitivity.reference_bits});
+  t.reference.assign(L, layers::LayerBits{o.sensitivity.reference_bits, o.sensitivity.reference_bits});
   t.choices = choices;
   // The reference and every probe, as one batch (concurrently with an MPI evaluator).
   std::vector<Evaluator::Request> requests{{t.reference, true, episode++}};
   for (int l = 0; l < L; ++l) {
     Bits bits = t.reference;
-    for (const reram::LayerBits& c : t.choices[l]) {
+    for (const layers::LayerBits& c : t.choices[l]) {
       bits[l] = c;
       requests.push_back({bits, true, episode++});
     }
@@ -148,7 +148,7 @@ KnapsackProblem MakeProblem(const Evaluator& ev, const SeparableCost& cost,
                             const std::vector<std::vector<double>>* drops) {
   KnapsackProblem p;
   p.groups = cost.options;
-  for (const LayerInfo& l : ev.layers()) p.group_names.push_back(l.name);
+  for (const layers::LayerShape& l : ev.layers()) p.group_names.push_back(l.name);
   p.budget = ev.budget();
   p.total_cost = cost.total;
   if (drops)
@@ -173,7 +173,7 @@ void CheckChosenCost(const Evaluator& ev, const Bits& chosen, double solver_cost
 // Step 2: the exact optimum, re-priced by the Evaluator. Sums in another order can land a
 // hair over the budget; the problem is then solved again a hair tighter.
 Bits SolveAndCheck(const Evaluator& ev, KnapsackProblem problem,
-                   const std::vector<std::vector<reram::LayerBits>>& choices, KnapsackSolution& solution) {
+                   const std::vector<std::vector<layers::LayerBits>>& choices, KnapsackSolution& solution) {
   constexpr int kAttempts = 3;
   for (int attempt = 1; attempt <= kAttempts; ++attempt) {
     solution = SolveMultipleChoiceKnapsack(problem);

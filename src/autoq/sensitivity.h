@@ -40,15 +40,15 @@ struct SensitivityConfig {
   void validate() const;
 };
 
-// The (w, a) choices the search allows for `layer` (0-based) of `layers`: every pair of
+// The (w, a) choices the search allows for `layer` (0-based) of `num_layers`: every pair of
 // candidates, weight-major; with keep_first_last, w = 8 for the first layer and only (8, 8)
 // for the last.
-std::vector<reram::LayerBits> LayerChoices(int layer, int layers, const std::vector<int>& candidates,
-                                           bool keep_first_last);
+std::vector<layers::LayerBits> LayerChoices(int layer, int num_layers, const std::vector<int>& candidates,
+                                            bool keep_first_last);
 // LayerChoices of every layer, and the number of probes they make (Σ_l choices_l).
-std::vector<std::vector<reram::LayerBits>> AllowedChoices(int layers, const std::vector<int>& candidates,
-                                                          const SensitivityConfig& config);
-int CountProbes(const std::vector<std::vector<reram::LayerBits>>& choices);
+std::vector<std::vector<layers::LayerBits>> AllowedChoices(int num_layers, const std::vector<int>& candidates,
+                                                           const SensitivityConfig& config);
+int CountProbes(const std::vector<std::vector<layers::LayerBits>>& choices);
 
 // The Evaluator's cost metric split into terms that each depend on one layer's choice:
 //   cost(bits) = total(Σ_l core_l(bits_l), Σ_l crossbars_l(bits_l)) / cost(8/8)
@@ -63,13 +63,13 @@ struct SeparableCost {
   std::vector<std::vector<KnapsackOption>> options;  // per layer, per choice: cost, count (value 0)
   std::function<double(double, std::int64_t)> total;  // (Σ cost, Σ count) -> ratio to 8/8
 };
-SeparableCost SplitCost(const Evaluator& evaluator, const std::vector<std::vector<reram::LayerBits>>& choices,
+SeparableCost SplitCost(const Evaluator& evaluator, const std::vector<std::vector<layers::LayerBits>>& choices,
                         int reference_bits);
 
 struct SensitivityTable {
   Bits reference;                                    // every layer at reference_bits
   double reference_accuracy = 0;
-  std::vector<std::vector<reram::LayerBits>> choices;  // per layer
+  std::vector<std::vector<layers::LayerBits>> choices;  // per layer
   std::vector<std::vector<double>> accuracy;         // probe: only this layer at this choice
   std::vector<std::vector<double>> drop;             // reference_accuracy − accuracy
   std::vector<std::vector<double>> cost;             // the probe's cost ratio (budget's metric)

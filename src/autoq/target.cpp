@@ -1,63 +1,29 @@
 #include "autoq/target.h"
-#include "numerics/random.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
-#include <fmt/format.h>
-
+#include "cnn/model.h"
+#include "cnn/quantize.h"
+#include "numerics/random.h"
 
 namespace fixar::autoq {
 
-LayerInfo LayerInfo::Conv(std::string name, std::int64_t c_in, std::int64_t c_out, std::int64_t kernel,
-                          std::int64_t stride, std::int64_t in_h, std::int64_t in_w, std::int64_t out_h,
-                          std::int64_t out_w) {
-  LayerInfo l;
-  l.name = name;
-  l.conv = true;
-  l.c_in = c_in;
-  l.c_out = c_out;
-  l.kernel = kernel;
-  l.stride = stride;
-  l.weights = c_in * c_out * kernel * kernel;
-  l.input_hw = in_h * in_w;
-  l.shape = reram::LayerShape::Conv(std::move(name), c_in, c_out, kernel, out_h, out_w);
-  return l;
-}
-
-LayerInfo LayerInfo::FullyConnected(std::string name, std::int64_t in, std::int64_t out) {
-  LayerInfo l;
-  l.name = name;
-  l.conv = false;
-  l.c_in = in;
-  l.c_out = out;
-  l.kernel = 1;
-  l.stride = 0;
-  l.weights = in * out;
-  l.input_hw = 1;
-  l.shape = reram::LayerShape::FullyConnected(std::move(name), in, out);
-  return l;
-}
-
-std::string FormatBits(std::span<const reram::LayerBits> bits) {
+std::string FormatBits(std::span<const layers::LayerBits> bits) {
   std::string s;
   for (const auto& b : bits) s += fmt::format("{}w{}a{}", s.empty() ? "" : " ", b.weight_bits, b.activation_bits);
   return s;
 }
 
-std::vector<LayerInfo> BuiltinNetworkLayers(const std::string& network) {
-  // The weight layers of configs/models/<network>.toml (28 x 28 x 1 input).
-  if (network == "lenet5")  // conv5x5 6 (pad 2) pool, conv5x5 16 pool, fc 120, 84, 10
-    return {LayerInfo::Conv("conv1", 1, 6, 5, 1, 28, 28, 28, 28), LayerInfo::Conv("conv2", 6, 16, 5, 1, 14, 14, 10, 10),
-            LayerInfo::FullyConnected("fc1", 16 * 5 * 5, 120), LayerInfo::FullyConnected("fc2", 120, 84),
-            LayerInfo::FullyConnected("fc3", 84, 10)};
-  if (network == "vgg_small")  // conv3x3 16 pool, 2x conv3x3 32 pool, 2x conv3x3 64 pool, fc 128, fc 10
-    return {LayerInfo::Conv("conv1", 1, 16, 3, 1, 28, 28, 28, 28),  LayerInfo::Conv("conv2", 16, 32, 3, 1, 14, 14, 14, 14),
-            LayerInfo::Conv("conv3", 32, 32, 3, 1, 14, 14, 14, 14), LayerInfo::Conv("conv4", 32, 64, 3, 1, 7, 7, 7, 7),
-            LayerInfo::Conv("conv5", 64, 64, 3, 1, 7, 7, 7, 7),     LayerInfo::FullyConnected("fc1", 64 * 3 * 3, 128),
-            LayerInfo::FullyConnected("fc2", 128, 10)};
-  throw std::invalid_argument(fmt::format("network '{}' is unknown; valid: lenet5, vgg_small", network));
+std::vector<layers::LayerShape> BuiltinNetworkLayers(const std::string& network) {
+  const std::vector<std::string> names = cnn::BuiltinModelNames();
+  if (std::find(names.begin(), names.end(), network) == names.end())
+    throw std::invalid_argument(fmt::format("network '{}' is unknown; valid: {}", network, fmt::join(names, ", ")));
+  return cnn::DescribeWeightLayers(cnn::Model(cnn::BuiltinModelConfig(network)));
 }
 
 namespace {
@@ -77,9 +43,9 @@ class SyntheticTarget final : public QuantTarget {
     }
   }
   std::string name() const override { return "synthetic:" + options_.network; }
-  const std::vector<LayerInfo>& layers() const override { return layers_; }
+  const std::vector<layers::LayerShape>& layers() const override { return layers_; }
   double FloatAccuracy() override { return options_.float_accuracy; }
-  double Accuracy(std::span<const reram::LayerBits> bits) override {
+  double Accuracy(std::span<const layers::LayerBits> bits) override {
     if (bits.size() != layers_.size())
       throw std::invalid_argument(fmt::format("synthetic target {}: {} bit pairs given for {} layers", name(),
                                               bits.size(), layers_.size()));
@@ -96,7 +62,7 @@ class SyntheticTarget final : public QuantTarget {
 
  private:
   SyntheticTargetOptions options_;
-  std::vector<LayerInfo> layers_;
+  std::vector<layers::LayerShape> layers_;
   std::vector<double> weight_sensitivity_, activation_sensitivity_;
 };
 

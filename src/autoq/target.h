@@ -14,56 +14,39 @@
 #include <string>
 #include <vector>
 
-#include "accel/reram/cost.h"
+#include "layers/layer_bits.h"
+#include "layers/layer_shape.h"
 
 namespace fixar::autoq {
 
-// One conv or fully connected layer, with what HAQ's state vector needs
-// (shared/reference/autoq.md): conv [depthwise, c_in, c_out, stride, kernel, #weights,
-// input h·w, ...]; fc [0, in, out, 0, 1, #weights, in h·w, ...].
-struct LayerInfo {
-  std::string name;
-  bool conv = true;
-  bool depthwise = false;
-  std::int64_t c_in = 1, c_out = 1;  // fc: in and out features
-  std::int64_t stride = 1;           // fc: 0
-  std::int64_t kernel = 1;           // fc: 1
-  std::int64_t weights = 1;
-  std::int64_t input_hw = 1;         // input feature map h·w (fc: 1)
-  reram::LayerShape shape;           // what the cost model prices
-
-  static LayerInfo Conv(std::string name, std::int64_t c_in, std::int64_t c_out, std::int64_t kernel,
-                        std::int64_t stride, std::int64_t in_h, std::int64_t in_w, std::int64_t out_h,
-                        std::int64_t out_w);
-  static LayerInfo FullyConnected(std::string name, std::int64_t in, std::int64_t out);
-};
-
 // Bits per weight layer, in the cost model's convention: activation_bits are the bits of
 // the layer's INPUT (layer 0's activation bits quantize the image).
-using Bits = std::vector<reram::LayerBits>;
-std::string FormatBits(std::span<const reram::LayerBits> bits);  // "w8a8 w4a6 ..."
+using Bits = std::vector<layers::LayerBits>;
+std::string FormatBits(std::span<const layers::LayerBits> bits);  // "w8a8 w4a6 ..."
 
 class QuantTarget {
  public:
   virtual ~QuantTarget() = default;
   virtual std::string name() const = 0;
-  virtual const std::vector<LayerInfo>& layers() const = 0;
+  // The weight layers in order: HAQ's per-layer features and what the cost model prices.
+  virtual const std::vector<layers::LayerShape>& layers() const = 0;
   // Accuracy (fraction) of the unquantized model on the validation split.
   virtual double FloatAccuracy() = 0;
   // Quantize at `bits`, fine-tune briefly, accuracy (fraction) on the validation split.
   // Deterministic: the same bits give the same accuracy (the search caches on that).
-  virtual double Accuracy(std::span<const reram::LayerBits> bits) = 0;
+  virtual double Accuracy(std::span<const layers::LayerBits> bits) = 0;
   // The final, longer fine-tune of the chosen assignment; accuracy (fraction) on the
   // held-out test set. Default: Accuracy(bits).
-  virtual double FinalAccuracy(std::span<const reram::LayerBits> bits) { return Accuracy(bits); }
+  virtual double FinalAccuracy(std::span<const layers::LayerBits> bits) { return Accuracy(bits); }
 };
 
-// The weight layers of configs/models/lenet5.toml and vgg_small.toml (28 x 28 x 1 input),
-// so the synthetic target prices the same shapes as the real one. Throws std::invalid_argument listing the valid names.
-std::vector<LayerInfo> BuiltinNetworkLayers(const std::string& network);
+// The weight layers of a built-in model (configs/models/<network>.toml, cnn::BuiltinModelConfig),
+// so the synthetic target prices the same shapes as the real one. Throws
+// std::invalid_argument listing the valid names.
+std::vector<layers::LayerShape> BuiltinNetworkLayers(const std::string& network);
 
 struct SyntheticTargetOptions {
-  std::string network = "vgg_small";  // BuiltinNetworkLayers name
+  std::string network = "vgg_small";  // a built-in model (configs/models/<network>.toml)
   double float_accuracy = 0.92;       // fraction
   std::uint64_t seed = 1;             // draws the per-layer sensitivities and the noise
   double noise = 0.002;               // ± deterministic "fine-tune noise" per assignment, fraction

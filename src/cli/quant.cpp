@@ -81,9 +81,9 @@ cnn::BitAssignment ResolveBits(const QuantOptions& o, std::size_t layers) {
 
 nlohmann::json LayerCostJson(const reram::LayerCost& l) {
   return {{"name", l.shape.name},
-          {"rows", l.shape.rows},
-          {"cols", l.shape.cols},
-          {"output_positions", l.shape.output_positions},
+          {"rows", l.shape.rows()},
+          {"cols", l.shape.cols()},
+          {"output_positions", l.shape.output_positions()},
           {"weight_bits", l.bits.weight_bits},
           {"activation_bits", l.bits.activation_bits},
           {"crossbars", l.crossbars},
@@ -164,7 +164,7 @@ int RunQuant(const QuantOptions& o) {
   }
 
   // Cost on the ReRAM model.
-  const auto shapes = cnn::LayerShapes(*model);
+  const auto shapes = cnn::DescribeWeightLayers(*model);
   const auto layer_bits = bits.ToLayerBits();
   const reram::NetworkCost net = cost.network(shapes, layer_bits);
   const reram::CostRatio ratio = cost.ratio(shapes, layer_bits);
@@ -174,7 +174,7 @@ int RunQuant(const QuantOptions& o) {
                            "pos.", "w/a", "crossbars", "area (mm2)", "energy (nJ)", "latency (us)");
   for (const auto& l : net.layers)
     std::cout << fmt::format("  {:<6} {:>6} {:>5} {:>6} {:>5} {:>9} {:>11.4f} {:>12.3f} {:>12.3f}\n", l.shape.name,
-                             l.shape.rows, l.shape.cols, l.shape.output_positions,
+                             l.shape.rows(), l.shape.cols(), l.shape.output_positions(),
                              fmt::format("{}/{}", l.bits.weight_bits, l.bits.activation_bits), l.crossbars,
                              l.area_mm2(), l.energy_pj() / 1e3, l.latency_ns / 1e3);
   std::cout << fmt::format("  {:<6} {:>32} {:>11.4f} {:>12.3f} {:>12.3f}   (area incl. {} eDRAM banks)\n", "total",

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <toml++/toml.h>
 
 #include "util/toml_integer.h"
@@ -272,6 +273,22 @@ ModelConfig LoadModelConfig(const std::filesystem::path& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ParseModelConfig(ss.str(), path.string());
+}
+
+std::vector<std::string> BuiltinModelNames() {
+  std::vector<std::string> names;
+  for (int i = 0; i < detail::kEmbeddedModelConfigCount; ++i)
+    names.push_back(std::filesystem::path(detail::kEmbeddedModelConfigs[i].path).stem().string());
+  return names;
+}
+
+ModelConfig BuiltinModelConfig(const std::string& name) {
+  const std::string path = "configs/models/" + name + ".toml";
+  for (int i = 0; i < detail::kEmbeddedModelConfigCount; ++i)
+    if (path == detail::kEmbeddedModelConfigs[i].path)
+      return ParseModelConfig(detail::kEmbeddedModelConfigs[i].text, path);
+  throw std::invalid_argument(
+      fmt::format("model '{}' is not built in; valid: {}", name, fmt::join(BuiltinModelNames(), ", ")));
 }
 
 }  // namespace fixar::cnn

@@ -88,4 +88,21 @@ struct ModelConfig {
 ModelConfig LoadModelConfig(const std::filesystem::path& path);
 ModelConfig ParseModelConfig(std::string_view toml_text, const std::string& source);
 
+// The models of configs/models/*.toml are built into the program, so that they are found
+// from any directory: their names are the file names without ".toml", sorted.
+std::vector<std::string> BuiltinModelNames();
+// The built-in model `name` (source "configs/models/<name>.toml"); throws
+// std::invalid_argument listing the valid names.
+ModelConfig BuiltinModelConfig(const std::string& name);
+
+namespace detail {
+struct EmbeddedModelConfig {
+  const char* path;  // relative to the source tree: "configs/models/vgg_small.toml"
+  const char* text;
+};
+// Every configs/models/*.toml at build time (generated: embedded_model_configs.cpp).
+extern const EmbeddedModelConfig kEmbeddedModelConfigs[];
+extern const int kEmbeddedModelConfigCount;
+}  // namespace detail
+
 }  // namespace fixar::cnn

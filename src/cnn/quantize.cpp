@@ -47,8 +47,6 @@ std::vector<int> ReadIntArray(const nlohmann::json& j, const char* key, const st
 
 }  // namespace
 
-const char* to_string(WeightLayerKind k) { return k == WeightLayerKind::kConv ? "conv" : "fc"; }
-
 BitAssignment BitAssignment::Uniform(std::size_t layers, int weight_bits, int activation_bits) {
   return {std::vector<int>(layers, weight_bits), std::vector<int>(layers, activation_bits)};
 }
@@ -64,8 +62,8 @@ void BitAssignment::Validate(std::size_t layers, const std::string& where) const
   }
 }
 
-std::vector<reram::LayerBits> BitAssignment::ToLayerBits() const {
-  std::vector<reram::LayerBits> out;
+std::vector<layers::LayerBits> BitAssignment::ToLayerBits() const {
+  std::vector<layers::LayerBits> out;
   for (std::size_t k = 0; k < size(); ++k) {
     if (weight_bits[k] > 16 || activation_bits[k] > 16)
       throw std::invalid_argument(fmt::format("weight layer {}: {}/{} bits (w/a) cannot be priced; the ReRAM cost "
@@ -127,37 +125,19 @@ BitAssignment ParseBitAssignment(std::string_view text, bool json, const std::st
   return b;
 }
 
-std::vector<WeightLayerInfo> DescribeWeightLayers(const Model& model) {
-  std::vector<WeightLayerInfo> out;
-  const auto idx = model.weight_layer_indices();
-  for (std::size_t k = 0; k < idx.size(); ++k) {
-    const Layer& l = model.layer(idx[k]);
-    WeightLayerInfo info;
-    info.index = k;
-    info.name = l.name;
+std::vector<layers::LayerShape> DescribeWeightLayers(const Model& model) {
+  std::vector<layers::LayerShape> out;
+  for (const std::size_t i : model.weight_layer_indices()) {
+    const Layer& l = model.layer(i);
     if (const auto* c = dynamic_cast<const Conv2d*>(&l)) {
       const ConvGeometry& g = c->geometry();
-      info.kind = WeightLayerKind::kConv;
-      info.c_in = g.c_in, info.c_out = g.c_out, info.kernel = g.kernel, info.stride = g.stride;
-      info.in_h = g.h, info.in_w = g.w, info.out_h = g.out_h(), info.out_w = g.out_w();
+      out.push_back(layers::LayerShape::Conv(l.name, g.c_in, g.c_out, g.kernel, g.stride, g.h, g.w, g.out_h(),
+                                             g.out_w()));
     } else {
       const auto& f = static_cast<const WeightLayer&>(l);
-      info.kind = WeightLayerKind::kFullyConnected;
-      info.c_in = f.in_features(), info.c_out = f.out_features(), info.kernel = 1, info.stride = 0;
+      out.push_back(layers::LayerShape::FullyConnected(l.name, f.in_features(), f.out_features()));
     }
-    info.weights = static_cast<std::int64_t>(info.c_out) * info.c_in * info.kernel * info.kernel;
-    info.macs = info.weights * info.out_h * info.out_w;
-    out.push_back(info);
   }
-  return out;
-}
-
-std::vector<reram::LayerShape> LayerShapes(const Model& model) {
-  std::vector<reram::LayerShape> out;
-  for (const auto& i : DescribeWeightLayers(model))
-    out.push_back(i.kind == WeightLayerKind::kConv
-                      ? reram::LayerShape::Conv(i.name, i.c_in, i.c_out, i.kernel, i.out_h, i.out_w)
-                      : reram::LayerShape::FullyConnected(i.name, i.c_in, i.c_out));
   return out;
 }
 

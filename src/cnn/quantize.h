@@ -19,7 +19,7 @@
 //   cnn::FinetuneOptions ft;
 //   ft.steps = 60, ft.batch = 64, ft.lr = 5e-4, ft.seed = 1, ft.train_subset = 4096;
 //   double acc = cnn::EvaluateQuantized(trained, bits, fm.train, val, ft);   // fraction
-//   auto cost = reram_model.ratio(cnn::LayerShapes(trained), bits.ToLayerBits());
+//   auto cost = reram_model.ratio(cnn::DescribeWeightLayers(trained), bits.ToLayerBits());
 #pragma once
 
 #include <cstdint>
@@ -28,11 +28,12 @@
 #include <string_view>
 #include <vector>
 
-#include "accel/reram/cost.h"
 #include "cnn/fake_quant.h"
 #include "cnn/model.h"
 #include "cnn/train.h"
 #include "data/dataset.h"
+#include "layers/layer_bits.h"
+#include "layers/layer_shape.h"
 
 namespace fixar::cnn {
 
@@ -45,7 +46,7 @@ struct BitAssignment {
   // naming `where`, the layer and the value.
   void Validate(std::size_t layers, const std::string& where) const;
   // For reram::CostModel (1..16 bits); throws for 32-bit (float) entries.
-  std::vector<reram::LayerBits> ToLayerBits() const;
+  std::vector<layers::LayerBits> ToLayerBits() const;
   friend bool operator==(const BitAssignment&, const BitAssignment&) = default;
 };
 
@@ -55,27 +56,10 @@ BitAssignment LoadBitAssignment(const std::filesystem::path& path, std::size_t l
 // The same from the file's text (JSON when `json`, else TOML); `where` names it in errors.
 BitAssignment ParseBitAssignment(std::string_view text, bool json, const std::string& where, std::size_t layers);
 
-enum class WeightLayerKind { kConv, kFullyConnected };
-const char* to_string(WeightLayerKind k);  // "conv" / "fc"
-
-// What HAQ's state vector needs per layer (see shared/reference/autoq.md).
-struct WeightLayerInfo {
-  std::size_t index = 0;          // weight-layer index k
-  std::string name;               // conv1, fc2, ...
-  WeightLayerKind kind = WeightLayerKind::kConv;
-  int c_in = 0, c_out = 0;        // fc: in and out features
-  int kernel = 1, stride = 0;     // fc: kernel 1, stride 0 (HAQ's convention)
-  int in_h = 1, in_w = 1;         // input feature map (fc: 1 x 1)
-  int out_h = 1, out_w = 1;
-  std::int64_t weights = 0;       // c_out · c_in · k² (biases not counted)
-  std::int64_t macs = 0;          // multiply-accumulates per inference
-  std::int64_t input_hw() const { return static_cast<std::int64_t>(in_h) * in_w; }
-};
-std::vector<WeightLayerInfo> DescribeWeightLayers(const Model& model);
-
-// The weight layers as reram::LayerShape (conv: c_in·k² rows, c_out columns, out_h·out_w
-// positions; fc: in rows, out columns, 1 position), named like the layers.
-std::vector<reram::LayerShape> LayerShapes(const Model& model);
+// The weight layers in model order, named like the layers (conv: input and output map of
+// its geometry; linear: c_in/c_out = in/out features, 1 x 1 maps, kernel 1, stride 0).
+// What the cost model prices and what the bit-width search reads HAQ's features from.
+std::vector<layers::LayerShape> DescribeWeightLayers(const Model& model);
 
 struct QuantOptions {
   WeightScaling weight_scaling = WeightScaling::kPerChannel;

@@ -1,7 +1,8 @@
 // Per-task defaults, rl-zoo style: `fixar train --task Hopper` without --config starts from
 // configs/train/hopper.toml (the task's name in lower case). The files are built into the
-// program (embed_configs.cmake), so it finds them from any directory. Which settings each
-// task gets, and why, is written in its file; docs/training.md ("Configuration").
+// program (src/util/embed_files.cmake), so it finds them from any directory. Which
+// settings each task gets, and why, is written in its file; docs/training.md
+// ("Configuration").
 #pragma once
 
 #include <string>

@@ -79,9 +79,9 @@ class Counting final : public QuantTarget {
  public:
   Counting(double noise, int* calls) : inner_(MakeSyntheticTarget({.seed = 1, .noise = noise})), calls_(calls) {}
   std::string name() const override { return inner_->name(); }
-  const std::vector<LayerInfo>& layers() const override { return inner_->layers(); }
+  const std::vector<layers::LayerShape>& layers() const override { return inner_->layers(); }
   double FloatAccuracy() override { return inner_->FloatAccuracy(); }
-  double Accuracy(std::span<const reram::LayerBits> bits) override {
+  double Accuracy(std::span<const layers::LayerBits> bits) override {
     ++*calls_;
     return inner_->Accuracy(bits);
   }

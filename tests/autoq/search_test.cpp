@@ -127,12 +127,12 @@ TEST(Haq, BudgetWallLowersFromLastLayerAndKeepsFirstAndLast) {
   ASSERT_TRUE(HaqBudgetWall(ev, bits, 2, true));
   EXPECT_LE(ev.Cost(bits), 0.5);
   EXPECT_EQ(bits[0].weight_bits, 8);
-  EXPECT_EQ(bits[6], (reram::LayerBits{8, 8}));
+  EXPECT_EQ(bits[6], (layers::LayerBits{8, 8}));
   // Unreachable: a budget below the cost of every layer at the minimum.
   Evaluator tight(*f.target, f.model, CostMetric::kEnergy, 0.01);
   Bits low(7, {8, 8});
   EXPECT_FALSE(HaqBudgetWall(tight, low, 2, false));
-  EXPECT_EQ(low[2], (reram::LayerBits{2, 2}));
+  EXPECT_EQ(low[2], (layers::LayerBits{2, 2}));
 }
 
 TEST(UniformSearch, PicksTheWidestWidthWithinBudget) {
@@ -177,7 +177,7 @@ TEST(Search, HaqDdpgAlwaysMeetsBudgetThroughTheWall) {
     EXPECT_TRUE(e.in_budget) << FormatBits(e.bits);
     EXPECT_TRUE(e.measured);
     EXPECT_EQ(e.bits.front().weight_bits, 8);
-    EXPECT_EQ(e.bits.back(), (reram::LayerBits{8, 8}));
+    EXPECT_EQ(e.bits.back(), (layers::LayerBits{8, 8}));
   }
   EXPECT_EQ(r.measurements + r.cache_hits, 12);
 }

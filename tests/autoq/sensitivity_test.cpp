@@ -146,7 +146,7 @@ TEST(SplitCost, PredictsTheCostModelExactlyForEveryMetric) {
       const int L = static_cast<int>(target->layers().size());
       for (CostMetric m : {CostMetric::kCrossbars, CostMetric::kArea, CostMetric::kEnergy, CostMetric::kLatency}) {
         Evaluator ev(*target, model, m, 1.0);
-        std::vector<std::vector<reram::LayerBits>> choices;
+        std::vector<std::vector<layers::LayerBits>> choices;
         for (int l = 0; l < L; ++l) choices.push_back(LayerChoices(l, L, {1, 2, 3, 5, 8, 12}, false));
         const SeparableCost split = SplitCost(ev, choices, 8);
         num::Random rng(3);
@@ -175,7 +175,7 @@ TEST(LayerChoices, EveryPairOrHaqsFirstLastRule) {
   const auto first = LayerChoices(0, 7, c, true);
   ASSERT_EQ(first.size(), 7u);
   for (const auto& b : first) EXPECT_EQ(b.weight_bits, 8);
-  EXPECT_EQ(LayerChoices(6, 7, c, true), (std::vector<reram::LayerBits>{{8, 8}}));
+  EXPECT_EQ(LayerChoices(6, 7, c, true), (std::vector<layers::LayerBits>{{8, 8}}));
   EXPECT_EQ(LayerChoices(3, 7, c, true).size(), 49u);
   EXPECT_THROW(LayerChoices(7, 7, c, false), std::invalid_argument);
 }

@@ -1,10 +1,13 @@
 // Model building from configs, config errors, BN folding, checkpoints, training.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include "cnn/model.h"
 #include "cnn/train.h"
@@ -81,6 +84,23 @@ TEST(ModelConfig, ShippedConfigsParse) {
     Model m(c, 1);
     EXPECT_GE(m.num_weight_layers(), std::string(name) == "vgg_small" ? 6u : 5u) << name;
   }
+}
+
+// The models built into the program are the source tree's files (a stale build fails).
+TEST(ModelConfig, BuiltinModelsAreTheSourceTreesFiles) {
+  const auto dir = std::filesystem::path(FIXAR_SOURCE_DIR) / "configs/models";
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().extension() == ".toml") files.push_back(e.path().stem().string());
+  std::sort(files.begin(), files.end());
+  EXPECT_EQ(BuiltinModelNames(), files);
+  for (const std::string& name : BuiltinModelNames()) {
+    std::ifstream in(dir / (name + ".toml"));
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(BuiltinModelConfig(name).toml_text, text) << name;
+    EXPECT_EQ(BuiltinModelConfig(name).source, "configs/models/" + name + ".toml");
+  }
+  EXPECT_THROW(BuiltinModelConfig("resnet"), std::invalid_argument);
 }
 
 TEST(ModelConfig, ErrorsNameTheProblem) {

@@ -21,25 +21,26 @@ std::filesystem::path Configs() { return std::filesystem::path(FIXAR_SOURCE_DIR)
 
 TEST(LayerShapes, LeNetMatchesTheReramWorkedExample) {
   Model m(LoadModelConfig(Configs() / "lenet5.toml"), 1);
-  const auto shapes = LayerShapes(m);
+  const auto shapes = DescribeWeightLayers(m);
   ASSERT_EQ(shapes.size(), 5u);
-  const reram::LayerShape expect[] = {reram::LayerShape::Conv("conv1", 1, 6, 5, 28, 28),
-                                      reram::LayerShape::Conv("conv2", 6, 16, 5, 10, 10),
-                                      reram::LayerShape::FullyConnected("fc1", 400, 120),
-                                      reram::LayerShape::FullyConnected("fc2", 120, 84),
-                                      reram::LayerShape::FullyConnected("fc3", 84, 10)};
+  using layers::LayerShape;
+  const LayerShape expect[] = {LayerShape::Conv("conv1", 1, 6, 5, 1, 28, 28, 28, 28),
+                               LayerShape::Conv("conv2", 6, 16, 5, 1, 14, 14, 10, 10),
+                               LayerShape::FullyConnected("fc1", 400, 120),
+                               LayerShape::FullyConnected("fc2", 120, 84),
+                               LayerShape::FullyConnected("fc3", 84, 10)};
   for (std::size_t i = 0; i < 5; ++i) {
     EXPECT_EQ(shapes[i].name, expect[i].name);
-    EXPECT_EQ(shapes[i].rows, expect[i].rows) << i;
-    EXPECT_EQ(shapes[i].cols, expect[i].cols) << i;
-    EXPECT_EQ(shapes[i].output_positions, expect[i].output_positions) << i;
+    EXPECT_EQ(shapes[i].rows(), expect[i].rows()) << i;
+    EXPECT_EQ(shapes[i].cols(), expect[i].cols()) << i;
+    EXPECT_EQ(shapes[i].output_positions(), expect[i].output_positions()) << i;
   }
-  const auto info = DescribeWeightLayers(m);
-  EXPECT_EQ(info[1].kind, WeightLayerKind::kConv);
+  const auto& info = shapes;
+  EXPECT_EQ(info[1].kind, layers::LayerKind::kConv);
   EXPECT_EQ(info[1].c_in, 6);
   EXPECT_EQ(info[1].input_hw(), 14 * 14);
-  EXPECT_EQ(info[1].weights, 16 * 6 * 25);
-  EXPECT_EQ(info[2].kind, WeightLayerKind::kFullyConnected);
+  EXPECT_EQ(info[1].weights(), 16 * 6 * 25);
+  EXPECT_EQ(info[2].kind, layers::LayerKind::kFullyConnected);
   EXPECT_EQ(info[2].stride, 0);
   // The cost model accepts them.
   const reram::CostModel cost(reram::ReramConfig::Isaac());

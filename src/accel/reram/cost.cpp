@@ -11,14 +11,6 @@
 
 namespace fixar::reram {
 
-LayerShape LayerShape::Conv(std::string name, std::int64_t c_in, std::int64_t c_out, std::int64_t kernel,
-                            std::int64_t out_h, std::int64_t out_w) {
-  return LayerShape{std::move(name), c_in * kernel * kernel, c_out, out_h * out_w};
-}
-LayerShape LayerShape::FullyConnected(std::string name, std::int64_t in, std::int64_t out) {
-  return LayerShape{std::move(name), in, out, 1};
-}
-
 namespace {
 
 // ceil(log2(x)) for x >= 1: the bits that index x rows (log2(128) = 7).
@@ -28,16 +20,16 @@ int CeilLog2(std::int64_t x) {
   return bits;
 }
 
-void CheckShape(const LayerShape& s) {
+void CheckShape(const layers::LayerShape& s) {
   auto check = [&](const char* field, std::int64_t v) {
     if (v < 1) {
       throw std::invalid_argument(
           fmt::format("reram layer '{}': {} = {} is invalid: must be >= 1", s.name, field, v));
     }
   };
-  check("rows", s.rows);
-  check("cols", s.cols);
-  check("output_positions", s.output_positions);
+  check("rows", s.rows());
+  check("cols", s.cols());
+  check("output_positions", s.output_positions());
 }
 
 void CheckBits(const std::string& layer, const char* field, int v) {
@@ -51,7 +43,7 @@ void CheckBits(const std::string& layer, const char* field, int v) {
 
 CostModel::CostModel(ReramConfig config) : config_(std::move(config)) { config_.validate(); }
 
-int CostModel::lossless_adc_bits(std::int64_t rows, LayerBits bits) const {
+int CostModel::lossless_adc_bits(std::int64_t rows, layers::LayerBits bits) const {
   // (5) A column sums min(n, X) products of a c'-bit cell and a d'-bit input. c' and d'
   // are capped by the bits actually stored/applied (a 1-bit weight uses 1 bit of a 2-bit
   // cell), so fewer bits never ask for a finer ADC. The -1 for c' = d' = 1 is the
@@ -62,11 +54,11 @@ int CostModel::lossless_adc_bits(std::int64_t rows, LayerBits bits) const {
   return CeilLog2(rows_used) + c_eff + d_eff - ((c_eff == 1 && d_eff == 1) ? 1 : 0);
 }
 
-int CostModel::adc_bits(std::int64_t rows, LayerBits bits) const {
+int CostModel::adc_bits(std::int64_t rows, layers::LayerBits bits) const {
   return config_.adc.resolution == AdcResolution::kFixed ? config_.adc.bits : lossless_adc_bits(rows, bits);
 }
 
-LayerCost CostModel::layer(const LayerShape& shape, LayerBits bits, int output_bits) const {
+LayerCost CostModel::layer(const layers::LayerShape& shape, layers::LayerBits bits, int output_bits) const {
   CheckShape(shape);
   CheckBits(shape.name, "weight_bits", bits.weight_bits);
   CheckBits(shape.name, "activation_bits", bits.activation_bits);
@@ -75,7 +67,7 @@ LayerCost CostModel::layer(const LayerShape& shape, LayerBits bits, int output_b
 
   const ReramConfig& k = config_;
   const std::int64_t X = k.crossbar_size;
-  const std::int64_t P = shape.output_positions;
+  const std::int64_t P = shape.output_positions();
   LayerCost r;
   r.shape = shape;
   r.bits = bits;
@@ -85,13 +77,13 @@ LayerCost CostModel::layer(const LayerShape& shape, LayerBits bits, int output_b
   r.slices = static_cast<int>(util::CeilDiv<std::int64_t>(bits.weight_bits, k.cell_bits));                    // (1)
   r.polarity = k.signed_weights == SignedWeights::kDifferential ? 2 : 1;
   const std::int64_t offset_cols = k.signed_weights == SignedWeights::kOffsetColumn ? k.offset_columns : 0;
-  r.columns = shape.cols * r.slices * r.polarity + offset_cols;                           // (2)
-  r.row_blocks = util::CeilDiv<std::int64_t>(shape.rows, X);
+  r.columns = shape.cols() * r.slices * r.polarity + offset_cols;                         // (2)
+  r.row_blocks = util::CeilDiv<std::int64_t>(shape.rows(), X);
   r.column_blocks = util::CeilDiv<std::int64_t>(r.columns, X);
   r.crossbars = r.row_blocks * r.column_blocks;                                           // (3)
   r.input_cycles = static_cast<int>(util::CeilDiv<std::int64_t>(bits.activation_bits, k.dac.bits));          // (4)
-  r.adc_bits = adc_bits(shape.rows, bits);                                                // (5)
-  r.adc_bits_lossless = lossless_adc_bits(shape.rows, bits);
+  r.adc_bits = adc_bits(shape.rows(), bits);                                              // (5)
+  r.adc_bits_lossless = lossless_adc_bits(shape.rows(), bits);
 
   // --- Instances: every crossbar has X row DACs and adc.per_crossbar ADCs --------------
   r.adcs = r.crossbars * k.adc.per_crossbar;
@@ -102,9 +94,9 @@ LayerCost CostModel::layer(const LayerShape& shape, LayerBits bits, int output_b
   // --- Operation counts per inference ---------------------------------------------------
   r.crossbar_reads = r.crossbars * r.input_cycles * P;                                    // (6)
   r.adc_conversions = r.row_blocks * r.columns * r.input_cycles * P;                      // (7)
-  r.dac_drives = shape.rows * r.column_blocks * r.input_cycles * P;                       // (8)
+  r.dac_drives = shape.rows() * r.column_blocks * r.input_cycles * P;                     // (8)
   r.shift_add_ops = r.adc_conversions;                                                    // (9)
-  r.buffer_bits = P * (shape.rows * bits.activation_bits + shape.cols * output_bits);     // (10)
+  r.buffer_bits = P * (shape.rows() * bits.activation_bits + shape.cols() * output_bits); // (10)
 
   // --- Time ---------------------------------------------------------------------------
   // (11) One input cycle lasts the analog read, or the time the crossbar's ADCs need to
@@ -135,7 +127,8 @@ LayerCost CostModel::layer(const LayerShape& shape, LayerBits bits, int output_b
   return r;
 }
 
-NetworkCost CostModel::network(std::span<const LayerShape> layers, std::span<const LayerBits> bits) const {
+NetworkCost CostModel::network(std::span<const layers::LayerShape> layers,
+                               std::span<const layers::LayerBits> bits) const {
   if (layers.size() != bits.size()) {
     throw std::invalid_argument(fmt::format(
         "reram network cost: {} layers but {} bit assignments; give one (weight, activation) pair per layer",
@@ -166,8 +159,8 @@ NetworkCost CostModel::network(std::span<const LayerShape> layers, std::span<con
   return n;
 }
 
-NetworkCost CostModel::uniform(std::span<const LayerShape> layers, int weight_bits, int activation_bits) const {
-  const std::vector<LayerBits> bits(layers.size(), LayerBits{weight_bits, activation_bits});
+NetworkCost CostModel::uniform(std::span<const layers::LayerShape> layers, int weight_bits, int activation_bits) const {
+  const std::vector<layers::LayerBits> bits(layers.size(), layers::LayerBits{weight_bits, activation_bits});
   return network(layers, bits);
 }
 
@@ -179,7 +172,7 @@ CostRatio ratio(const NetworkCost& assignment, const NetworkCost& reference) {
                    div(assignment.latency_ns, reference.latency_ns)};
 }
 
-CostRatio CostModel::ratio(std::span<const LayerShape> layers, std::span<const LayerBits> bits) const {
+CostRatio CostModel::ratio(std::span<const layers::LayerShape> layers, std::span<const layers::LayerBits> bits) const {
   return reram::ratio(network(layers, bits), uniform(layers, 8, 8));
 }
 

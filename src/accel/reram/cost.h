@@ -1,9 +1,9 @@
 // ReRAM crossbar cost of a CNN with per-layer (weight, activation) bits.
 //
-// A layer is priced as a matrix-vector product repeated at every output position:
-// n rows (inputs: c_in*k*k for a conv), m columns (outputs: c_out), P positions (h*w of
-// the output map; 1 for a fully connected layer). The equations (numbered as in
-// docs/reram.md) follow the standard counting in shared/reference/autoq.md:
+// A layer (layers::LayerShape) is priced as a matrix-vector product repeated at every
+// output position: n rows (inputs: c_in*k*k for a conv), m columns (outputs: c_out),
+// P positions (h*w of the output map; 1 for a fully connected layer). The equations
+// (numbered as in docs/reram.md) follow the standard counting in shared/reference/autoq.md:
 //   (1) slices      = ceil(w / c)                           cells per weight
 //   (2) columns     = m * slices * polarity + offset_cols   per row block
 //   (3) crossbars   = ceil(n / X) * ceil(columns / X)
@@ -19,26 +19,10 @@
 #include <vector>
 
 #include "accel/reram/config.h"
+#include "layers/layer_bits.h"
+#include "layers/layer_shape.h"
 
 namespace fixar::reram {
-
-struct LayerShape {
-  std::string name;
-  std::int64_t rows = 1;              // n: inputs of the matrix (c_in * k * k for a conv)
-  std::int64_t cols = 1;              // m: outputs of the matrix (c_out)
-  std::int64_t output_positions = 1;  // P: h_out * w_out for a conv, 1 for fully connected
-
-  static LayerShape Conv(std::string name, std::int64_t c_in, std::int64_t c_out, std::int64_t kernel,
-                         std::int64_t out_h, std::int64_t out_w);
-  static LayerShape FullyConnected(std::string name, std::int64_t in, std::int64_t out);
-  std::int64_t weights() const { return rows * cols; }
-};
-
-struct LayerBits {
-  int weight_bits = 8;      // w, 1..16
-  int activation_bits = 8;  // a: bits of the layer's INPUT activations, 1..16
-  friend bool operator==(const LayerBits&, const LayerBits&) = default;
-};
 
 struct EnergyBreakdown {  // pJ per inference
   double crossbar_pj = 0, adc_pj = 0, dac_pj = 0, shift_add_pj = 0, buffer_pj = 0, adc_leakage_pj = 0;
@@ -51,8 +35,8 @@ struct AreaBreakdown {  // mm^2
 };
 
 struct LayerCost {
-  LayerShape shape;
-  LayerBits bits;
+  layers::LayerShape shape;
+  layers::LayerBits bits;
   int output_bits = 8;             // precision the outputs are written to the buffer at
   // Mapping, equations (1)-(5).
   int slices = 0;                  // (1)
@@ -108,18 +92,18 @@ class CostModel {
   // output_bits: precision of the outputs written back (the next layer's activation
   // bits); 0 means "same as bits.activation_bits". Throws std::invalid_argument naming
   // the layer and the bad value for shapes < 1 or bits outside 1..16.
-  LayerCost layer(const LayerShape& shape, LayerBits bits, int output_bits = 0) const;
+  LayerCost layer(const layers::LayerShape& shape, layers::LayerBits bits, int output_bits = 0) const;
 
   // bits[i] prices layers[i]; layer i writes its outputs at bits[i+1].activation_bits
   // (the last layer at its own activation bits). Sizes must match.
-  NetworkCost network(std::span<const LayerShape> layers, std::span<const LayerBits> bits) const;
-  NetworkCost uniform(std::span<const LayerShape> layers, int weight_bits = 8, int activation_bits = 8) const;
+  NetworkCost network(std::span<const layers::LayerShape> layers, std::span<const layers::LayerBits> bits) const;
+  NetworkCost uniform(std::span<const layers::LayerShape> layers, int weight_bits = 8, int activation_bits = 8) const;
   // network(layers, bits) / uniform(layers, 8, 8), metric by metric.
-  CostRatio ratio(std::span<const LayerShape> layers, std::span<const LayerBits> bits) const;
+  CostRatio ratio(std::span<const layers::LayerShape> layers, std::span<const layers::LayerBits> bits) const;
 
   // Equation (5) alone: the resolution priced for a layer with `rows` rows and these bits.
-  int adc_bits(std::int64_t rows, LayerBits bits) const;
-  int lossless_adc_bits(std::int64_t rows, LayerBits bits) const;
+  int adc_bits(std::int64_t rows, layers::LayerBits bits) const;
+  int lossless_adc_bits(std::int64_t rows, layers::LayerBits bits) const;
 
  private:
   ReramConfig config_;

@@ -9,23 +9,30 @@
 
 #include "accel/reram/config.h"
 #include "accel/reram/cost.h"
+#include "layers/layer_shape.h"
 
 namespace {
 
-using fixar::reram::LayerShape;
+using fixar::layers::LayerShape;
 
 // LeNet-5 with 'same' padding on conv1 (28x28 input), 2x2 pooling after each conv.
 std::vector<LayerShape> LeNet5() {
-  return {LayerShape::Conv("conv1", 1, 6, 5, 28, 28), LayerShape::Conv("conv2", 6, 16, 5, 10, 10),
-          LayerShape::FullyConnected("fc1", 16 * 5 * 5, 120), LayerShape::FullyConnected("fc2", 120, 84),
+  // Conv: name, c_in, c_out, kernel, stride, input h, w, output h, w.
+  return {LayerShape::Conv("conv1", 1, 6, 5, 1, 28, 28, 28, 28),
+          LayerShape::Conv("conv2", 6, 16, 5, 1, 14, 14, 10, 10),
+          LayerShape::FullyConnected("fc1", 16 * 5 * 5, 120),
+          LayerShape::FullyConnected("fc2", 120, 84),
           LayerShape::FullyConnected("fc3", 84, 10)};
 }
 
 // VGG-style: 2x(conv3x3 32) pool, 2x(conv3x3 64) pool, fc 256, fc 10 ('same' padding).
 std::vector<LayerShape> SmallVgg() {
-  return {LayerShape::Conv("conv1", 1, 32, 3, 28, 28),  LayerShape::Conv("conv2", 32, 32, 3, 28, 28),
-          LayerShape::Conv("conv3", 32, 64, 3, 14, 14), LayerShape::Conv("conv4", 64, 64, 3, 14, 14),
-          LayerShape::FullyConnected("fc1", 64 * 7 * 7, 256), LayerShape::FullyConnected("fc2", 256, 10)};
+  return {LayerShape::Conv("conv1", 1, 32, 3, 1, 28, 28, 28, 28),
+          LayerShape::Conv("conv2", 32, 32, 3, 1, 28, 28, 28, 28),
+          LayerShape::Conv("conv3", 32, 64, 3, 1, 14, 14, 14, 14),
+          LayerShape::Conv("conv4", 64, 64, 3, 1, 14, 14, 14, 14),
+          LayerShape::FullyConnected("fc1", 64 * 7 * 7, 256),
+          LayerShape::FullyConnected("fc2", 256, 10)};
 }
 
 void Report(const fixar::reram::CostModel& model, const char* net, const std::vector<LayerShape>& layers) {
@@ -37,8 +44,8 @@ void Report(const fixar::reram::CostModel& model, const char* net, const std::ve
     fmt::print("  {:<6} {:>6} {:>6} {:>6} {:>6} {:>4} {:>11} {:>12} {:>12}\n", "layer", "n", "m", "P", "xbars",
                "cyc", "area mm2", "energy nJ", "latency us");
     for (const auto& l : cost.layers) {
-      fmt::print("  {:<6} {:>6} {:>6} {:>6} {:>6} {:>4} {:>11.5f} {:>12.3f} {:>12.3f}\n", l.shape.name, l.shape.rows,
-                 l.shape.cols, l.shape.output_positions, l.crossbars, l.input_cycles, l.area_mm2(),
+      fmt::print("  {:<6} {:>6} {:>6} {:>6} {:>6} {:>4} {:>11.5f} {:>12.3f} {:>12.3f}\n", l.shape.name, l.shape.rows(),
+                 l.shape.cols(), l.shape.output_positions(), l.crossbars, l.input_cycles, l.area_mm2(),
                  l.energy_pj() / 1e3, l.latency_ns / 1e3);
     }
     fmt::print("  total: {} crossbars, {} eDRAM banks, area {:.4f} mm2, energy {:.2f} nJ/inference, "

@@ -7,9 +7,14 @@
 
 #include "accel/reram/config.h"
 #include "accel/reram/cost.h"
+#include "layers/layer_bits.h"
+#include "layers/layer_shape.h"
 
 namespace fixar::reram {
 namespace {
+
+using layers::LayerBits;
+using layers::LayerShape;
 
 // FC 400 -> 120 at w = 8, a = 8 on the ISAAC defaults: X = 128, c = 2, d = 1, offset
 // column, fixed 8-bit ADC, one ADC per crossbar, 0.5 shift-add units per crossbar.
@@ -72,18 +77,18 @@ TEST(CostModel, ConvWithTwoBitDacAndDifferentialPairs) {
   cfg.dac.bits = 2;
   cfg.signed_weights = SignedWeights::kDifferential;
   const CostModel model(cfg);
-  const LayerCost c = model.layer(LayerShape::Conv("conv", 6, 16, 5, 10, 10), LayerBits{4, 4});
-  EXPECT_EQ(c.shape.rows, 150);              // 6 * 5 * 5
-  EXPECT_EQ(c.shape.output_positions, 100);  // 10 * 10
-  EXPECT_EQ(c.slices, 2);                    // ceil(4 / 2)
-  EXPECT_EQ(c.columns, 64);                  // 16 * 2 slices * 2 polarity, no offset column
-  EXPECT_EQ(c.crossbars, 2);                 // ceil(150 / 128) = 2 row blocks * ceil(64 / 128) = 1
-  EXPECT_EQ(c.input_cycles, 2);              // ceil(4 / 2)
-  EXPECT_EQ(c.crossbar_reads, 400);          // 2 * 2 * 100
-  EXPECT_EQ(c.adc_conversions, 25600);       // 2 row blocks * 64 columns * 2 cycles * 100
-  EXPECT_EQ(c.dac_drives, 30000);            // 150 rows * 1 column block * 2 cycles * 100
-  EXPECT_DOUBLE_EQ(c.cycle_ns, 128.0);       // max(128, 64 / 1.28 = 50)
-  EXPECT_DOUBLE_EQ(c.latency_ns, 25600.0);   // 100 * 2 * 128
+  const LayerCost c = model.layer(LayerShape::Conv("conv", 6, 16, 5, 1, 14, 14, 10, 10), LayerBits{4, 4});
+  EXPECT_EQ(c.shape.rows(), 150);              // 6 * 5 * 5
+  EXPECT_EQ(c.shape.output_positions(), 100);  // 10 * 10
+  EXPECT_EQ(c.slices, 2);                      // ceil(4 / 2)
+  EXPECT_EQ(c.columns, 64);                    // 16 * 2 slices * 2 polarity, no offset column
+  EXPECT_EQ(c.crossbars, 2);                   // ceil(150 / 128) = 2 row blocks * ceil(64 / 128) = 1
+  EXPECT_EQ(c.input_cycles, 2);                // ceil(4 / 2)
+  EXPECT_EQ(c.crossbar_reads, 400);            // 2 * 2 * 100
+  EXPECT_EQ(c.adc_conversions, 25600);         // 2 row blocks * 64 columns * 2 cycles * 100
+  EXPECT_EQ(c.dac_drives, 30000);              // 150 rows * 1 column block * 2 cycles * 100
+  EXPECT_DOUBLE_EQ(c.cycle_ns, 128.0);         // max(128, 64 / 1.28 = 50)
+  EXPECT_DOUBLE_EQ(c.latency_ns, 25600.0);     // 100 * 2 * 128
   // A 2-bit DAC costs 2^(2-1) = 2 one-bit DACs: 30000 * 0.0035 * 2 * 128 ns = 26880 pJ.
   EXPECT_NEAR(c.energy.dac_pj, 26880.0, 1e-9);
   EXPECT_NEAR(c.area.dac_mm2, 256 * 1.67e-7 * 2, 1e-15);  // 2 crossbars * 128 DACs
@@ -148,8 +153,9 @@ TEST(CostModel, OffsetColumnNeedsFewerCrossbarsThanDifferentialPairs) {
 
 // Fewer bits (weight or activation) never cost more in any metric, for every scheme and ADC mode.
 TEST(CostModel, FewerBitsNeverCostMore) {
-  const std::vector<LayerShape> shapes = {LayerShape::Conv("c1", 1, 6, 5, 28, 28), LayerShape::Conv("c2", 32, 64, 3, 14, 14),
-                                          LayerShape::FullyConnected("fc", 3136, 256), LayerShape::FullyConnected("f", 84, 10)};
+  const std::vector<LayerShape> shapes = {
+      LayerShape::Conv("c1", 1, 6, 5, 1, 28, 28, 28, 28), LayerShape::Conv("c2", 32, 64, 3, 1, 14, 14, 14, 14),
+      LayerShape::FullyConnected("fc", 3136, 256), LayerShape::FullyConnected("f", 84, 10)};
   for (auto scheme : {SignedWeights::kOffsetColumn, SignedWeights::kDifferential}) {
     for (auto adc : {AdcResolution::kFixed, AdcResolution::kLossless}) {
       for (int dac : {1, 2}) {
@@ -182,7 +188,8 @@ TEST(CostModel, FewerBitsNeverCostMore) {
 
 TEST(CostModel, NetworkTotalsRatiosAndOutputBits) {
   const CostModel model(ReramConfig::Isaac());
-  const std::vector<LayerShape> net = {LayerShape::Conv("c1", 1, 6, 5, 28, 28), LayerShape::FullyConnected("f", 84, 10)};
+  const std::vector<LayerShape> net = {LayerShape::Conv("c1", 1, 6, 5, 1, 28, 28, 28, 28),
+                                       LayerShape::FullyConnected("f", 84, 10)};
   const std::vector<LayerBits> bits = {{8, 8}, {4, 6}};
   const NetworkCost n = model.network(net, bits);
   ASSERT_EQ(n.layers.size(), 2u);
@@ -218,7 +225,7 @@ TEST(CostModel, BadLayersNameTheLayerAndValue) {
     EXPECT_NE(m.find("weight_bits = 0"), std::string::npos) << m;
     EXPECT_NE(m.find("[1, 16]"), std::string::npos) << m;
   }
-  EXPECT_THROW(model.layer(LayerShape{"empty", 0, 10, 1}, {8, 8}), std::invalid_argument);
+  EXPECT_THROW(model.layer(LayerShape::FullyConnected("empty", 0, 10), {8, 8}), std::invalid_argument);
   const std::vector<LayerShape> net = {LayerShape::FullyConnected("f", 8, 8)};
   EXPECT_THROW(model.network(net, std::vector<LayerBits>{}), std::invalid_argument);
 }
