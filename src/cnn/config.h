@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "cnn/tensor.h"
+#include "util/embedded_file.h"
 
 namespace fixar::cnn {
 
@@ -96,12 +97,8 @@ std::vector<std::string> BuiltinModelNames();
 ModelConfig BuiltinModelConfig(const std::string& name);
 
 namespace detail {
-struct EmbeddedModelConfig {
-  const char* path;  // relative to the source tree: "configs/models/vgg_small.toml"
-  const char* text;
-};
 // Every configs/models/*.toml at build time (generated: embedded_model_configs.cpp).
-extern const EmbeddedModelConfig kEmbeddedModelConfigs[];
+extern const util::EmbeddedFile kEmbeddedModelConfigs[];
 extern const int kEmbeddedModelConfigCount;
 }  // namespace detail
 

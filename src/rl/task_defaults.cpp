@@ -12,7 +12,7 @@
 namespace fixar::rl {
 namespace {
 
-const detail::EmbeddedConfig* FindEmbedded(const std::string& path) {
+const util::EmbeddedFile* FindEmbedded(const std::string& path) {
   for (int i = 0; i < detail::kEmbeddedTrainConfigCount; ++i)
     if (path == detail::kEmbeddedTrainConfigs[i].path) return &detail::kEmbeddedTrainConfigs[i];
   return nullptr;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "rl/config.h"
+#include "util/embedded_file.h"
 
 namespace fixar::rl {
 
@@ -45,12 +46,8 @@ struct ResolvedConfig {
 ResolvedConfig ResolveTrainConfig(const ConfigRequest& request);
 
 namespace detail {
-struct EmbeddedConfig {
-  const char* path;  // relative to the source tree: "configs/train/hopper.toml"
-  const char* text;
-};
 // Every configs/train/*.toml at build time (generated: embedded_train_configs.cpp).
-extern const EmbeddedConfig kEmbeddedTrainConfigs[];
+extern const util::EmbeddedFile kEmbeddedTrainConfigs[];
 extern const int kEmbeddedTrainConfigCount;
 }  // namespace detail
 

@@ -1,11 +1,11 @@
 # Writes OUTPUT, a C++ source holding text files of the source tree (FILES: paths relative
-# to SOURCE_DIR, separated by '|') as an array ARRAY of TYPE {path, text} with COUNT
-# entries, in NAMESPACE; INCLUDE is the header declaring them. Configs built into the
+# to SOURCE_DIR, separated by '|') as an array ARRAY of util::EmbeddedFile {path, text}
+# (util/embedded_file.h) with COUNT entries, in NAMESPACE; INCLUDE is the header declaring them. Configs built into the
 # program this way are found from any directory. OUTPUT is rewritten only when its content
 # changes. Called through fixar_embed_files() (top-level CMakeLists.txt).
 set(body "// Generated from ${GLOB} by src/util/embed_files.cmake: do not edit.\n")
 string(APPEND body "#include \"${INCLUDE}\"\n\nnamespace ${NAMESPACE} {\n\n")
-string(APPEND body "const ${TYPE} ${ARRAY}[] = {\n")
+string(APPEND body "const ::fixar::util::EmbeddedFile ${ARRAY}[] = {\n")
 set(count 0)
 string(REPLACE "|" ";" FILES "${FILES}")
 foreach(file IN LISTS FILES)
