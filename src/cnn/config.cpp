@@ -284,9 +284,9 @@ std::vector<std::string> BuiltinModelNames() {
 
 ModelConfig BuiltinModelConfig(const std::string& name) {
   const std::string path = "configs/models/" + name + ".toml";
-  for (int i = 0; i < detail::kEmbeddedModelConfigCount; ++i)
-    if (path == detail::kEmbeddedModelConfigs[i].path)
-      return ParseModelConfig(detail::kEmbeddedModelConfigs[i].text, path);
+  if (const util::EmbeddedFile* f = util::FindEmbedded(
+          {detail::kEmbeddedModelConfigs, static_cast<std::size_t>(detail::kEmbeddedModelConfigCount)}, path))
+    return ParseModelConfig(f->text, path);
   throw std::invalid_argument(
       fmt::format("model '{}' is not built in; valid: {}", name, fmt::join(BuiltinModelNames(), ", ")));
 }

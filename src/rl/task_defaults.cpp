@@ -13,9 +13,8 @@ namespace fixar::rl {
 namespace {
 
 const util::EmbeddedFile* FindEmbedded(const std::string& path) {
-  for (int i = 0; i < detail::kEmbeddedTrainConfigCount; ++i)
-    if (path == detail::kEmbeddedTrainConfigs[i].path) return &detail::kEmbeddedTrainConfigs[i];
-  return nullptr;
+  const std::size_t count = static_cast<std::size_t>(detail::kEmbeddedTrainConfigCount);
+  return util::FindEmbedded({detail::kEmbeddedTrainConfigs, count}, path);
 }
 
 std::string PathFor(const std::string& task) {
