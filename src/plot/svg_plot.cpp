@@ -155,9 +155,21 @@ std::vector<double> AxisTicks(const Axis& a) {
 
 }  // namespace
 
-std::string RenderSvgPlot(const PlotSpec& spec) {
-  Axis ax{spec.log_x}, ay{spec.log_y};
-  FitAxes(spec, ax, ay);
+namespace {
+
+// Where the plot area sits in the document: margins grow with the legend's longest name
+// and, for slanted x tick labels, with the longest label.
+struct Frame {
+  Axis ax, ay;
+  double left = 80, top = 40, right = 0, bottom = 0, W = 0, H = 0, pw = 0, ph = 0, slant_room = 0;
+  bool slanted = false;
+  double px(double v) const { return left + (ax.T(v) - ax.lo) / (ax.hi - ax.lo) * pw; }
+  double py(double v) const { return top + ph - (ay.T(v) - ay.lo) / (ay.hi - ay.lo) * ph; }
+};
+
+Frame LayOut(const PlotSpec& spec) {
+  Frame f{.ax = {spec.log_x}, .ay = {spec.log_y}};
+  FitAxes(spec, f.ax, f.ay);
   if (!spec.x_tick_labels.empty() && spec.x_tick_labels.size() != spec.x_ticks.size())
     throw std::invalid_argument(fmt::format("plot '{}': {} x tick labels for {} x ticks", spec.title,
                                             spec.x_tick_labels.size(), spec.x_ticks.size()));
@@ -170,93 +182,115 @@ std::string RenderSvgPlot(const PlotSpec& spec) {
   // sans-serif), widening the document so the plot area keeps its size.
   std::size_t longest_name = 0;
   for (const Series& s : spec.series) longest_name = std::max(longest_name, s.name.size());
-  const double right = std::max(180.0, 44.0 + 7.0 * static_cast<double>(longest_name));
-  const double left = 80, top = 40, W = spec.width + (right - 180.0);
-  const double tick_room = spec.x_ticks.empty() ? W : (W - left - right) / static_cast<double>(spec.x_ticks.size());
-  const bool slanted = 7.0 * static_cast<double>(longest_label) > tick_room;
-  const double slant_room = slanted ? 3.5 * static_cast<double>(longest_label) : 0;  // sin 30° of the label
-  const double bottom = (spec.caption.empty() ? 60 : 80) + slant_room, H = spec.height + slant_room;
-  const double pw = W - left - right, ph = H - top - bottom;
-  auto px = [&](double v) { return left + (ax.T(v) - ax.lo) / (ax.hi - ax.lo) * pw; };
-  auto py = [&](double v) { return top + ph - (ay.T(v) - ay.lo) / (ay.hi - ay.lo) * ph; };
+  f.right = std::max(180.0, 44.0 + 7.0 * static_cast<double>(longest_name));
+  f.W = spec.width + (f.right - 180.0);
+  const double tick_room =
+      spec.x_ticks.empty() ? f.W : (f.W - f.left - f.right) / static_cast<double>(spec.x_ticks.size());
+  f.slanted = 7.0 * static_cast<double>(longest_label) > tick_room;
+  f.slant_room = f.slanted ? 3.5 * static_cast<double>(longest_label) : 0;  // sin 30° of the label
+  f.bottom = (spec.caption.empty() ? 60 : 80) + f.slant_room, f.H = spec.height + f.slant_room;
+  f.pw = f.W - f.left - f.right, f.ph = f.H - f.top - f.bottom;
+  return f;
+}
 
+// Ticks, grid lines and tick labels of both axes.
+std::string TicksSvg(const PlotSpec& spec, const Frame& f) {
+  std::string svg;
+  const std::vector<double> x_ticks = spec.x_ticks.empty() ? AxisTicks(f.ax) : spec.x_ticks;
+  for (std::size_t i = 0; i < x_ticks.size(); ++i) {
+    const double t = x_ticks[i];
+    if (!Usable(t, f.ax.log) || f.ax.T(t) < f.ax.lo - 1e-9 || f.ax.T(t) > f.ax.hi + 1e-9) continue;
+    const double x = f.px(t);
+    const std::string label = spec.x_tick_labels.empty() ? TickLabel(t) : Escape(spec.x_tick_labels[i]);
+    svg +=
+        fmt::format("<line x1=\"{0:.2f}\" y1=\"{1}\" x2=\"{0:.2f}\" y2=\"{2}\" stroke=\"#ddd\"/>\n",
+                    x, f.top, f.top + f.ph);
+    if (f.slanted)
+      svg += fmt::format("<text x=\"{0:.2f}\" y=\"{1}\" text-anchor=\"end\" transform=\"rotate(-30 {0:.2f} {1})\">{2}</text>\n",
+                         x + 4, f.top + f.ph + 14, label);
+    else
+      svg += fmt::format("<text x=\"{:.2f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", x, f.top + f.ph + 18, label);
+  }
+  for (double t : AxisTicks(f.ay)) {
+    if (f.ay.T(t) < f.ay.lo - 1e-9 || f.ay.T(t) > f.ay.hi + 1e-9) continue;
+    const double y = f.py(t);
+    svg +=
+        fmt::format("<line x1=\"{0}\" y1=\"{1:.2f}\" x2=\"{2}\" y2=\"{1:.2f}\" stroke=\"#ddd\"/>\n",
+                    f.left, y, f.left + f.pw);
+    svg += fmt::format("<text x=\"{}\" y=\"{:.2f}\" text-anchor=\"end\">{}</text>\n", f.left - 6,
+                       y + 4, TickLabel(t));
+  }
+  return svg;
+}
+
+// The plot area's border, the axis labels and the caption.
+std::string FrameSvg(const PlotSpec& spec, const Frame& f) {
+  std::string svg = fmt::format(
+      "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"black\"/>\n", f.left,
+      f.top, f.pw, f.ph);
+  svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", f.left + f.pw / 2,
+                     f.H - f.bottom + 44 + f.slant_room, Escape(spec.xlabel + (f.ax.log ? " (log scale)" : "")));
+  if (!spec.caption.empty())
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\" fill=\"#444\">{}</text>\n",
+                       f.left + f.pw / 2, f.H - 12, Escape(spec.caption));
+  svg += fmt::format(
+      "<text x=\"18\" y=\"{0}\" text-anchor=\"middle\" transform=\"rotate(-90 18 "
+      "{0})\">{1}</text>\n",
+      f.top + f.ph / 2, Escape(spec.ylabel + (f.ay.log ? " (log scale)" : "")));
+  return svg;
+}
+
+// Series k: its markers and line, and its legend entry.
+std::string SeriesSvg(const Series& s, std::size_t k, const Frame& f) {
+  std::string svg;
+  const char* colour = kColours[k % std::size(kColours)];
+  // Past the palette, repeat the colours with a dash pattern so series stay distinct.
+  const char* dash = k < std::size(kColours)
+                         ? ""
+                         : (k < 2 * std::size(kColours) ? " stroke-dasharray=\"6 3\""
+                                                        : " stroke-dasharray=\"2 2\"");
+  std::string points;
+  for (size_t i = 0; i < s.xs.size(); ++i) {
+    if (!Usable(s.xs[i], f.ax.log) || !Usable(s.ys[i], f.ay.log)) continue;
+    points += fmt::format("{:.2f},{:.2f} ", f.px(s.xs[i]), f.py(s.ys[i]));
+    if (s.markers || !s.lines)
+      svg += fmt::format("<circle cx=\"{:.2f}\" cy=\"{:.2f}\" r=\"3\" fill=\"{}\"/>\n",
+                         f.px(s.xs[i]), f.py(s.ys[i]), colour);
+  }
+  if (s.lines && !points.empty())
+    svg += fmt::format(
+        "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{} points=\"{}\"/>\n", colour,
+        dash, points);
+  const double ly = f.top + 10 + 20.0 * static_cast<double>(k);
+  svg += fmt::format(
+      "<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"{}\" "
+      "stroke-width=\"3\"{}/>\n",
+      f.left + f.pw + 10, ly - 2, f.left + f.pw + 28, ly - 2, colour, dash);
+  svg += fmt::format("<text x=\"{}\" y=\"{:.1f}\">{}</text>\n", f.left + f.pw + 32, ly + 2,
+                     Escape(s.name));
+  return svg;
+}
+
+}  // namespace
+
+std::string RenderSvgPlot(const PlotSpec& spec) {
+  const Frame f = LayOut(spec);
   std::string svg = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} "
       "{1}\" "
       "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" "
       "fill=\"white\"/>\n",
-      W, H);
+      f.W, f.H);
   svg += fmt::format("<text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">{}</text>\n",
-                     left + pw / 2, Escape(spec.title));
-  // Ticks and grid.
-  const std::vector<double> x_ticks = spec.x_ticks.empty() ? AxisTicks(ax) : spec.x_ticks;
-  for (std::size_t i = 0; i < x_ticks.size(); ++i) {
-    const double t = x_ticks[i];
-    if (!Usable(t, ax.log) || ax.T(t) < ax.lo - 1e-9 || ax.T(t) > ax.hi + 1e-9) continue;
-    const double x = px(t);
-    const std::string label = spec.x_tick_labels.empty() ? TickLabel(t) : Escape(spec.x_tick_labels[i]);
-    svg +=
-        fmt::format("<line x1=\"{0:.2f}\" y1=\"{1}\" x2=\"{0:.2f}\" y2=\"{2}\" stroke=\"#ddd\"/>\n",
-                    x, top, top + ph);
-    if (slanted)
-      svg += fmt::format("<text x=\"{0:.2f}\" y=\"{1}\" text-anchor=\"end\" transform=\"rotate(-30 {0:.2f} {1})\">{2}</text>\n",
-                         x + 4, top + ph + 14, label);
-    else
-      svg += fmt::format("<text x=\"{:.2f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", x, top + ph + 18, label);
-  }
-  for (double t : AxisTicks(ay)) {
-    if (ay.T(t) < ay.lo - 1e-9 || ay.T(t) > ay.hi + 1e-9) continue;
-    const double y = py(t);
-    svg +=
-        fmt::format("<line x1=\"{0}\" y1=\"{1:.2f}\" x2=\"{2}\" y2=\"{1:.2f}\" stroke=\"#ddd\"/>\n",
-                    left, y, left + pw);
-    svg += fmt::format("<text x=\"{}\" y=\"{:.2f}\" text-anchor=\"end\">{}</text>\n", left - 6,
-                       y + 4, TickLabel(t));
-  }
-  svg += fmt::format(
-      "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"black\"/>\n", left,
-      top, pw, ph);
-  svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", left + pw / 2,
-                     H - bottom + 44 + slant_room, Escape(spec.xlabel + (ax.log ? " (log scale)" : "")));
-  if (!spec.caption.empty())
-    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\" fill=\"#444\">{}</text>\n",
-                       left + pw / 2, H - 12, Escape(spec.caption));
-  svg += fmt::format(
-      "<text x=\"18\" y=\"{0}\" text-anchor=\"middle\" transform=\"rotate(-90 18 "
-      "{0})\">{1}</text>\n",
-      top + ph / 2, Escape(spec.ylabel + (ay.log ? " (log scale)" : "")));
+                     f.left + f.pw / 2, Escape(spec.title));
+  svg += TicksSvg(spec, f);
+  svg += FrameSvg(spec, f);
   // Bands first, so that no band covers another series' line.
+  auto px = [&](double v) { return f.px(v); };
+  auto py = [&](double v) { return f.py(v); };
   for (size_t k = 0; k < spec.series.size(); ++k)
-    svg += BandPolygon(spec.series[k], ax, ay, px, py, kColours[k % std::size(kColours)]);
-  // Series and legend.
-  for (size_t k = 0; k < spec.series.size(); ++k) {
-    const Series& s = spec.series[k];
-    const char* colour = kColours[k % std::size(kColours)];
-    // Past the palette, repeat the colours with a dash pattern so series stay distinct.
-    const char* dash = k < std::size(kColours)
-                           ? ""
-                           : (k < 2 * std::size(kColours) ? " stroke-dasharray=\"6 3\""
-                                                          : " stroke-dasharray=\"2 2\"");
-    std::string points;
-    for (size_t i = 0; i < s.xs.size(); ++i) {
-      if (!Usable(s.xs[i], ax.log) || !Usable(s.ys[i], ay.log)) continue;
-      points += fmt::format("{:.2f},{:.2f} ", px(s.xs[i]), py(s.ys[i]));
-      if (s.markers || !s.lines)
-        svg += fmt::format("<circle cx=\"{:.2f}\" cy=\"{:.2f}\" r=\"3\" fill=\"{}\"/>\n",
-                           px(s.xs[i]), py(s.ys[i]), colour);
-    }
-    if (s.lines && !points.empty())
-      svg += fmt::format(
-          "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{} points=\"{}\"/>\n", colour,
-          dash, points);
-    const double ly = top + 10 + 20.0 * static_cast<double>(k);
-    svg += fmt::format(
-        "<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"{}\" "
-        "stroke-width=\"3\"{}/>\n",
-        left + pw + 10, ly - 2, left + pw + 28, ly - 2, colour, dash);
-    svg += fmt::format("<text x=\"{}\" y=\"{:.1f}\">{}</text>\n", left + pw + 32, ly + 2,
-                       Escape(s.name));
-  }
+    svg += BandPolygon(spec.series[k], f.ax, f.ay, px, py, kColours[k % std::size(kColours)]);
+  for (size_t k = 0; k < spec.series.size(); ++k) svg += SeriesSvg(spec.series[k], k, f);
   svg += "</svg>\n";
   return svg;
 }
