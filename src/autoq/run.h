@@ -51,10 +51,15 @@ struct RunConfig {
   void Validate() const;
 };
 
+// What a run found, for the results directory (autoq/results.h writes it) and the caller.
 struct RunOutcome {
   std::vector<SearchResult> searches;      // agents × seeds, in run order
   std::vector<std::uint64_t> seeds;        // seed of each search
   std::vector<double> final_accuracy;      // per search: FinalAccuracy of its best (NaN if none/off)
+  std::vector<std::vector<Evaluation>> records;  // per search: every priced assignment, in order
+  std::vector<Agent> agents;               // the agents in run order (PPO first), each once
+  std::string target_name;
+  std::vector<layers::LayerShape> layers;  // the target's weight layers
   double float_accuracy = 0;
 };
 
@@ -70,7 +75,13 @@ std::unique_ptr<QuantTarget> MakeRunTarget(const RunConfig& config, const std::f
 using CandidateEvaluatorFactory = std::function<CandidateEvaluator*(QuantTarget& target)>;
 
 // Runs every agent for every seed (the deterministic sensitivity agent once, with the first
-// seed) and writes the results directory. `progress` receives one-line updates (may be empty).
+// seed). `progress` receives one-line updates (may be empty). Writes nothing but what the
+// CNN target trains (out_dir/trained_model.bin when no checkpoint is given).
+RunOutcome SearchAll(const RunConfig& config, const std::filesystem::path& out_dir,
+                     const std::function<void(const std::string&)>& progress,
+                     const CandidateEvaluatorFactory& candidates = {});
+
+// SearchAll, then the results directory (WriteRunResults, autoq/results.h).
 RunOutcome RunAutoq(const RunConfig& config, const std::filesystem::path& out_dir,
                     const std::function<void(const std::string&)>& progress,
                     const CandidateEvaluatorFactory& candidates = {});

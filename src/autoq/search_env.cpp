@@ -25,7 +25,7 @@ CostMetric ParseCostMetric(const std::string& name, const std::string& where) {
       fmt::format("{}: cost metric '{}' is unknown; valid: crossbars, area, energy, latency", where, name));
 }
 
-double Select(const reram::CostRatio& r, CostMetric m) {
+double RatioOf(const reram::CostRatio& r, CostMetric m) {
   switch (m) {
     case CostMetric::kCrossbars: return r.crossbars;
     case CostMetric::kArea: return r.area;
@@ -63,7 +63,7 @@ reram::CostRatio Evaluator::CostRatios(std::span<const layers::LayerBits> bits) 
   return model_.ratio(target_.layers(), bits);
 }
 
-double Evaluator::Cost(std::span<const layers::LayerBits> bits) const { return Select(CostRatios(bits), metric_); }
+double Evaluator::Cost(std::span<const layers::LayerBits> bits) const { return RatioOf(CostRatios(bits), metric_); }
 
 double Evaluator::elapsed_seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -91,7 +91,7 @@ std::vector<int> Evaluator::EvaluateBatch(std::span<const Request> requests) {
     e.episode = r.episode;
     e.bits = r.bits;
     e.cost = CostRatios(r.bits);
-    e.cost_ratio = Select(e.cost, metric_);
+    e.cost_ratio = RatioOf(e.cost, metric_);
     e.in_budget = InBudget(e.cost_ratio);
     if (!r.measure) continue;
     std::vector<int> key = key_of(r.bits);

@@ -47,7 +47,8 @@ enum class CostMetric { kCrossbars, kArea, kEnergy, kLatency };
 const char* to_string(CostMetric m);  // crossbars, area, energy, latency
 // Throws std::invalid_argument naming `where`, the value and the valid names.
 CostMetric ParseCostMetric(const std::string& name, const std::string& where);
-double Select(const reram::CostRatio& r, CostMetric m);
+// The ratio of `metric` in `r` (e.g. r.energy for kEnergy).
+double RatioOf(const reram::CostRatio& r, CostMetric metric);
 
 // One priced (and possibly measured) assignment.
 struct Evaluation {

@@ -1,0 +1,303 @@
+#include "autoq/results.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "util/build_info.h"
+#ifdef FIXAR_AUTOQ_HAVE_PLOT
+#include "plot/search_plots.h"
+#endif
+
+namespace fixar::autoq {
+namespace {
+
+std::string JoinDashed(const std::vector<int>& v) { return fmt::format("{}", fmt::join(v, "-")); }
+
+std::vector<int> WeightBits(const Bits& bits) {
+  std::vector<int> w;
+  for (const auto& b : bits) w.push_back(b.weight_bits);
+  return w;
+}
+std::vector<int> ActivationBits(const Bits& bits) {
+  std::vector<int> a;
+  for (const auto& b : bits) a.push_back(b.activation_bits);
+  return a;
+}
+
+struct MeanStd {
+  double mean = NAN, std = NAN;
+  int n = 0;
+};
+// Mean and sample standard deviation of the finite values.
+MeanStd FiniteMeanStd(const std::vector<double>& xs) {
+  MeanStd m;
+  std::vector<double> v;
+  for (double x : xs)
+    if (std::isfinite(x)) v.push_back(x);
+  m.n = static_cast<int>(v.size());
+  if (v.empty()) return m;
+  m.mean = 0;
+  for (double x : v) m.mean += x / v.size();
+  double var = 0;
+  for (double x : v) var += (x - m.mean) * (x - m.mean);
+  m.std = v.size() > 1 ? std::sqrt(var / (v.size() - 1)) : 0.0;
+  return m;
+}
+// "12.34 ± 0.56" with each number scaled and formatted by `spec`; "n/a" without values.
+std::string FormatMeanStd(const MeanStd& m, double scale, const char* spec) {
+  if (m.n == 0) return "n/a";
+  return fmt::format(fmt::runtime(std::string(spec) + " ± " + spec), m.mean * scale, m.std * scale);
+}
+
+// How each assignment was measured: what a reviewer needs to recompute an accuracy.
+nlohmann::json MeasurementJson(const RunConfig& c) {
+  if (c.target != "cnn") return {{"target", c.target}, {"network", c.network}};
+  return {{"target", c.target},
+          {"model_config", c.model_config},
+          {"checkpoint", c.checkpoint},
+          {"validation_size", c.validation_size},
+          {"search_validation_images", c.search_validation_images},
+          {"search_finetune_steps", c.search_finetune_steps},
+          {"search_finetune_subset", c.search_finetune_subset},
+          {"search_finetune_batch", c.search_finetune_batch},
+          {"final_finetune_steps", c.final_finetune_steps},
+          {"final_finetune_batch", c.final_finetune_batch},
+          {"finetune_lr", c.finetune_lr}};
+}
+
+nlohmann::json SensitivityJson(const SensitivityOutcome& s) {
+  std::vector<int> choices;
+  for (const auto& c : s.table.choices) choices.push_back(static_cast<int>(c.size()));
+  return {{"probes", s.table.probes()},
+          {"choices_per_layer", choices},
+          {"reference_accuracy", s.table.reference_accuracy},
+          {"predicted_accuracy", std::isfinite(s.predicted_accuracy) ? nlohmann::json(s.predicted_accuracy)
+                                                                     : nlohmann::json()},
+          {"predicted_drop", s.solution.feasible ? nlohmann::json(s.solution.value) : nlohmann::json()},
+          {"solver_cost_ratio", s.solution.feasible ? nlohmann::json(s.solution.cost) : nlohmann::json()},
+          {"solve_seconds", s.solution.seconds},
+          {"solver_max_states", s.solution.max_states},
+          {"probe_seconds", s.probe_seconds},
+          {"message", s.message}};
+}
+
+// One search's entry of summary.json.
+nlohmann::json SearchJson(const SearchResult& r, std::uint64_t seed, double final_acc) {
+  nlohmann::json j{{"agent", to_string(r.agent)},
+                   {"seed", seed},
+                   {"episodes", r.episodes},
+                   {"measurements", r.measurements},
+                   {"cache_hits", r.cache_hits},
+                   {"over_budget", r.over_budget},
+                   {"search_seconds", r.wall_seconds},
+                   {"measure_seconds", r.measure_seconds},
+                   {"final_accuracy", std::isfinite(final_acc) ? nlohmann::json(final_acc) : nlohmann::json()}};
+  if (r.sensitivity) j["sensitivity"] = SensitivityJson(*r.sensitivity);
+  if (r.best)
+    j["best"] = {{"weight_bits", WeightBits(r.best->bits)},
+                 {"activation_bits", ActivationBits(r.best->bits)},
+                 {"accuracy", r.best->accuracy},
+                 {"cost_ratio", r.best->cost_ratio},
+                 {"crossbars_ratio", r.best->cost.crossbars},
+                 {"area_ratio", r.best->cost.area},
+                 {"energy_ratio", r.best->cost.energy},
+                 {"latency_ratio", r.best->cost.latency}};
+  return j;
+}
+
+// The agents-compared table of report.md: mean ± std over seeds.
+void WriteAgentTable(std::ostream& md, const RunOutcome& out) {
+  md << "| agent | accuracy (%) | final accuracy (%) | cost (ratio) | search time (s) | measurements | cache hits | "
+        "episodes | over budget |\n|---|---|---|---|---|---|---|---|---|\n";
+  for (Agent agent : out.agents) {
+    std::vector<double> acc, fin, cost, secs, meas, hits, eps, over;
+    for (std::size_t i = 0; i < out.searches.size(); ++i) {
+      const SearchResult& r = out.searches[i];
+      if (r.agent != agent) continue;
+      acc.push_back(r.best ? r.best->accuracy : NAN);
+      cost.push_back(r.best ? r.best->cost_ratio : NAN);
+      fin.push_back(out.final_accuracy[i]);
+      secs.push_back(r.wall_seconds);
+      meas.push_back(static_cast<double>(r.measurements));
+      hits.push_back(static_cast<double>(r.cache_hits));
+      eps.push_back(r.episodes);
+      over.push_back(r.over_budget);
+    }
+    md << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", to_string(agent),
+                      FormatMeanStd(FiniteMeanStd(acc), 100, "{:.2f}"), FormatMeanStd(FiniteMeanStd(fin), 100, "{:.2f}"),
+                      FormatMeanStd(FiniteMeanStd(cost), 1, "{:.3f}"), FormatMeanStd(FiniteMeanStd(secs), 1, "{:.1f}"),
+                      FormatMeanStd(FiniteMeanStd(meas), 1, "{:.0f}"), FormatMeanStd(FiniteMeanStd(hits), 1, "{:.0f}"),
+                      FormatMeanStd(FiniteMeanStd(eps), 1, "{:.0f}"), FormatMeanStd(FiniteMeanStd(over), 1, "{:.0f}"));
+  }
+}
+
+void WriteSensitivitySection(std::ostream& md, const SearchResult& r) {
+  const SensitivityOutcome& s = *r.sensitivity;
+  md << "\n## Sensitivity + exact knapsack\n\n";
+  if (!s.message.empty()) {
+    md << "Nothing chosen: " << s.message << "\n";
+    return;
+  }
+  md << fmt::format(
+      "{} probes (each layer at each allowed choice, the others at {}/{}), {} measurements and {} cache hits in all "
+      "(reference and final included), {:.1f} s of probing; the knapsack (exact, {} partial selections at most) took "
+      "{:.2f} ms. Chosen: {}, cost {:.4f}; predicted accuracy (reference {:.2f} %, Σ drops {:.2f} points) {:.2f} %, "
+      "measured {:.2f} %.\n",
+      ProbeCount(s.table.choices), s.table.reference.front().weight_bits, s.table.reference.front().activation_bits,
+      r.measurements, r.cache_hits, s.probe_seconds, s.solution.max_states, 1e3 * s.solution.seconds,
+      FormatBits(s.chosen), s.solution.cost, 100 * s.table.reference_accuracy, 100 * s.solution.value,
+      100 * s.predicted_accuracy, r.best ? 100 * r.best->accuracy : NAN);
+}
+
+}  // namespace
+
+std::string ProbeCount(const std::vector<std::vector<layers::LayerBits>>& choices) {
+  std::vector<std::size_t> sizes;
+  std::size_t probes = 0;
+  for (const auto& c : choices) sizes.push_back(c.size()), probes += c.size();
+  if (std::adjacent_find(sizes.begin(), sizes.end(), std::not_equal_to<>()) == sizes.end())
+    return fmt::format("{} = {} × {}", probes, sizes.size(), sizes.empty() ? 0 : sizes.front());
+  return fmt::format("{} = {}", probes, fmt::join(sizes, " + "));
+}
+
+void WriteEvaluationsCsv(const std::filesystem::path& path, const RunOutcome& out) {
+  std::ofstream csv(path);
+  csv << "agent,seed,index,episode,weight_bits,activation_bits,accuracy,cost_ratio,crossbars_ratio,area_ratio,"
+         "energy_ratio,latency_ratio,in_budget,measured,cache_hit,reward,measure_s,elapsed_s\n";
+  for (std::size_t i = 0; i < out.searches.size(); ++i)
+    for (const Evaluation& e : out.records[i])
+      csv << fmt::format("{},{},{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{},{},{:.6f},{:.4f},{:.4f}\n",
+                         to_string(out.searches[i].agent), out.seeds[i], e.index, e.episode,
+                         JoinDashed(WeightBits(e.bits)), JoinDashed(ActivationBits(e.bits)),
+                         e.measured ? fmt::format("{:.6f}", e.accuracy) : std::string(""), e.cost_ratio,
+                         e.cost.crossbars, e.cost.area, e.cost.energy, e.cost.latency, e.in_budget ? 1 : 0,
+                         e.measured ? 1 : 0, e.cache_hit ? 1 : 0, e.reward, e.measure_seconds, e.elapsed_seconds);
+}
+
+void WritePpoLogCsv(const std::filesystem::path& path, const RunOutcome& out) {
+  std::ofstream csv(path);
+  csv << "seed,update,global_step,name,value\n";
+  for (std::size_t i = 0; i < out.searches.size(); ++i)
+    for (const rl::PpoLog& l : out.searches[i].ppo_log)
+      for (const auto& [name, value] : l.scalars)
+        csv << fmt::format("{},{},{},{},{}\n", out.seeds[i], l.update, l.global_step, name, value);
+}
+
+void WriteSensitivityCsv(const std::filesystem::path& path, const RunOutcome& out) {
+  for (const SearchResult& r : out.searches) {
+    if (!r.sensitivity) continue;
+    const SensitivityOutcome& s = *r.sensitivity;
+    std::ofstream csv(path);
+    csv << "layer_index,layer,weight_bits,activation_bits,accuracy,drop,probe_cost_ratio,chosen\n";
+    for (std::size_t l = 0; l < s.table.accuracy.size(); ++l)
+      for (std::size_t j = 0; j < s.table.accuracy[l].size(); ++j) {
+        const layers::LayerBits& b = s.table.choices[l][j];
+        const bool chosen = !s.chosen.empty() && s.chosen[l] == b;
+        csv << fmt::format("{},{},{},{},{:.6f},{:.6f},{:.6f},{}\n", l, out.layers[l].name, b.weight_bits,
+                           b.activation_bits, s.table.accuracy[l][j], s.table.drop[l][j], s.table.cost[l][j],
+                           chosen ? 1 : 0);
+      }
+  }
+}
+
+void WriteSummaryJson(const std::filesystem::path& path, const RunConfig& c, const RunOutcome& out) {
+  nlohmann::json searches = nlohmann::json::array();
+  for (std::size_t i = 0; i < out.searches.size(); ++i)
+    searches.push_back(SearchJson(out.searches[i], out.seeds[i], out.final_accuracy[i]));
+  std::ofstream(path) << nlohmann::json{{"target", out.target_name},
+                                        {"metric", to_string(c.metric)},
+                                        {"budget", c.budget},
+                                        {"float_accuracy", out.float_accuracy},
+                                        {"build", util::GetBuildInfo().describe()},
+                                        {"commit", util::GetBuildInfo().commit},
+                                        {"measurement", MeasurementJson(c)},
+                                        {"searches", searches}}
+                             .dump(2)
+                      << "\n";
+}
+
+void WriteReportMarkdown(const std::filesystem::path& path, const RunConfig& c, const RunOutcome& out) {
+  std::ofstream md(path);
+  md << fmt::format("# AutoQ search: {}\n\nBudget: {:.3f} × the uniform 8/8 {} (ReRAM cost model, {}). "
+                    "Float accuracy (validation): {:.2f} %. Seeds: {}.\n\n",
+                    out.target_name, c.budget, to_string(c.metric),
+                    c.reram_config.empty() ? std::string("built-in ISAAC figures") : c.reram_config,
+                    100 * out.float_accuracy, c.seeds.size());
+  md << "Mean ± std over seeds. Accuracy: validation accuracy of the best assignment found within the budget "
+        "(short fine-tune); final: after the long fine-tune, on the test set. Cost: fraction of the 8/8 cost. "
+        "Search time: wall clock of the whole search. Measurements: accuracy evaluations (cache misses).\n\n";
+  WriteAgentTable(md, out);
+  md << "\n## Best assignment per search\n\n| agent | seed | bits (w/a per layer) | accuracy (%) | cost (ratio) |\n"
+        "|---|---|---|---|---|\n";
+  for (std::size_t i = 0; i < out.searches.size(); ++i) {
+    const SearchResult& r = out.searches[i];
+    md << fmt::format("| {} | {} | {} | {} | {} |\n", to_string(r.agent), out.seeds[i],
+                      r.best ? FormatBits(r.best->bits) : "-",
+                      r.best ? fmt::format("{:.2f}", 100 * r.best->accuracy) : "-",
+                      r.best ? fmt::format("{:.3f}", r.best->cost_ratio) : "-");
+  }
+  for (const SearchResult& r : out.searches)
+    if (r.sensitivity) WriteSensitivitySection(md, r);
+#ifndef FIXAR_AUTOQ_HAVE_PLOT
+  md << "\n(no plots: this build has no fixar_plot; evaluations.csv holds the data)\n";
+#endif
+}
+
+bool WritePlots(const std::filesystem::path& out_dir, const RunConfig& c, const RunOutcome& out) {
+#ifdef FIXAR_AUTOQ_HAVE_PLOT
+  // pareto.svg: every measured assignment (first seed), and the front of all of them.
+  std::vector<plot::Series> measured;
+  for (std::size_t i = 0; i < out.records.size(); ++i) {
+    if (out.seeds[i] != c.seeds.front()) continue;
+    plot::Series s = plot::MakeSeries(to_string(out.searches[i].agent), false, true);
+    for (const Evaluation& e : out.records[i])
+      if (e.measured) {
+        s.xs.push_back(e.cost_ratio);
+        s.ys.push_back(100 * e.accuracy);
+      }
+    measured.push_back(std::move(s));
+  }
+  bool has_points = false;
+  const plot::PlotSpec pareto = plot::ParetoFrontPlot(
+      fmt::format("{}: measured assignments (budget {:.2f})", out.target_name, c.budget),
+      fmt::format("cost ({} / uniform 8/8)", to_string(c.metric)), "accuracy (%)", std::move(measured), c.budget,
+      &has_points);
+  if (has_points) plot::WriteSvgPlot((out_dir / "pareto.svg").string(), pareto);
+
+  // bits.svg: weight and activation bits per layer of each agent's best (first seed).
+  std::vector<std::string> names;
+  for (const layers::LayerShape& l : out.layers) names.push_back(l.name);
+  std::vector<plot::LayerBitsSeries> best;
+  for (std::size_t i = 0; i < out.searches.size(); ++i) {
+    const SearchResult& r = out.searches[i];
+    if (out.seeds[i] != c.seeds.front() || !r.best) continue;
+    best.push_back({to_string(r.agent), WeightBits(r.best->bits), ActivationBits(r.best->bits)});
+  }
+  const plot::PlotSpec bits = plot::BitsPerLayerPlot("bits per layer of the best assignment (first seed)", names, best);
+  if (!bits.series.empty()) plot::WriteSvgPlot((out_dir / "bits.svg").string(), bits);
+  return true;
+#else
+  (void)out_dir, (void)c, (void)out;
+  return false;
+#endif
+}
+
+void WriteRunResults(const std::filesystem::path& out_dir, const RunConfig& c, const RunOutcome& out) {
+  std::filesystem::create_directories(out_dir);
+  WriteEvaluationsCsv(out_dir / "evaluations.csv", out);
+  WritePpoLogCsv(out_dir / "ppo_log.csv", out);
+  WriteSensitivityCsv(out_dir / "sensitivity.csv", out);
+  WriteSummaryJson(out_dir / "summary.json", c, out);
+  WriteReportMarkdown(out_dir / "report.md", c, out);
+  WritePlots(out_dir, c, out);
+}
+
+}  // namespace fixar::autoq
