@@ -1,8 +1,6 @@
 // `fixar quant`: train (or load) a CNN on Fashion-MNIST, quantize it with per-layer
 // (weight, activation) bits, fine-tune with the straight-through estimator, and price
 // the result on the ReRAM crossbar cost model (src/cnn, src/accel/reram, docs/cnn.md).
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -23,6 +21,7 @@
 #include "cnn/train.h"
 #include "data/fashion_mnist.h"
 #include "kernels/parallel.h"
+#include "util/progress_line.h"
 
 namespace fixar::cli {
 namespace {
@@ -44,27 +43,26 @@ struct QuantOptions {
   int threads = 0;
 };
 
-// "\r"-updated progress line on stderr (only when it is a terminal), at most 4 per second.
-class ProgressLine {
+// The live line of a training or fine-tune: on a terminal only, at most 4 per second, the
+// last batch always; erased when done (the epoch's row or the results come in its place).
+class TrainingLine {
  public:
-  explicit ProgressLine(std::string what) : what_(std::move(what)), tty_(isatty(STDERR_FILENO) != 0) {}
+  explicit TrainingLine(std::string what)
+      : what_(std::move(what)), line_(true, {.terminal_s = 0.25, .plain_s = 0, .keep = false}) {}
   void Update(const cnn::TrainProgress& p) {
-    const auto now = std::chrono::steady_clock::now();
     const bool last = p.epoch == p.epochs && p.batch == p.batches;
-    if (!tty_ || (!last && now - last_ < std::chrono::milliseconds(250))) return;
-    last_ = now;
-    std::fprintf(stderr, "\r%s: epoch %d/%d, batch %zu/%zu, loss %.4f nats, elapsed %.0f s, ETA %.0f s   ",
-                 what_.c_str(), p.epoch, p.epochs, p.batch, p.batches, p.loss, p.elapsed_s, p.eta_s);
-    std::fflush(stderr);
+    line_.Update(
+        [&](int) {
+          return fmt::format("{}: epoch {}/{}, batch {}/{}, loss {:.4f} nats, elapsed {:.0f} s, ETA {:.0f} s", what_,
+                             p.epoch, p.epochs, p.batch, p.batches, p.loss, p.elapsed_s, p.eta_s);
+        },
+        last);
   }
-  void Done() {
-    if (tty_) std::fprintf(stderr, "\r%80s\r", "");
-  }
+  void Done() { line_.Finish(); }
 
  private:
   std::string what_;
-  bool tty_;
-  std::chrono::steady_clock::time_point last_{};
+  util::ProgressLine line_;
 };
 
 cnn::BitAssignment ResolveBits(const QuantOptions& o, std::size_t layers) {
@@ -92,7 +90,9 @@ nlohmann::json LayerCostJson(const reram::LayerCost& l) {
           {"latency_ns", l.latency_ns}};
 }
 
-int RunQuant(const QuantOptions& o) {
+// The fine-tune settings from the options, after checking every option (before minutes
+// of training).
+cnn::FinetuneOptions CheckQuantOptions(const QuantOptions& o) {
   CheckOutputFile("--json", o.json_file);  // before minutes of training
   CheckOutputFile("--save", o.save_file);
   if (o.threads < 0 || o.threads > 256)
@@ -113,7 +113,87 @@ int RunQuant(const QuantOptions& o) {
   if (o.scaling == "per-channel") ft.quant.weight_scaling = cnn::WeightScaling::kPerChannel;
   else if (o.scaling == "per-tensor") ft.quant.weight_scaling = cnn::WeightScaling::kPerTensor;
   else throw std::invalid_argument(fmt::format("--weight-scaling '{}' is invalid; valid: per-channel, per-tensor", o.scaling));
+  return ft;
+}
 
+// Trains the float model as its config says (--train-epochs overrides the epochs), printing
+// a row per epoch; returns the epochs' rows for the JSON report.
+nlohmann::json TrainFloatModel(cnn::Model& model, const data::FashionMnist& fm, const QuantOptions& o) {
+  nlohmann::json epochs;
+  cnn::TrainOptions to = model.config().train;
+  if (o.train_epochs) to.epochs = *o.train_epochs;
+  std::cout << fmt::format("\ntraining float32: {} epochs, {} lr {} ({}), batch {}\n", to.epochs,
+                           cnn::to_string(to.optimizer), to.lr, cnn::to_string(to.schedule), to.batch);
+  std::cout << fmt::format("{:>5} {:>10} {:>12} {:>10} {:>10}\n", "epoch", "time (s)", "loss (nats)", "train acc",
+                           "test acc");
+  TrainingLine progress("training");
+  cnn::TrainCallbacks cb;
+  cb.on_batch = [&](const cnn::TrainProgress& p) { progress.Update(p); };
+  cb.on_epoch = [&](const cnn::EpochStats& s) {
+    progress.Done();
+    std::cout << fmt::format("{:>5} {:>10.1f} {:>12.4f} {:>9.2f}% {:>9.2f}%\n", s.epoch, s.seconds, s.train_loss,
+                             100 * s.train_accuracy, 100 * s.test_accuracy)
+              << std::flush;
+    epochs.push_back({{"epoch", s.epoch},
+                      {"seconds", s.seconds},
+                      {"train_loss", s.train_loss},
+                      {"test_accuracy", s.test_accuracy}});
+  };
+  cnn::Train(model, fm.train, &fm.test, to, cb);
+  return epochs;
+}
+
+// The network's cost on the ReRAM model, layer by layer, and its ratio to uniform 8/8.
+void PrintReramCost(const reram::CostModel& cost, const reram::NetworkCost& net, const reram::CostRatio& ratio) {
+  std::cout << fmt::format("\nReRAM cost ({}; X = {}, {} bits/cell); activation bits = bits of the layer's input\n",
+                           cost.config().source, cost.config().crossbar_size, cost.config().cell_bits);
+  std::cout << fmt::format("  {:<6} {:>6} {:>5} {:>6} {:>5} {:>9} {:>11} {:>12} {:>12}\n", "layer", "rows", "cols",
+                           "pos.", "w/a", "crossbars", "area (mm2)", "energy (nJ)", "latency (us)");
+  for (const auto& l : net.layers)
+    std::cout << fmt::format("  {:<6} {:>6} {:>5} {:>6} {:>5} {:>9} {:>11.4f} {:>12.3f} {:>12.3f}\n", l.shape.name,
+                             l.shape.rows(), l.shape.cols(), l.shape.output_positions(),
+                             fmt::format("{}/{}", l.bits.weight_bits, l.bits.activation_bits), l.crossbars,
+                             l.area_mm2(), l.energy_pj() / 1e3, l.latency_ns / 1e3);
+  std::cout << fmt::format("  {:<6} {:>32} {:>11.4f} {:>12.3f} {:>12.3f}   (area incl. {} eDRAM banks)\n", "total",
+                           net.crossbars, net.area_mm2(), net.energy_pj() / 1e3, net.latency_ns / 1e3,
+                           net.edram_banks);
+  std::cout << fmt::format("  vs uniform 8/8: crossbars x{:.3f}, area x{:.3f}, energy x{:.3f}, latency x{:.3f}\n",
+                           ratio.crossbars, ratio.area, ratio.energy, ratio.latency);
+  std::cout << "  rows = c_in*k*k (conv) or inputs (fc); cols = outputs; pos. = output positions per image; "
+               "energy and latency per inference (one image), layer by layer.\n";
+}
+
+// The --json report: bits, fine-tune, accuracies, calibrated ranges and the ReRAM cost.
+nlohmann::json QuantReport(const cnn::Model& model, const cnn::BitAssignment& bits, const cnn::FinetuneOptions& ft,
+                           const cnn::QuantizeResult& r, const reram::CostModel& cost, const reram::NetworkCost& net,
+                           const reram::CostRatio& ratio, nlohmann::json js) {
+  js["model"] = model.config().name;
+  js["weight_bits"] = bits.weight_bits;
+  js["activation_bits"] = bits.activation_bits;
+  js["weight_scaling"] = cnn::to_string(ft.quant.weight_scaling);
+  js["finetune"] = {{"steps", ft.steps}, {"batch", ft.batch}, {"lr", ft.lr}, {"seed", ft.seed},
+                    {"seconds", r.finetune_seconds}};
+  js["accuracy"] = {{"float", r.accuracy_float},
+                    {"quantized", r.accuracy_quantized},
+                    {"finetuned", r.accuracy_finetuned}};
+  for (std::size_t k = 0; k < r.input_ranges.size(); ++k)
+    js["input_ranges"].push_back({r.input_ranges[k].lo, r.input_ranges[k].hi});
+  js["reram"] = {{"config", cost.config().source},
+                 {"crossbars", net.crossbars},
+                 {"area_mm2", net.area_mm2()},
+                 {"energy_pj", net.energy_pj()},
+                 {"latency_ns", net.latency_ns},
+                 {"ratio_vs_8_8",
+                  {{"crossbars", ratio.crossbars},
+                   {"area", ratio.area},
+                   {"energy", ratio.energy},
+                   {"latency", ratio.latency}}}};
+  for (const auto& l : net.layers) js["reram"]["layers"].push_back(LayerCostJson(l));
+  return js;
+}
+
+int RunQuant(const QuantOptions& o) {
+  const cnn::FinetuneOptions ft = CheckQuantOptions(o);
   const reram::CostModel cost(o.reram_config.empty() ? reram::ReramConfig::Isaac()
                                                      : reram::load_reram_config(o.reram_config));
   // Load the model first: a bad --bits file should fail before minutes of training.
@@ -137,26 +217,8 @@ int RunQuant(const QuantOptions& o) {
 
   nlohmann::json js;
   if (o.load_file.empty()) {
-    cnn::TrainOptions to = model->config().train;
-    if (o.train_epochs) to.epochs = *o.train_epochs;
-    std::cout << fmt::format("\ntraining float32: {} epochs, {} lr {} ({}), batch {}\n", to.epochs,
-                             cnn::to_string(to.optimizer), to.lr, cnn::to_string(to.schedule), to.batch);
-    std::cout << fmt::format("{:>5} {:>10} {:>12} {:>10} {:>10}\n", "epoch", "time (s)", "loss (nats)", "train acc",
-                             "test acc");
-    ProgressLine progress("training");
-    cnn::TrainCallbacks cb;
-    cb.on_batch = [&](const cnn::TrainProgress& p) { progress.Update(p); };
-    cb.on_epoch = [&](const cnn::EpochStats& s) {
-      progress.Done();
-      std::cout << fmt::format("{:>5} {:>10.1f} {:>12.4f} {:>9.2f}% {:>9.2f}%\n", s.epoch, s.seconds, s.train_loss,
-                               100 * s.train_accuracy, 100 * s.test_accuracy)
-                << std::flush;
-      js["training"].push_back({{"epoch", s.epoch},
-                                {"seconds", s.seconds},
-                                {"train_loss", s.train_loss},
-                                {"test_accuracy", s.test_accuracy}});
-    };
-    cnn::Train(*model, fm.train, &fm.test, to, cb);
+    nlohmann::json epochs = TrainFloatModel(*model, fm, o);
+    if (!epochs.is_null()) js["training"] = std::move(epochs);  // no epoch, no key
   }
   if (!o.save_file.empty()) {
     model->Save(o.save_file);
@@ -168,29 +230,14 @@ int RunQuant(const QuantOptions& o) {
   const auto layer_bits = bits.ToLayerBits();
   const reram::NetworkCost net = cost.network(shapes, layer_bits);
   const reram::CostRatio ratio = cost.ratio(shapes, layer_bits);
-  std::cout << fmt::format("\nReRAM cost ({}; X = {}, {} bits/cell); activation bits = bits of the layer's input\n",
-                           cost.config().source, cost.config().crossbar_size, cost.config().cell_bits);
-  std::cout << fmt::format("  {:<6} {:>6} {:>5} {:>6} {:>5} {:>9} {:>11} {:>12} {:>12}\n", "layer", "rows", "cols",
-                           "pos.", "w/a", "crossbars", "area (mm2)", "energy (nJ)", "latency (us)");
-  for (const auto& l : net.layers)
-    std::cout << fmt::format("  {:<6} {:>6} {:>5} {:>6} {:>5} {:>9} {:>11.4f} {:>12.3f} {:>12.3f}\n", l.shape.name,
-                             l.shape.rows(), l.shape.cols(), l.shape.output_positions(),
-                             fmt::format("{}/{}", l.bits.weight_bits, l.bits.activation_bits), l.crossbars,
-                             l.area_mm2(), l.energy_pj() / 1e3, l.latency_ns / 1e3);
-  std::cout << fmt::format("  {:<6} {:>32} {:>11.4f} {:>12.3f} {:>12.3f}   (area incl. {} eDRAM banks)\n", "total",
-                           net.crossbars, net.area_mm2(), net.energy_pj() / 1e3, net.latency_ns / 1e3,
-                           net.edram_banks);
-  std::cout << fmt::format("  vs uniform 8/8: crossbars x{:.3f}, area x{:.3f}, energy x{:.3f}, latency x{:.3f}\n",
-                           ratio.crossbars, ratio.area, ratio.energy, ratio.latency);
-  std::cout << "  rows = c_in*k*k (conv) or inputs (fc); cols = outputs; pos. = output positions per image; "
-               "energy and latency per inference (one image), layer by layer.\n";
+  PrintReramCost(cost, net, ratio);
 
   // Quantize and fine-tune.
   std::cout << fmt::format("\nquantizing: weights symmetric {}, MSE-clipped; activations calibrated on {} training "
                            "images; fine-tune {} steps x {} images, Adam lr {} (cosine)\n",
                            cnn::to_string(ft.quant.weight_scaling), ft.quant.calibration_samples, ft.steps, ft.batch,
                            ft.lr);
-  ProgressLine progress("fine-tuning");
+  TrainingLine progress("fine-tuning");
   cnn::TrainCallbacks cb;
   cb.on_batch = [&](const cnn::TrainProgress& p) { progress.Update(p); };
   const cnn::QuantizeResult r = cnn::QuantizeAndFinetune(*model, bits, fm.train, fm.test, ft, cb);
@@ -201,28 +248,7 @@ int RunQuant(const QuantOptions& o) {
                            r.finetune_seconds);
 
   if (!o.json_file.empty()) {
-    js["model"] = model->config().name;
-    js["weight_bits"] = bits.weight_bits;
-    js["activation_bits"] = bits.activation_bits;
-    js["weight_scaling"] = cnn::to_string(ft.quant.weight_scaling);
-    js["finetune"] = {{"steps", ft.steps}, {"batch", ft.batch}, {"lr", ft.lr}, {"seed", ft.seed},
-                      {"seconds", r.finetune_seconds}};
-    js["accuracy"] = {{"float", r.accuracy_float},
-                      {"quantized", r.accuracy_quantized},
-                      {"finetuned", r.accuracy_finetuned}};
-    for (std::size_t k = 0; k < r.input_ranges.size(); ++k)
-      js["input_ranges"].push_back({r.input_ranges[k].lo, r.input_ranges[k].hi});
-    js["reram"] = {{"config", cost.config().source},
-                   {"crossbars", net.crossbars},
-                   {"area_mm2", net.area_mm2()},
-                   {"energy_pj", net.energy_pj()},
-                   {"latency_ns", net.latency_ns},
-                   {"ratio_vs_8_8",
-                    {{"crossbars", ratio.crossbars},
-                     {"area", ratio.area},
-                     {"energy", ratio.energy},
-                     {"latency", ratio.latency}}}};
-    for (const auto& l : net.layers) js["reram"]["layers"].push_back(LayerCostJson(l));
+    js = QuantReport(*model, bits, ft, r, cost, net, ratio, std::move(js));
     WriteOutputFile("--json", o.json_file, js.dump(2) + "\n");
     std::cout << "wrote " << o.json_file << "\n";
   }

@@ -18,6 +18,7 @@
 #include "nn/precision.h"
 #include "rl/config.h"
 #include "rl/fidelity.h"
+#include "rl/run_records.h"
 #include "rl/task_defaults.h"
 #include "rl/trainer.h"
 #include "util/log.h"
@@ -37,11 +38,6 @@ struct TrainArgs {
 std::string Fmt(double x, const char* spec = "{:.1f}") {
   return std::isfinite(x) ? fmt::format(fmt::runtime(spec), x) : std::string("n/a");
 }
-// A number from the summary; NaN where it is null (e.g. no evaluation happened).
-double Get(const nlohmann::json& j, const char* key) {
-  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN;
-}
-
 // A word the shell passes through unchanged, else in single quotes.
 std::string ShellQuote(const std::string& s) {
   const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char ch) {
@@ -54,40 +50,35 @@ std::string ShellQuote(const std::string& s) {
 }
 
 // The three commands a finished (or interrupted) run goes on with.
-void PrintNextCommands(const nlohmann::json& j) {
-  const std::string fixar = ShellQuote(program()), dir = ShellQuote(j["run_dir"].get<std::string>());
-  const auto total = j["total_steps"].get<std::int64_t>();
-  const std::string more = j.value("interrupted", false) ? "" : fmt::format(" --steps {}", 2 * total);
+void PrintNextCommands(const rl::TrainSummary& s) {
+  const std::string fixar = ShellQuote(program()), dir = ShellQuote(s.run_dir);
+  const std::string more = s.interrupted ? "" : fmt::format(" --steps {}", 2 * s.total_steps);
   std::cout << fmt::format("evaluate             {} eval {} --episodes 10\n", fixar, dir)
             << fmt::format("resume               {} train --resume {}{}\n", fixar, dir, more)
-            << fmt::format("report               {} report {} -o {}\n", fixar, dir,
-                           ShellQuote(j["run_dir"].get<std::string>() + "/report"));
+            << fmt::format("report               {} report {} -o {}\n", fixar, dir, ShellQuote(s.run_dir + "/report"));
 }
 
-void PrintSummary(const nlohmann::json& j) {
-  const auto& q = j["qat"];
+void PrintSummary(const rl::TrainSummary& s) {
   std::cout << "\n== FIXAR training summary ==\n"
-            << fmt::format("run directory        {}\n", j["run_dir"].get<std::string>())
-            << fmt::format("task                 {} ({} steps, {} episodes, seed {})\n", j["task"].get<std::string>(),
-                           j["steps"].get<std::int64_t>(), j["episodes"].get<std::int64_t>(),
-                           j["seed"].get<std::uint64_t>())
-            << fmt::format("actor                {}\n", j["actor_precision"].get<std::string>())
-            << fmt::format("critic               {}\n", j["critic_precision"].get<std::string>());
-  if (q["switched_at_step"].get<std::int64_t>() >= 0)
+            << fmt::format("run directory        {}\n", s.run_dir)
+            << fmt::format("task                 {} ({} steps, {} episodes, seed {})\n", s.task, s.steps, s.episodes,
+                           s.seed)
+            << fmt::format("actor                {}\n", s.actor_precision)
+            << fmt::format("critic               {}\n", s.critic_precision);
+  if (s.qat.switched_at_step >= 0)
     std::cout << fmt::format("QAT switch           at step {}: eval return {} before, {} at the first eval after\n",
-                             q["switched_at_step"].get<std::int64_t>(), Fmt(Get(q, "eval_before_switch")),
-                             Fmt(Get(q, "eval_after_switch")));
+                             s.qat.switched_at_step, Fmt(s.qat.eval_before_switch), Fmt(s.qat.eval_after_switch));
   else
     std::cout << "QAT switch           none in this run\n";
   std::cout << fmt::format("final eval return    {} ± {} (mean ± std over the last evaluation's episodes)\n",
-                           Fmt(Get(j, "final_eval_mean")), Fmt(Get(j, "final_eval_std")))
-            << fmt::format("best eval return     {}\n", Fmt(Get(j, "best_eval_mean")))
+                           Fmt(s.final_eval_mean), Fmt(s.final_eval_std))
+            << fmt::format("best eval return     {}\n", Fmt(s.best_eval_mean))
             << fmt::format("throughput           {} IPS (batch / wall time of env step + update + action; mean of "
                            "progress.csv rows)\n",
-                           Fmt(Get(j, "ips_mean"), "{:.0f}"))
+                           Fmt(s.ips_mean, "{:.0f}"))
             << fmt::format("wall time            {:.1f} s; peak memory {:.0f} MB (replay buffer {:.0f} MB)\n",
-                           Get(j, "wall_seconds"), Get(j, "peak_rss_mb"), Get(j, "replay_buffer_mb"));
-  PrintNextCommands(j);
+                           s.wall_seconds, s.peak_rss_mb, s.replay_buffer_mb);
+  PrintNextCommands(s);
 }
 
 // One line each on stderr when a setting makes the run train nothing it was meant to: a
@@ -229,13 +220,13 @@ int RunTrain(const TrainArgs& a) {
   o.run_dir = a.run_dir;
   o.progress = !a.no_progress;
   o.command_line = invocation();
-  nlohmann::json summary = rl::Train(o);
+  const rl::TrainSummary summary = rl::Train(o);
   PrintSummary(summary);
-  if (!a.summary_json.empty()) WriteOutputFile("--summary-json", a.summary_json, summary.dump(2) + "\n");
-  if (summary.value("interrupted", false)) {
+  if (!a.summary_json.empty())
+    WriteOutputFile("--summary-json", a.summary_json, rl::SummaryJson(summary).dump(2) + "\n");
+  if (summary.interrupted) {
     std::cerr << fmt::format("fixar: interrupted at step {} of {}; continue with: {} train --resume {}\n",
-                             summary["steps"].get<std::int64_t>(), summary["total_steps"].get<std::int64_t>(),
-                             ShellQuote(program()), ShellQuote(summary["run_dir"].get<std::string>()));
+                             summary.steps, summary.total_steps, ShellQuote(program()), ShellQuote(summary.run_dir));
     return 130;
   }
   return 0;
@@ -295,15 +286,14 @@ const CommandRegistrar kEval("eval", "Evaluate a training run's checkpoint (dete
                                  CheckOutputFile("--json", *json);
                                  if (!frames->dir.empty()) CheckOutputDirectory("--frames", frames->dir);
                                  std::vector<std::vector<double>> states;
-                                 const nlohmann::json r =
+                                 const rl::EvalSummary r =
                                      rl::Evaluate(*o, frames->dir.empty() ? nullptr : &states);
                                  std::cout << fmt::format(
-                                     "{}: {} at step {}: return {:.1f} ± {:.1f} over {} episodes\n",
-                                     r["run_dir"].get<std::string>(), r["task"].get<std::string>(),
-                                     r["step"].get<std::int64_t>(), r["mean"].get<double>(), r["std"].get<double>(),
-                                     o->episodes);
-                                 if (!json->empty()) WriteOutputFile("--json", *json, r.dump(2) + "\n");
-                                 if (!frames->dir.empty()) WriteFrames(*frames, r["task"].get<std::string>(), states);
+                                     "{}: {} at step {}: return {:.1f} ± {:.1f} over {} episodes\n", r.run_dir,
+                                     r.task, r.step, r.mean, r.std, o->episodes);
+                                 if (!json->empty())
+                                   WriteOutputFile("--json", *json, rl::EvaluationJson(r).dump(2) + "\n");
+                                 if (!frames->dir.empty()) WriteFrames(*frames, r.task, states);
                                  return 0;
                                };
                              });

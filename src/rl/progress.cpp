@@ -1,15 +1,9 @@
 #include "rl/progress.h"
 
-#include <fmt/format.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <cstdlib>
 #include <string_view>
 #include <vector>
 
-#include "util/log.h"
+#include <fmt/format.h>
 
 namespace fixar::rl {
 
@@ -46,48 +40,13 @@ std::string FormatProgress(const ProgressValues& v, int width) {
   return line;
 }
 
-int TerminalColumns() {
-  winsize ws{};
-  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
-  if (const char* c = std::getenv("COLUMNS")) {
-    char* end = nullptr;
-    const long n = std::strtol(c, &end, 10);
-    if (end != c && *end == '\0' && n > 0 && n < 10000) return static_cast<int>(n);
-  }
-  return 80;
-}
-
-ProgressLine::ProgressLine(bool enabled) : enabled_(enabled), tty_(::isatty(STDERR_FILENO) != 0) {}
-
-ProgressLine::~ProgressLine() { Finish(); }
-
-void ProgressLine::Update(std::int64_t step, std::int64_t total, double last_return, double eval,
-                          double ips, double elapsed_s, bool force) {
-  if (!enabled_) return;
-  const auto now = std::chrono::steady_clock::now();
-  const double since = std::chrono::duration<double>(now - last_).count();
-  if (!force && since < (tty_ ? 0.5 : 30.0)) return;
-  last_ = now;
+ProgressValues TrainingProgress(std::int64_t start_step, std::int64_t step, std::int64_t total, double last_return,
+                                double eval, double ips, double elapsed_s) {
   ProgressValues v;
-  v.step = step, v.total = total, v.eval = eval, v.last_return = last_return, v.ips = ips,
-  v.elapsed_s = elapsed_s;
-  if (step > start_step_ && elapsed_s >= 1.0)  // an estimate from under a second says little
-    v.left_s =
-        elapsed_s / static_cast<double>(step - start_step_) * static_cast<double>(total - step);
-  if (tty_) {
-    // One column spare: a line as wide as the terminal wraps on some terminals.
-    util::ShowLiveLine(FormatProgress(v, TerminalColumns() - 1));
-    shown_ = true;
-  } else {  // a plain line, as wide as it needs to be
-    std::fprintf(stderr, "%s\n", FormatProgress(v, 1 << 16).c_str());
-    std::fflush(stderr);
-  }
-}
-
-void ProgressLine::Finish() {
-  if (!shown_) return;
-  util::EndLiveLine(/*keep=*/true);
-  shown_ = false;
+  v.step = step, v.total = total, v.eval = eval, v.last_return = last_return, v.ips = ips, v.elapsed_s = elapsed_s;
+  if (step > start_step && elapsed_s >= 1.0)
+    v.left_s = elapsed_s / static_cast<double>(step - start_step) * static_cast<double>(total - step);
+  return v;
 }
 
 }  // namespace fixar::rl

@@ -1,10 +1,8 @@
-// The live progress of a training run on stderr. On a terminal: one line, redrawn in place
-// at most twice a second, never wider than the terminal (fields dropped from the right),
-// with log lines printed above it (util::ShowLiveLine). Elsewhere (CI, log files): a
-// plain line every 30 s.
+// What the live progress line of a training run shows (util::ProgressLine draws it):
+// step, evaluation, return, time left, IPS and elapsed time, never wider than the
+// terminal (fields dropped from the right).
 #pragma once
 
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -27,27 +25,10 @@ std::string FormatProgress(const ProgressValues& v, int width);
 // "1:02:03"; "--:--" for a negative or non-finite number of seconds.
 std::string FormatDuration(double seconds);
 
-// The width of the terminal on stderr (ioctl TIOCGWINSZ), else $COLUMNS, else 80.
-int TerminalColumns();
-
-class ProgressLine {
- public:
-  explicit ProgressLine(bool enabled);
-  ~ProgressLine();  // a live line still shown stays on the screen, ended by a newline
-  ProgressLine(const ProgressLine&) = delete;
-  ProgressLine& operator=(const ProgressLine&) = delete;
-
-  void set_start(std::int64_t step) { start_step_ = step; }  // for the time left
-  // Shows the values unless the last update was under 0.5 s (terminal) or 30 s ago.
-  void Update(std::int64_t step, std::int64_t total, double last_return, double eval, double ips,
-              double elapsed_s, bool force = false);
-  void Finish();  // ends the live line (the summary comes below it)
-
- private:
-  bool enabled_, tty_, shown_ = false;
-  std::int64_t start_step_ = 0;
-  std::chrono::steady_clock::time_point last_ =
-      std::chrono::steady_clock::now() - std::chrono::hours(1);
-};
+// The values of a run at `step` of `total`, started (or resumed) at `start_step`
+// `elapsed_s` seconds ago; the time left is estimated from the steps since then (not
+// from under a second: that says little).
+ProgressValues TrainingProgress(std::int64_t start_step, std::int64_t step, std::int64_t total, double last_return,
+                                double eval, double ips, double elapsed_s);
 
 }  // namespace fixar::rl

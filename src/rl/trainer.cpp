@@ -15,10 +15,10 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "envs/env.h"
 #include "kernels/gemm.h"
@@ -27,12 +27,14 @@
 #include "rl/noise.h"
 #include "rl/progress.h"
 #include "rl/replay_buffer.h"
+#include "rl/run_records.h"
 #include "rl/td3.h"
 #include "tensorboard/event_writer.h"
 #include "util/binary_io.h"
 #include "util/build_info.h"
 #include "util/file_lock.h"
 #include "util/log.h"
+#include "util/progress_line.h"
 
 namespace fixar::rl {
 namespace fs = std::filesystem;
@@ -114,11 +116,6 @@ fs::path FreshRunDir(const TrainConfig& c) {
   for (int k = 2; fs::exists(dir); ++k) dir = base.string() + "-" + std::to_string(k);
   return dir;
 }
-
-struct EvalPoint {
-  std::int64_t step;
-  double mean;
-};
 
 struct RunStats {
   std::int64_t step = 0, episode = 0;
@@ -228,84 +225,6 @@ void ReadCheckpoint(const fs::path& dir, const TrainConfig& c, RunStats& stats, 
   ReadCheckpointPayload(bytes, version, path, c, stats, agent, buffer);
 }
 
-std::string CsvHeader(const std::vector<nn::LayerStats>& layers) {
-  std::string h = "step,episode,episode_return,episode_length,eval_mean,eval_std,critic_loss,q_mean,ips,env_ms,update_ms,act_ms,quantized";
-  for (const auto& l : layers)
-    h += fmt::format(",{0}.sat_rate,{0}.range_min,{0}.range_max,{0}.format,{0}.grad_format", l.name);
-  return h;
-}
-
-// Fields of one CSV row (commas inside double quotes do not split).
-std::size_t CsvFields(const std::string& line) {
-  std::size_t n = 1;
-  bool quoted = false;
-  for (char ch : line) {
-    if (ch == '"') quoted = !quoted;
-    else if (ch == ',' && !quoted) ++n;
-  }
-  return n;
-}
-
-// Keeps the header and the whole rows up to `step` (a resumed run rewrites what follows).
-// A row cut short by a crash (fewer fields than the header, or no step) ends what is kept:
-// rows are appended whole, so only the last one can be torn.
-void TruncateCsv(const fs::path& path, std::int64_t step) {
-  std::ifstream in(path);
-  std::string line, kept;
-  std::size_t fields = 0;
-  while (std::getline(in, line)) {
-    if (fields == 0) {
-      fields = CsvFields(line);
-      kept += line + "\n";
-      continue;
-    }
-    std::int64_t row_step = 0;
-    const auto [end, err] = std::from_chars(line.data(), line.data() + line.size(), row_step);
-    if (err != std::errc() || *end != ',' || CsvFields(line) != fields || in.eof()) {
-      util::LogWarn("{}: dropped a torn row after step {} ('{}')", path.string(), step, line.substr(0, 40));
-      break;
-    }
-    if (row_step > step) break;
-    kept += line + "\n";
-  }
-  in.close();
-  util::WriteTextAtomically(path.string(), kept);
-}
-
-std::string Num(double x) { return std::isfinite(x) ? fmt::format("{:.6g}", x) : ""; }
-
-// The per-layer columns of one progress.csv row (CsvHeader's order).
-std::string LayerColumns(const Ddpg& agent, const nn::PrecisionPolicy& actor, const nn::PrecisionPolicy& critic) {
-  std::string row;
-  for (const auto& l : agent.Stats()) {
-    const bool is_float = (l.name.rfind("actor", 0) == 0 ? actor : critic).is_float;
-    if (is_float)  // no fixed-point datapath: nothing saturates, no recorded ranges
-      row += ",,,,float32,float32";
-    else  // formats quoted: "fixed<32,16>" holds a comma
-      row += fmt::format(",{},{},{},\"{}\",\"{}\"", Num(l.saturation_rate()), Num(l.range_min), Num(l.range_max),
-                         l.activation_format.to_string(), l.gradient_format.to_string());
-  }
-  return row;
-}
-
-// The TensorBoard scalars of one progress.csv row: CleanRL's names where CleanRL has the
-// metric (docs/training.md lists them), ours for FIXAR's QAT and per-layer fixed point.
-std::vector<tensorboard::Scalar> RowScalars(const Ddpg& agent, bool quantized, const nn::PrecisionPolicy& actor,
-                                            const nn::PrecisionPolicy& critic) {
-  std::vector<tensorboard::Scalar> out;
-  out.emplace_back("qat/quantized", quantized ? 1.0 : 0.0);
-  for (const auto& l : agent.Stats()) {
-    if ((l.name.rfind("actor", 0) == 0 ? actor : critic).is_float) continue;
-    const std::string prefix = "layers/" + l.name + "/";
-    out.emplace_back(prefix + "saturation_rate", l.saturation_rate());
-    out.emplace_back(prefix + "range_min", l.range_min);
-    out.emplace_back(prefix + "range_max", l.range_max);
-    out.emplace_back(prefix + "activation_int_bits", l.activation_format.int_bits());
-    out.emplace_back(prefix + "gradient_int_bits", l.gradient_format.int_bits());
-  }
-  return out;
-}
-
 // Keys a resume may change (docs/training.md, "Run directories"): how far and how fast
 // to go, never what is trained. run.out_dir names where fresh runs go and means nothing here.
 bool SafeToChangeOnResume(const std::string& difference) {
@@ -383,33 +302,6 @@ class StopSignals {
   struct sigaction old_int_{}, old_term_{};
 };
 
-// Records this start (or resume) in the run's provenance.json, replaced atomically.
-void RecordProvenance(const fs::path& dir, const std::string& command_line, bool resuming) {
-  const util::BuildInfo& b = util::GetBuildInfo();
-  const std::time_t now = std::time(nullptr);
-  char when[32];
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  const nlohmann::json entry = {{"commit", b.commit},
-                                {"dirty", b.dirty},
-                                {"build", b.describe()},
-                                {"kernel_path", kern::to_string(kern::ActivePath())},
-                                {"threads", kern::NumThreads()},
-                                {"command_line", command_line},
-                                {"time", when}};
-  const fs::path path = dir / "provenance.json";
-  nlohmann::json p = {{"commit", b.commit}, {"start", entry}, {"resumes", nlohmann::json::array()}};
-  if (resuming && fs::exists(path)) {
-    try {
-      std::ifstream(path) >> p;
-    } catch (const std::exception&) {
-      util::LogWarn("{}: unreadable; starting a new provenance record", path.string());
-    }
-    if (!p.contains("resumes") || !p["resumes"].is_array()) p["resumes"] = nlohmann::json::array();
-    p["resumes"].push_back(entry);
-  }
-  util::WriteTextAtomically(path.string(), p.dump(2) + "\n");
-}
-
 }  // namespace
 
 std::string RunGroupName(const std::string& dir_name) {
@@ -434,198 +326,272 @@ std::int64_t PeakRssBytes() {
   return static_cast<std::int64_t>(u.ru_maxrss) * 1024;
 }
 
-nlohmann::json Train(const TrainOptions& options) {
-  TrainConfig c = options.config;
-  c.validate();
-  kern::ActivePath();  // a bad FIXAR_KERNEL_PATH fails here, before anything is written
-  if (c.threads > 0) kern::SetNumThreads(c.threads);
+namespace {
+
+// One Train() call: the run's environment, agent, buffer and records between steps.
+class TrainingLoop {
+ public:
+  TrainingLoop(const TrainOptions& options, const TrainConfig& c);
+  // Steps to total_steps, or to the episode boundary after SIGINT/SIGTERM (returns true).
+  bool Run();
+  TrainSummary Summary(bool interrupted) const;
+  const fs::path& dir() const { return dir_; }
+
+ private:
+  void ChooseAction();
+  bool StepEnvironment();  // true at an episode's end
+  void Update(Clock::time_point t0, Clock::time_point t1, Clock::time_point t2);
+  void EndEpisode();
+  void EvaluateNow();
+  void WriteProgressRow(double ips);
+  void ShowProgress(double ips, bool force);
+
+  const TrainConfig& c_;
+  std::unique_ptr<envs::Env> env_;
+  int A_;
+  ActionScale scale_;
+  std::unique_ptr<Ddpg> agent_;
+  ReplayBuffer buffer_;
+  RunStats stats_;
+  std::unique_ptr<util::DirectoryLock> lock_;
+  fs::path dir_;
+  std::optional<StopSignals> stop_;  // from when the run directory is open until the end
+  std::ofstream csv_;
+  std::unique_ptr<tensorboard::EventWriter> events_;
+  nn::PrecisionPolicy actor_policy_, critic_policy_;
+  ExplorationNoise noise_;
+  std::vector<double> a_, eps_, env_a_, unit_, obs_;
+  Batch batch_;
+  UpdateStats last_update_;
+  // The window of the current progress row: time per phase, updates, and its start.
+  double env_s_ = 0, update_s_ = 0, act_s_ = 0, window_wall_ = 0;
+  std::int64_t window_updates_ = 0;
+  Clock::time_point row_clock_ = Clock::now();
+  std::int64_t row_step_ = 0, start_step_ = 0;
+  util::ProgressLine progress_;
+  Clock::time_point run_start_;
+  double wall_before_ = 0;
+  double ep_return_ = 0;
+  int ep_length_ = 0;
+};
+
+std::unique_ptr<envs::Env> MakeContinuousEnv(const TrainConfig& c) {
   auto env = envs::make(c.task);
   if (env->discrete_actions() > 0)
     throw std::invalid_argument(fmt::format("run.task = '{}' has a discrete action space; DDPG needs a continuous one",
                                             c.task));
-  const int S = env->observation_space().size(), A = env->action_space().size();
-  const ActionScale scale(env->action_space());
-  const std::unique_ptr<Ddpg> agent_owner = MakeAgent(c, *env);
-  Ddpg& agent = *agent_owner;
-  ReplayBuffer buffer(c.buffer_size, S, A);
-  RunStats stats;
+  return env;
+}
 
-  // ---- The run directory: fresh, or the one we resume -------------------------------
+TrainingLoop::TrainingLoop(const TrainOptions& options, const TrainConfig& c)
+    : c_(c),
+      env_(MakeContinuousEnv(c)),
+      A_(env_->action_space().size()),
+      scale_(env_->action_space()),
+      agent_(MakeAgent(c, *env_)),
+      buffer_(c.buffer_size, env_->observation_space().size(), A_),
+      actor_policy_(c.ActorPolicy()),
+      critic_policy_(c.CriticPolicy()),
+      noise_(c.noise, A_, c.noise == NoiseKind::kOrnsteinUhlenbeck ? c.ou_sigma : c.noise_sigma, c.ou_theta,
+             c.seed ^ 0x401Cull),
+      a_(A_), eps_(A_), env_a_(A_), unit_(A_, 1.0),
+      progress_(options.progress) {
+  // The run directory: fresh, or the one we resume.
   const bool resuming = !options.resume_dir.empty();
-  std::unique_ptr<util::DirectoryLock> lock;
-  const fs::path dir = OpenRunDirectory(options, c, lock);
+  dir_ = OpenRunDirectory(options, c, lock_);
   if (resuming) {
-    ReadCheckpoint(dir, c, stats, agent, &buffer);
-    TruncateCsv(dir / "progress.csv", stats.step);
-    util::LogInfo("resuming {} at step {} (episode {})", dir.string(), stats.step, stats.episode);
+    ReadCheckpoint(dir_, c, stats_, *agent_, &buffer_);
+    TruncateProgressCsv(dir_ / "progress.csv", stats_.step);
+    util::LogInfo("resuming {} at step {} (episode {})", dir_.string(), stats_.step, stats_.episode);
   }
-  RecordProvenance(dir, options.command_line, resuming);
-  StopSignals stop;
-  bool interrupted = false;
-  std::ofstream csv(dir / "progress.csv", resuming ? std::ios::app : std::ios::trunc);
-  if (!resuming) csv << CsvHeader(agent.Stats()) << "\n";
+  RecordProvenance(dir_, options.command_line, resuming);
+  stop_.emplace();
+  csv_.open(dir_ / "progress.csv", resuming ? std::ios::app : std::ios::trunc);
+  if (!resuming) csv_ << ProgressCsvHeader(agent_->Stats()) << "\n";
   // A resumed run restarts the TensorBoard curves after its checkpoint's step.
-  tensorboard::EventWriter events(dir.string(), resuming ? stats.step + 1 : -1);
-  util::LogInfo("run {}: {} for {} steps; actor {}; critic {}", dir.string(), c.task, c.total_steps,
+  events_ = std::make_unique<tensorboard::EventWriter>(dir_.string(), resuming ? stats_.step + 1 : -1);
+  util::LogInfo("run {}: {} for {} steps; actor {}; critic {}", dir_.string(), c.task, c.total_steps,
                 c.ActorPolicy().describe(), c.CriticPolicy().describe());
+  row_step_ = start_step_ = stats_.step;
+}
 
-  // ---- The loop: act, step, store, sample, update (FIXAR's timestep order) ----------
-  const nn::PrecisionPolicy actor_policy = c.ActorPolicy(), critic_policy = c.CriticPolicy();
-  ExplorationNoise noise(c.noise, A, c.noise == NoiseKind::kOrnsteinUhlenbeck ? c.ou_sigma : c.noise_sigma,
-                         c.ou_theta, c.seed ^ 0x401Cull);
-  std::vector<double> a(A), eps(A), env_a(A), unit(A, 1.0);
-  Batch batch;
-  UpdateStats last_update;
-  double env_s = 0, update_s = 0, act_s = 0, window_wall = 0;
-  std::int64_t window_updates = 0;
-  auto row_clock = Clock::now();  // the previous progress row, for steps per second
-  std::int64_t row_step = stats.step;
-  ProgressLine progress(options.progress);
-  progress.set_start(stats.step);
-  const auto run_start = Clock::now();
-  const double wall_before = stats.wall_s;
-  auto obs = env->reset(EpisodeSeed(c.seed, stats.episode));
-  noise.ResetEpisode();
-  double ep_return = 0;
-  int ep_length = 0;
-  std::int64_t next_checkpoint = (stats.step / c.checkpoint_every + 1) * c.checkpoint_every;
+// Action: random during warm-up, else μ(s) + noise, clipped to [−1, 1].
+void TrainingLoop::ChooseAction() {
+  if (stats_.step < c_.warmup_steps) {
+    for (int j = 0; j < A_; ++j)
+      a_[j] = 2.0 * (static_cast<double>(num::CounterRandomBits(c_.seed ^ 0xAC7ull, stats_.step * A_ + j) >> 11) * 0x1p-53) - 1.0;
+  } else {
+    agent_->Act(obs_, a_);
+    noise_.Sample(static_cast<std::uint64_t>(stats_.step), unit_, eps_);
+    for (int j = 0; j < A_; ++j) a_[j] = std::clamp(a_[j] + eps_[j], -1.0, 1.0);
+  }
+}
 
-  while (stats.step < c.total_steps) {
+bool TrainingLoop::StepEnvironment() {
+  scale_.ToEnv(a_, env_a_);
+  auto s = env_->step(env_a_);
+  buffer_.Add(obs_, a_, s.reward, s.observation, s.terminated);  // truncation still bootstraps
+  ep_return_ += s.reward;
+  ++ep_length_;
+  obs_ = std::move(s.observation);
+  return s.terminated || s.truncated;
+}
+
+void TrainingLoop::Update(Clock::time_point t0, Clock::time_point t1, Clock::time_point t2) {
+  buffer_.Sample(c_.batch_size, c_.seed ^ 0x5A3Bull, static_cast<std::uint64_t>(stats_.step), batch_);
+  last_update_ = agent_->Update(batch_);
+  const auto t3 = Clock::now();
+  env_s_ += Seconds(t2 - t1);
+  act_s_ += Seconds(t1 - t0);
+  update_s_ += Seconds(t3 - t2);
+  window_wall_ += Seconds(t3 - t0);
+  ++window_updates_;
+}
+
+void TrainingLoop::EndEpisode() {
+  events_->Write(stats_.step, {{"charts/episodic_return", ep_return_}, {"charts/episodic_length", ep_length_}});
+  stats_.last_return = ep_return_;
+  stats_.last_length = ep_length_;
+  ++stats_.episode;
+  ep_return_ = 0;
+  ep_length_ = 0;
+  obs_ = env_->reset(EpisodeSeed(c_.seed, stats_.episode));
+  noise_.ResetEpisode();
+}
+
+void TrainingLoop::EvaluateNow() {
+  const EvalResult e = RunEvaluation(*agent_, c_.task, c_.eval_episodes, 1'000'000'007ull + c_.seed);
+  stats_.last_eval_mean = e.mean;
+  stats_.last_eval_std = e.std;
+  stats_.best_eval_mean = std::max(stats_.best_eval_mean, e.mean);
+  stats_.evals.push_back({stats_.step, e.mean});
+  if (stats_.switch_step >= 0 && std::isnan(stats_.eval_after_switch)) stats_.eval_after_switch = e.mean;
+}
+
+// A progress.csv row and its TensorBoard scalars; starts the next row's window.
+void TrainingLoop::WriteProgressRow(double ips) {
+  const double n = std::max<double>(1, window_updates_);
+  ProgressRow row;
+  row.step = stats_.step, row.episode = stats_.episode, row.last_return = stats_.last_return;
+  row.last_length = stats_.last_length;
+  row.evaluated = stats_.step % c_.eval_every == 0;
+  row.eval_mean = stats_.last_eval_mean, row.eval_std = stats_.last_eval_std;
+  row.critic_loss = last_update_.critic_loss, row.q_mean = last_update_.q_mean, row.ips = ips;
+  row.env_ms = 1e3 * env_s_ / n, row.update_ms = 1e3 * update_s_ / n, row.act_ms = 1e3 * act_s_ / n;
+  row.quantized = agent_->actor().quantized();
+  // The row is formatted whole and written with one flush, so a crash can tear only the last row.
+  csv_ << FormatProgressRow(row, *agent_, actor_policy_, critic_policy_);
+  csv_.flush();
+  const auto now = Clock::now();
+  const double sps = (stats_.step - row_step_) / Seconds(now - row_clock_);
+  events_->Write(stats_.step,
+                 ProgressScalars(row, sps, window_updates_, *agent_, actor_policy_, critic_policy_));
+  row_clock_ = now;
+  row_step_ = stats_.step;
+  if (window_updates_ > 0) {
+    stats_.ips_sum += ips;
+    ++stats_.ips_rows;
+  }
+  agent_->ResetStats();
+  env_s_ = update_s_ = act_s_ = window_wall_ = 0;
+  window_updates_ = 0;
+}
+
+void TrainingLoop::ShowProgress(double ips, bool force) {
+  progress_.Update(
+      [&](int width) {
+        return FormatProgress(TrainingProgress(start_step_, stats_.step, c_.total_steps, stats_.last_return,
+                                               stats_.last_eval_mean, ips, stats_.wall_s - wall_before_),
+                              width);
+      },
+      force);
+}
+
+// FIXAR's timestep order: act, step, store, sample, update; then the records.
+bool TrainingLoop::Run() {
+  bool interrupted = false;
+  run_start_ = Clock::now();
+  wall_before_ = stats_.wall_s;
+  obs_ = env_->reset(EpisodeSeed(c_.seed, stats_.episode));
+  noise_.ResetEpisode();
+  std::int64_t next_checkpoint = (stats_.step / c_.checkpoint_every + 1) * c_.checkpoint_every;
+  while (stats_.step < c_.total_steps) {
     const auto t0 = Clock::now();
-    // Action: random during warm-up, else μ(s) + noise, clipped to [−1, 1].
-    if (stats.step < c.warmup_steps) {
-      for (int j = 0; j < A; ++j)
-        a[j] = 2.0 * (static_cast<double>(num::CounterRandomBits(c.seed ^ 0xAC7ull, stats.step * A + j) >> 11) * 0x1p-53) - 1.0;
-    } else {
-      agent.Act(obs, a);
-      noise.Sample(static_cast<std::uint64_t>(stats.step), unit, eps);
-      for (int j = 0; j < A; ++j) a[j] = std::clamp(a[j] + eps[j], -1.0, 1.0);
-    }
+    ChooseAction();
     const auto t1 = Clock::now();
-    scale.ToEnv(a, env_a);
-    auto s = env->step(env_a);
-    buffer.Add(obs, a, s.reward, s.observation, s.terminated);  // truncation still bootstraps
-    ep_return += s.reward;
-    ++ep_length;
-    obs = std::move(s.observation);
+    const bool episode_end = StepEnvironment();
     const auto t2 = Clock::now();
-    ++stats.step;
-    if (agent.SetTrainingStep(stats.step)) {
-      stats.switch_step = stats.step;
-      stats.eval_before_switch = stats.last_eval_mean;
-      util::LogInfo("step {}: QAT switch: activations now {} bits", stats.step, c.qat_activation_bits);
+    ++stats_.step;
+    if (agent_->SetTrainingStep(stats_.step)) {
+      stats_.switch_step = stats_.step;
+      stats_.eval_before_switch = stats_.last_eval_mean;
+      util::LogInfo("step {}: QAT switch: activations now {} bits", stats_.step, c_.qat_activation_bits);
     }
-    if (stats.step > c.warmup_steps && buffer.size() >= c.batch_size) {
-      buffer.Sample(c.batch_size, c.seed ^ 0x5A3Bull, static_cast<std::uint64_t>(stats.step), batch);
-      last_update = agent.Update(batch);
-      const auto t3 = Clock::now();
-      env_s += Seconds(t2 - t1);
-      act_s += Seconds(t1 - t0);
-      update_s += Seconds(t3 - t2);
-      window_wall += Seconds(t3 - t0);
-      ++window_updates;
-    }
-    const bool episode_end = s.terminated || s.truncated;
-    if (episode_end) {
-      events.Write(stats.step, {{"charts/episodic_return", ep_return}, {"charts/episodic_length", ep_length}});
-      stats.last_return = ep_return;
-      stats.last_length = ep_length;
-      ++stats.episode;
-      ep_return = 0;
-      ep_length = 0;
-      obs = env->reset(EpisodeSeed(c.seed, stats.episode));
-      noise.ResetEpisode();
-    }
-    if (stats.step % c.eval_every == 0) {
-      const EvalResult e = RunEvaluation(agent, c.task, c.eval_episodes, 1'000'000'007ull + c.seed);
-      stats.last_eval_mean = e.mean;
-      stats.last_eval_std = e.std;
-      stats.best_eval_mean = std::max(stats.best_eval_mean, e.mean);
-      stats.evals.push_back({stats.step, e.mean});
-      if (stats.switch_step >= 0 && std::isnan(stats.eval_after_switch)) stats.eval_after_switch = e.mean;
-    }
-    const double ips = window_updates ? c.batch_size * window_updates / window_wall : NAN;
-    if (stats.step % c.log_every == 0) {
-      const bool evaluated = stats.step % c.eval_every == 0;
-      const double n = std::max<double>(1, window_updates);
-      // The row is formatted whole and written with one flush, so a crash can tear only the last row.
-      csv << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}", stats.step, stats.episode, Num(stats.last_return),
-                         stats.last_length, evaluated ? Num(stats.last_eval_mean) : "",
-                         evaluated ? Num(stats.last_eval_std) : "", Num(last_update.critic_loss),
-                         Num(last_update.q_mean), Num(ips), Num(1e3 * env_s / n), Num(1e3 * update_s / n),
-                         Num(1e3 * act_s / n), agent.actor().quantized() ? 1 : 0)
-          << LayerColumns(agent, actor_policy, critic_policy) << "\n";
-      csv.flush();
-      const auto now = Clock::now();
-      std::vector<tensorboard::Scalar> scalars = RowScalars(agent, agent.actor().quantized(), actor_policy, critic_policy);
-      scalars.insert(scalars.end(),
-                     {{"charts/SPS", (stats.step - row_step) / Seconds(now - row_clock)},
-                      {"charts/IPS", ips},
-                      {"losses/qf_loss", window_updates ? last_update.critic_loss : NAN},
-                      {"losses/actor_loss", window_updates ? -last_update.q_mean : NAN},
-                      {"eval/mean_return", evaluated ? stats.last_eval_mean : NAN},
-                      {"eval/std_return", evaluated ? stats.last_eval_std : NAN},
-                      {"time/env_ms", window_updates ? 1e3 * env_s / n : NAN},
-                      {"time/update_ms", window_updates ? 1e3 * update_s / n : NAN},
-                      {"time/act_ms", window_updates ? 1e3 * act_s / n : NAN}});
-      events.Write(stats.step, scalars);
-      row_clock = now;
-      row_step = stats.step;
-      if (window_updates > 0) {
-        stats.ips_sum += ips;
-        ++stats.ips_rows;
-      }
-      agent.ResetStats();
-      env_s = update_s = act_s = window_wall = 0;
-      window_updates = 0;
-    }
-    stats.wall_s = wall_before + Seconds(Clock::now() - run_start);
-    progress.Update(stats.step, c.total_steps, stats.last_return, stats.last_eval_mean, ips, stats.wall_s - wall_before);
+    if (stats_.step > c_.warmup_steps && buffer_.size() >= c_.batch_size) Update(t0, t1, t2);
+    if (episode_end) EndEpisode();
+    if (stats_.step % c_.eval_every == 0) EvaluateNow();
+    const double ips = window_updates_ ? c_.batch_size * window_updates_ / window_wall_ : NAN;
+    if (stats_.step % c_.log_every == 0) WriteProgressRow(ips);
+    stats_.wall_s = wall_before_ + Seconds(Clock::now() - run_start_);
+    ShowProgress(ips, false);
     // Checkpoints at episode boundaries, so a resumed run restarts exactly here.
-    if (episode_end && (stats.step >= next_checkpoint || stats.step == c.total_steps)) {
-      WriteCheckpoint(dir, c, stats, agent, buffer);
-      next_checkpoint = (stats.step / c.checkpoint_every + 1) * c.checkpoint_every;
+    if (episode_end && (stats_.step >= next_checkpoint || stats_.step == c_.total_steps)) {
+      WriteCheckpoint(dir_, c_, stats_, *agent_, buffer_);
+      next_checkpoint = (stats_.step / c_.checkpoint_every + 1) * c_.checkpoint_every;
     }
-    if (episode_end && stop.received() && stats.step < c.total_steps) {
-      WriteCheckpoint(dir, c, stats, agent, buffer);
-      util::LogInfo("{} at step {}: checkpoint written", strsignal(stop.received()), stats.step);
+    if (episode_end && stop_->received() && stats_.step < c_.total_steps) {
+      WriteCheckpoint(dir_, c_, stats_, *agent_, buffer_);
+      util::LogInfo("{} at step {}: checkpoint written", strsignal(stop_->received()), stats_.step);
       interrupted = true;
       break;
     }
   }
-  progress.Update(stats.step, c.total_steps, stats.last_return, stats.last_eval_mean, NAN,
-                  stats.wall_s - wall_before, true);
-  progress.Finish();
-  if (ep_length == 0 && !interrupted) WriteCheckpoint(dir, c, stats, agent, buffer);  // ended on an episode boundary
+  ShowProgress(NAN, /*force=*/true);
+  progress_.Finish();
+  if (ep_length_ == 0 && !interrupted) WriteCheckpoint(dir_, c_, stats_, *agent_, buffer_);  // ended on an episode boundary
+  return interrupted;
+}
 
-  // ---- Summary ----------------------------------------------------------------------
-  nlohmann::json j;
-  j["run_dir"] = dir.string();
-  j["task"] = c.task;
-  j["algorithm"] = c.algorithm;
-  j["actor_precision"] = c.ActorPolicy().describe();
-  j["critic_precision"] = c.CriticPolicy().describe();
-  j["seed"] = c.seed;
-  j["steps"] = stats.step;
-  j["total_steps"] = c.total_steps;
-  j["interrupted"] = interrupted;
-  j["commit"] = util::GetBuildInfo().commit;
-  j["episodes"] = stats.episode;
-  j["wall_seconds"] = stats.wall_s;
-  j["final_eval_mean"] = stats.last_eval_mean;
-  j["final_eval_std"] = stats.last_eval_std;
-  j["best_eval_mean"] = stats.best_eval_mean;
-  j["qat"] = {{"delay", c.qat_delay},
-              {"switched_at_step", stats.switch_step},
-              {"eval_before_switch", stats.eval_before_switch},
-              {"eval_after_switch", stats.eval_after_switch}};
-  j["ips_mean"] = stats.ips_rows ? stats.ips_sum / stats.ips_rows : NAN;
-  j["peak_rss_mb"] = PeakRssBytes() / 1048576.0;
-  j["replay_buffer_mb"] = buffer.bytes() / 1048576.0;
-  j["evals"] = nlohmann::json::array();
-  for (const EvalPoint& e : stats.evals) j["evals"].push_back({{"step", e.step}, {"mean", e.mean}});
-  util::WriteTextAtomically((dir / "summary.json").string(), j.dump(2) + "\n");
-  return j;
+TrainSummary TrainingLoop::Summary(bool interrupted) const {
+  TrainSummary s;
+  s.run_dir = dir_.string();
+  s.task = c_.task;
+  s.algorithm = c_.algorithm;
+  s.actor_precision = c_.ActorPolicy().describe();
+  s.critic_precision = c_.CriticPolicy().describe();
+  s.seed = c_.seed;
+  s.steps = stats_.step;
+  s.total_steps = c_.total_steps;
+  s.interrupted = interrupted;
+  s.commit = util::GetBuildInfo().commit;
+  s.episodes = stats_.episode;
+  s.wall_seconds = stats_.wall_s;
+  s.final_eval_mean = stats_.last_eval_mean;
+  s.final_eval_std = stats_.last_eval_std;
+  s.best_eval_mean = stats_.best_eval_mean;
+  s.qat = {.delay = c_.qat_delay,
+           .switched_at_step = stats_.switch_step,
+           .eval_before_switch = stats_.eval_before_switch,
+           .eval_after_switch = stats_.eval_after_switch};
+  s.ips_mean = stats_.ips_rows ? stats_.ips_sum / stats_.ips_rows : NAN;
+  s.peak_rss_mb = PeakRssBytes() / 1048576.0;
+  s.replay_buffer_mb = buffer_.bytes() / 1048576.0;
+  s.evals = stats_.evals;
+  return s;
+}
+
+}  // namespace
+
+TrainSummary Train(const TrainOptions& options) {
+  TrainConfig c = options.config;
+  c.validate();
+  kern::ActivePath();  // a bad FIXAR_KERNEL_PATH fails here, before anything is written
+  if (c.threads > 0) kern::SetNumThreads(c.threads);
+  TrainingLoop loop(options, c);
+  const bool interrupted = loop.Run();
+  const TrainSummary summary = loop.Summary(interrupted);
+  WriteSummaryJson(loop.dir() / "summary.json", summary);
+  return summary;
 }
 
 namespace {
@@ -670,11 +636,11 @@ LoadedRun LoadCheckpointPayload(const TrainConfig& config, std::span<const std::
   return run;
 }
 
-nlohmann::json Evaluate(const EvalOptions& options, std::vector<std::vector<double>>* first_episode_states) {
+EvalSummary Evaluate(const EvalOptions& options, std::vector<std::vector<double>>* first_episode_states) {
   LoadedRun run = LoadRun(options.run_dir, /*with_buffer=*/false);
-  const EvalResult e = RunEvaluation(*run.agent, run.config.task, options.episodes, options.seed, first_episode_states);
-  return {{"run_dir", options.run_dir}, {"task", run.config.task}, {"step", run.step}, {"episodes", options.episodes},
-          {"mean", e.mean}, {"std", e.std}, {"returns", e.returns}, {"lengths", e.lengths}};
+  EvalResult e = RunEvaluation(*run.agent, run.config.task, options.episodes, options.seed, first_episode_states);
+  return {.run_dir = options.run_dir, .task = run.config.task, .step = run.step, .episodes = options.episodes,
+          .mean = e.mean, .std = e.std, .returns = std::move(e.returns), .lengths = std::move(e.lengths)};
 }
 
 }  // namespace fixar::rl

@@ -5,6 +5,7 @@
 //   progress.csv    one row per run.log_every steps (columns in docs/training.md)
 //   checkpoint.bin  the latest checkpoint (atomic write, versioned, checksummed)
 //   summary.json    written at the end (also when interrupted: "interrupted": true)
+// (run_records.h writes all but the checkpoint)
 //   provenance.json the build (commit, dirty flag, build type), kernel path, threads and
 //                   command line of the run's start and of every resume
 #pragma once
@@ -13,8 +14,7 @@
 #include <memory>
 #include <span>
 #include <string>
-
-#include <nlohmann/json_fwd.hpp>
+#include <vector>
 
 #include "rl/config.h"
 #include "rl/ddpg.h"
@@ -32,20 +32,52 @@ struct TrainOptions {
   std::string command_line;  // recorded in the run's provenance.json
 };
 
+// One evaluation during a run: its step and mean return.
+struct EvalPoint {
+  std::int64_t step;
+  double mean;
+  bool operator==(const EvalPoint&) const = default;
+};
+
+// What a run did (summary.json holds the same under the same names: run_records.h).
+struct TrainSummary {
+  std::string run_dir, task, algorithm, actor_precision, critic_precision, commit;
+  std::uint64_t seed = 0;
+  std::int64_t steps = 0, total_steps = 0, episodes = 0;
+  bool interrupted = false;  // ended by SIGINT/SIGTERM before total_steps
+  double wall_seconds = 0;   // accumulated over resumes
+  double final_eval_mean = 0, final_eval_std = 0, best_eval_mean = 0;  // NaN (best: -inf) without evaluations
+  struct Qat {
+    std::int64_t delay = 0, switched_at_step = -1;  // -1: no switch yet
+    double eval_before_switch = 0, eval_after_switch = 0;  // NaN where there was none
+    bool operator==(const Qat&) const = default;
+  } qat;
+  double ips_mean = 0, peak_rss_mb = 0, replay_buffer_mb = 0;
+  std::vector<EvalPoint> evals;
+};
+
 // Runs to config.total_steps and returns the summary (also written to summary.json).
 // SIGINT or SIGTERM during the run ends it at the next episode boundary with a checkpoint
-// (so `--resume` continues exactly) and a summary whose "interrupted" is true.
-nlohmann::json Train(const TrainOptions& options);
+// (so `--resume` continues exactly) and a summary whose `interrupted` is true.
+TrainSummary Train(const TrainOptions& options);
 
 struct EvalOptions {
   std::string run_dir;
   int episodes = 10;
   std::uint64_t seed = 1'000'000'007;
 };
-// Loads the run's checkpoint and returns {mean, std, returns, lengths}. When
+struct EvalSummary {
+  std::string run_dir, task;
+  std::int64_t step = 0;  // of the checkpoint
+  int episodes = 0;
+  double mean = 0, std = 0;  // of the returns (population std)
+  std::vector<double> returns;
+  std::vector<int> lengths;
+};
+// Loads the run's checkpoint and evaluates its deterministic policy. When
 // `first_episode_states` is given it receives the first episode's states (Env::state():
 // the initial one, then one per step), e.g. to render them.
-nlohmann::json Evaluate(const EvalOptions& options, std::vector<std::vector<double>>* first_episode_states = nullptr);
+EvalSummary Evaluate(const EvalOptions& options, std::vector<std::vector<double>>* first_episode_states = nullptr);
 
 // A run directory loaded: its configuration, the agent from its checkpoint and, when
 // asked, the replay buffer. Throws naming the directory when it is not a run or its

@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 inline fs::path TrainSmall(const fs::path& out, std::int64_t steps, const std::string& precision = "fixar") {
   rl::TrainOptions o = rl::testing::Small(out.string(), steps);
   o.config.actor_precision = o.config.critic_precision = precision;
-  return rl::Train(o)["run_dir"].get<std::string>();
+  return rl::Train(o).run_dir;
 }
 
 // Runs a shell command; returns its exit status (-1 if it could not run) and its stdout.

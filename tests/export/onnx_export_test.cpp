@@ -175,7 +175,7 @@ TEST(OnnxExport, RoundingModesOnnxCannotExpressAreRefused) {
   const fs::path root = rl::testing::Fresh("fixar_export_onnx_halfup");
   rl::TrainOptions o = rl::testing::Small(root.string(), 400);
   o.config.rounding = "half_up";
-  const std::string run = rl::Train(o)["run_dir"].get<std::string>();
+  const std::string run = rl::Train(o).run_dir;
   try {
     ExportOptions e;
     e.run_dir = run;

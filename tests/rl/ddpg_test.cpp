@@ -13,7 +13,7 @@
 namespace fixar::rl {
 namespace {
 
-nlohmann::json TrainPendulum(const std::string& precision, const std::string& algorithm = "ddpg") {
+TrainSummary TrainPendulum(const std::string& precision, const std::string& algorithm = "ddpg") {
   TrainOptions o;
   o.config = LoadTrainConfig(FIXAR_SOURCE_DIR "/configs/train/pendulum_fixar.toml");
   o.config.algorithm = algorithm;
@@ -26,21 +26,21 @@ nlohmann::json TrainPendulum(const std::string& precision, const std::string& al
 
 TEST(DdpgPendulum, Float32ReachesMinus300) {
   const auto s = TrainPendulum("float32");
-  RecordProperty("final_eval_mean", std::to_string(s["final_eval_mean"].get<double>()));
-  EXPECT_GE(s["final_eval_mean"].get<double>(), -300.0);
+  RecordProperty("final_eval_mean", std::to_string(s.final_eval_mean));
+  EXPECT_GE(s.final_eval_mean, -300.0);
 }
 
 TEST(DdpgPendulum, FixarQatReachesMinus300AndSwitchesOnce) {
   const auto s = TrainPendulum("fixar");
-  RecordProperty("final_eval_mean", std::to_string(s["final_eval_mean"].get<double>()));
-  EXPECT_EQ(s["qat"]["switched_at_step"].get<std::int64_t>(), 10000);
-  EXPECT_GE(s["final_eval_mean"].get<double>(), -300.0);
+  RecordProperty("final_eval_mean", std::to_string(s.final_eval_mean));
+  EXPECT_EQ(s.qat.switched_at_step, 10000);
+  EXPECT_GE(s.final_eval_mean, -300.0);
 }
 
 TEST(DdpgPendulum, Td3SwitchLearnsToo) {
   const auto s = TrainPendulum("float32", "td3");
-  RecordProperty("final_eval_mean", std::to_string(s["final_eval_mean"].get<double>()));
-  EXPECT_GE(s["final_eval_mean"].get<double>(), -300.0);
+  RecordProperty("final_eval_mean", std::to_string(s.final_eval_mean));
+  EXPECT_GE(s.final_eval_mean, -300.0);
 }
 
 // Gradients computes the gradients Update would apply and changes nothing: parameters of

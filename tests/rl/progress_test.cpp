@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "util/log.h"
+#include "util/progress_line.h"
 
 namespace fixar::rl {
 namespace {
@@ -73,11 +74,11 @@ TEST(ProgressLine, Durations) {
 TEST(ProgressLine, TerminalWidthFromColumnsWhenNotATerminal) {
   if (::isatty(STDERR_FILENO)) GTEST_SKIP() << "stderr is a terminal: its width wins";
   ::setenv("COLUMNS", "132", 1);
-  EXPECT_EQ(TerminalColumns(), 132);
+  EXPECT_EQ(util::TerminalColumns(), 132);
   ::setenv("COLUMNS", "wide", 1);
-  EXPECT_EQ(TerminalColumns(), 80);
+  EXPECT_EQ(util::TerminalColumns(), 80);
   ::unsetenv("COLUMNS");
-  EXPECT_EQ(TerminalColumns(), 80);
+  EXPECT_EQ(util::TerminalColumns(), 80);
 }
 
 // stderr into a file while `fn` runs; returns what was written.

@@ -37,7 +37,7 @@ void ExpectTrainFails(const TrainOptions& o, const std::string& message) {
 TEST(Trainer, WritesTheRunDirectory) {
   const fs::path out = Fresh("fixar_trainer_dir");
   const auto s = Train(Small(out.string(), 800));
-  const fs::path dir = s["run_dir"].get<std::string>();
+  const fs::path dir = s.run_dir;
   EXPECT_EQ(dir.filename(), "Pendulum_ddpg_fixar_s0");
   for (const char* f : {"config.toml", "progress.csv", "checkpoint.bin", "summary.json"}) EXPECT_TRUE(fs::exists(dir / f)) << f;
   std::ifstream csv(dir / "progress.csv");
@@ -52,10 +52,10 @@ TEST(Trainer, WritesTheRunDirectory) {
     EXPECT_NE(line.find(",\"fixed<"), std::string::npos) << "formats are quoted (they hold a comma): " << line;
   }
   EXPECT_EQ(rows, 4);  // every 200 steps
-  EXPECT_EQ(s["qat"]["switched_at_step"].get<std::int64_t>(), 500);
+  EXPECT_EQ(s.qat.switched_at_step, 500);
   // A second run with the same name does not overwrite the first.
   const auto s2 = Train(Small(out.string(), 200));
-  EXPECT_EQ(fs::path(s2["run_dir"].get<std::string>()).filename(), "Pendulum_ddpg_fixar_s0-2");
+  EXPECT_EQ(fs::path(s2.run_dir).filename(), "Pendulum_ddpg_fixar_s0-2");
 }
 
 // Stopping at step 800 and resuming to 1600 gives exactly the run that went straight
@@ -66,15 +66,15 @@ TEST(Trainer, ResumeContinuesExactlyWhereItStopped) {
   const auto straight = Train(Small((out / "a").string(), 1600));
   const auto first = Train(Small((out / "b").string(), 800));
   TrainOptions more = Small((out / "b").string(), 1600);
-  more.resume_dir = first["run_dir"].get<std::string>();
+  more.resume_dir = first.run_dir;
   const auto resumed = Train(more);
-  EXPECT_EQ(resumed["steps"], straight["steps"]);
-  EXPECT_EQ(resumed["evals"], straight["evals"]);
-  EXPECT_EQ(resumed["final_eval_mean"], straight["final_eval_mean"]);
-  EXPECT_EQ(resumed["qat"], straight["qat"]);
-  const auto eval_a = Evaluate({straight["run_dir"].get<std::string>(), 3, 99});
-  const auto eval_b = Evaluate({resumed["run_dir"].get<std::string>(), 3, 99});
-  EXPECT_EQ(eval_a["returns"], eval_b["returns"]);
+  EXPECT_EQ(resumed.steps, straight.steps);
+  EXPECT_EQ(resumed.evals, straight.evals);
+  EXPECT_EQ(resumed.final_eval_mean, straight.final_eval_mean);
+  EXPECT_EQ(resumed.qat, straight.qat);
+  const auto eval_a = Evaluate({straight.run_dir, 3, 99});
+  const auto eval_b = Evaluate({resumed.run_dir, 3, 99});
+  EXPECT_EQ(eval_a.returns, eval_b.returns);
 }
 
 // The same with stochastic rounding and gradient formats that move every 50 updates: the
@@ -90,17 +90,17 @@ TEST(Trainer, ResumeIsExactWithStochasticRoundingAndDynamicGradientFormats) {
   const auto straight = Train(small(out / "a", 1600));
   const auto first = Train(small(out / "b", 800));
   TrainOptions more = small(out / "b", 1600);
-  more.resume_dir = first["run_dir"].get<std::string>();
+  more.resume_dir = first.run_dir;
   const auto resumed = Train(more);
-  EXPECT_EQ(resumed["evals"], straight["evals"]);
-  EXPECT_EQ(resumed["final_eval_mean"], straight["final_eval_mean"]);
-  const auto a = LoadRun(straight["run_dir"].get<std::string>(), false);
-  const auto b = LoadRun(resumed["run_dir"].get<std::string>(), false);
+  EXPECT_EQ(resumed.evals, straight.evals);
+  EXPECT_EQ(resumed.final_eval_mean, straight.final_eval_mean);
+  const auto a = LoadRun(straight.run_dir, false);
+  const auto b = LoadRun(resumed.run_dir, false);
   EXPECT_EQ(a.agent->critic().ParametersAsDouble(), b.agent->critic().ParametersAsDouble());
   EXPECT_EQ(a.agent->actor().ParametersAsDouble(), b.agent->actor().ParametersAsDouble());
   // And it is not the round-to-nearest run: the rounding mode reached the arithmetic.
   const auto nearest = Train(Small((out / "c").string(), 800));
-  EXPECT_NE(nearest["evals"], first["evals"]);
+  EXPECT_NE(nearest.evals, first.evals);
 }
 
 // SIGTERM during a run: it stops at the next episode boundary with a checkpoint and an
@@ -124,24 +124,24 @@ TEST(Trainer, SigtermCheckpointsAndResumesExactly) {
   });
   const auto stopped = Train(o);
   killer.join();
-  ASSERT_TRUE(stopped["interrupted"].get<bool>());
-  EXPECT_LT(stopped["steps"].get<std::int64_t>(), 4000);
-  EXPECT_EQ(stopped["steps"].get<std::int64_t>() % 200, 0);  // Pendulum episodes are 200 steps
+  ASSERT_TRUE(stopped.interrupted);
+  EXPECT_LT(stopped.steps, 4000);
+  EXPECT_EQ(stopped.steps % 200, 0);  // Pendulum episodes are 200 steps
   const auto provenance = nlohmann::json::parse(std::ifstream(fs::path(o.run_dir) / "provenance.json"));
   EXPECT_FALSE(provenance["commit"].get<std::string>().empty());
   TrainOptions more = Small((out / "b").string(), 4000);
   more.resume_dir = o.run_dir;
   const auto resumed = Train(more);
-  EXPECT_FALSE(resumed["interrupted"].get<bool>());
-  EXPECT_EQ(resumed["evals"], straight["evals"]);
-  EXPECT_EQ(resumed["final_eval_mean"], straight["final_eval_mean"]);
+  EXPECT_FALSE(resumed.interrupted);
+  EXPECT_EQ(resumed.evals, straight.evals);
+  EXPECT_EQ(resumed.final_eval_mean, straight.final_eval_mean);
   EXPECT_EQ(nlohmann::json::parse(std::ifstream(fs::path(o.run_dir) / "provenance.json"))["resumes"].size(), 1u);
 }
 
 TEST(Trainer, CorruptOrMismatchedCheckpointsFailClearly) {
   const fs::path out = Fresh("fixar_trainer_corrupt");
   const auto s = Train(Small(out.string(), 400));
-  const fs::path dir = s["run_dir"].get<std::string>();
+  const fs::path dir = s.run_dir;
   {  // flip one byte in the payload
     std::fstream f(dir / "checkpoint.bin", std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(100);
@@ -160,7 +160,7 @@ TEST(Trainer, CorruptOrMismatchedCheckpointsFailClearly) {
   const auto other = Train(Small((out / "x").string(), 400));
   TrainOptions wrong = Small(out.string(), 800);
   wrong.config.actor_precision = "float32";
-  wrong.resume_dir = other["run_dir"].get<std::string>();
+  wrong.resume_dir = other.run_dir;
   try {
     Train(wrong);
     FAIL() << "a resume with another precision was accepted";
@@ -181,7 +181,7 @@ TEST(Trainer, CorruptOrMismatchedCheckpointsFailClearly) {
 TEST(Trainer, OlderCheckpointsOfFixedRunsFailClearly) {
   const fs::path out = Fresh("fixar_trainer_v1");
   const auto s = Train(Small(out.string(), 400));
-  const fs::path dir = s["run_dir"].get<std::string>();
+  const fs::path dir = s.run_dir;
   const std::string path = (dir / "checkpoint.bin").string();
   const auto payload = util::ReadCheckedFile(path, "FIXARCKP", 4);
   util::WriteCheckedFile(path, "FIXARCKP", 3, payload);
@@ -216,7 +216,7 @@ TEST(Fidelity, Float32RunMatchesItsTwinExactly) {
   const fs::path out = Fresh("fixar_fidelity_float");
   TrainOptions o = Small(out.string(), 400);
   o.config.actor_precision = o.config.critic_precision = "float32";
-  const fs::path dir = Train(o)["run_dir"].get<std::string>();
+  const fs::path dir = Train(o).run_dir;
   const auto r = GradientFidelity(Probe(dir, 3));
   ASSERT_EQ(r["layers"].size(), 6u);  // actor.fc1..3, critic.fc1..3
   for (const auto& l : r["layers"]) {
@@ -233,10 +233,10 @@ TEST(Fidelity, Float32RunMatchesItsTwinExactly) {
 // the same weights, but not identical; 32-bit fixed point before any switch is closer still.
 TEST(Fidelity, FixedPointGradientsFollowFloat32) {
   const fs::path out = Fresh("fixar_fidelity_fixed");
-  const fs::path fixar_dir = Train(Small(out.string(), 800))["run_dir"].get<std::string>();
+  const fs::path fixar_dir = Train(Small(out.string(), 800)).run_dir;
   TrainOptions o = Small(out.string(), 800);
   o.config.actor_precision = o.config.critic_precision = "fixed32";
-  const fs::path fixed32_dir = Train(o)["run_dir"].get<std::string>();
+  const fs::path fixed32_dir = Train(o).run_dir;
   const auto fixar = GradientFidelity(Probe(fixar_dir, 4));
   const auto fixed32 = GradientFidelity(Probe(fixed32_dir, 4));
   EXPECT_TRUE(fixar["quantized"].get<bool>());

@@ -124,7 +124,7 @@ TEST(EventWriter, UnwritableDirectoryFailsNamingTheFile) {
 TEST(EventWriter, TrainingRunWritesTheProgressAsScalars) {
   const fs::path out = rl::testing::Fresh("fixar_tb_train");
   const auto first = rl::Train(rl::testing::Small(out.string(), 800));
-  const fs::path dir = first["run_dir"].get<std::string>();
+  const fs::path dir = first.run_dir;
   auto files = EventFiles(dir);
   ASSERT_EQ(files.size(), 1u);
   const auto scalars = Scalars(ReadEvents(files[0]));
@@ -137,7 +137,7 @@ TEST(EventWriter, TrainingRunWritesTheProgressAsScalars) {
   EXPECT_EQ(scalars.at("charts/episodic_length").size(), 4u);
   EXPECT_EQ(scalars.at("charts/episodic_length").at(200), 200.0f);
   // The evaluation at 800 is the summary's final one; QAT switched at 500.
-  EXPECT_FLOAT_EQ(scalars.at("eval/mean_return").at(800), first["final_eval_mean"].get<float>());
+  EXPECT_FLOAT_EQ(scalars.at("eval/mean_return").at(800), static_cast<float>(first.final_eval_mean));
   EXPECT_EQ(scalars.at("qat/quantized").at(400), 0.0f);
   EXPECT_EQ(scalars.at("qat/quantized").at(600), 1.0f);
   EXPECT_FALSE(scalars.at("losses/qf_loss").count(200)) << "no update before the warm-up ends: no loss";
