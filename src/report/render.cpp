@@ -53,7 +53,8 @@ std::string NotesCell(const GroupStats& s) {
   return out;
 }
 
-std::string Num(double x) { return std::isfinite(x) ? fmt::format("{}", x) : std::string(); }
+// A CSV cell: the shortest text that reads back as x; empty for NaN and ±inf.
+std::string CsvNumber(double x) { return std::isfinite(x) ? fmt::format("{}", x) : std::string(); }
 
 std::string Joined(const std::vector<std::string>& v, const char* sep) {
   std::string s;
@@ -105,11 +106,11 @@ std::string RenderGroupCsv(const Report& r) {
     const bool interval = s.ratio && s.ratio->has_interval;
     csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", CsvCell(g.task),
                        CsvCell(Joined(g.dir_groups, " ")), CsvCell(g.precision), g.runs.size(), s.steps_max,
-                       Num(s.final_eval.mean), Num(s.final_eval.std), Num(s.best_eval.mean), Num(s.ips.mean),
-                       Num(s.peak_rss_mb.mean), CsvCell(g.label), CsvCell(SeedList(g)), s.steps_min,
-                       Num(s.mean_last10_eval.mean), Num(s.mean_last10_eval.std), Num(s.best_eval.std),
-                       CsvCell(r.options.reference), s.ratio ? Num(s.ratio->ratio) : "", interval ? Num(s.ratio->lo) : "",
-                       interval ? Num(s.ratio->hi) : "", CsvCell(NotesCell(s)));
+                       CsvNumber(s.final_eval.mean), CsvNumber(s.final_eval.std), CsvNumber(s.best_eval.mean), CsvNumber(s.ips.mean),
+                       CsvNumber(s.peak_rss_mb.mean), CsvCell(g.label), CsvCell(SeedList(g)), s.steps_min,
+                       CsvNumber(s.mean_last10_eval.mean), CsvNumber(s.mean_last10_eval.std), CsvNumber(s.best_eval.std),
+                       CsvCell(r.options.reference), s.ratio ? CsvNumber(s.ratio->ratio) : "", interval ? CsvNumber(s.ratio->lo) : "",
+                       interval ? CsvNumber(s.ratio->hi) : "", CsvCell(NotesCell(s)));
   }
   return csv;
 }
@@ -121,7 +122,7 @@ std::string RenderRunCsv(const Report& r) {
       const RunData& run = r.groups[i].runs[k];
       const RunStats& s = r.stats[i].runs[k];
       csv += fmt::format("{},{},{},{},{},{},{},{}\n", CsvCell(r.groups[i].task), CsvCell(r.groups[i].label),
-                         run.config.seed, s.steps, Num(s.final_eval), Num(s.mean_last10_eval), Num(s.best_eval),
+                         run.config.seed, s.steps, CsvNumber(s.final_eval), CsvNumber(s.mean_last10_eval), CsvNumber(s.best_eval),
                          CsvCell(run.commit));
     }
   return csv;
