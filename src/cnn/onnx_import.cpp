@@ -152,6 +152,69 @@ class Importer {
     if (pad && pad->s() != "NOTSET" && pad->s() != "VALID") Fail(n, fmt::format("auto_pad {} is not supported", pad->s()));
   }
 
+  // One node's layer: its type, shape and constants (a MatMul's bias comes from the Add
+  // after it: Layers). Throws naming the node for an operator or attribute fixar lacks.
+  void TranslateNode(const onnx::NodeProto& n, ImportedLayer& l) {
+    const std::string& op = n.op_type();
+    if (op == "Conv") {
+      CheckPlainWindow(n);
+      if (Int(n, "group", 1) != 1) Fail(n, fmt::format("group = {} (grouped or depthwise conv) is not supported", Int(n, "group", 1)));
+      const Constant& w = ConstantInput(n, 1, "weights");
+      if (w.dims.size() != 4 || w.dims[2] != w.dims[3]) Fail(n, "weights are not out x in x k x k");
+      l.spec.type = LayerType::kConv;
+      l.spec.out = static_cast<int>(w.dims[0]);
+      l.spec.kernel = Square(n, "kernel_shape", Ints(n, "kernel_shape", {}), static_cast<int>(w.dims[2]));
+      l.spec.stride = Square(n, "strides", Ints(n, "strides", {}), 1);
+      l.spec.padding = Square(n, "pads", Ints(n, "pads", {}), 0);
+      l.weight = w.values;
+      l.spec.bias = n.input_size() > 2 && !n.input(2).empty();
+      if (l.spec.bias) l.bias = ConstantInput(n, 2, "bias").values;
+    } else if (op == "BatchNormalization") {
+      if (Int(n, "training_mode", 0) != 0 || n.output_size() > 1) Fail(n, "training-mode BatchNormalization");
+      l.spec.type = LayerType::kBatchNorm;
+      l.gamma = ConstantInput(n, 1, "scale").values;
+      l.beta = ConstantInput(n, 2, "bias").values;
+      l.mean = ConstantInput(n, 3, "mean").values;
+      l.var = ConstantInput(n, 4, "variance").values;
+      l.eps = Float(n, "epsilon", 1e-5f);
+    } else if (op == "Relu") {
+      l.spec.type = LayerType::kRelu;
+    } else if (op == "MaxPool" || op == "AveragePool") {
+      CheckPlainWindow(n);
+      if (Int(n, "ceil_mode", 0) != 0) Fail(n, "ceil_mode = 1 is not supported");
+      if (Square(n, "pads", Ints(n, "pads", {}), 0) != 0) Fail(n, "padded pooling is not supported");
+      if (n.output_size() > 1 && !n.output(1).empty()) Fail(n, "MaxPool with indices is not supported");
+      l.spec.type = op == "MaxPool" ? LayerType::kMaxPool : LayerType::kAvgPool;
+      l.spec.kernel = Square(n, "kernel_shape", Ints(n, "kernel_shape", {}), 0);
+      l.spec.stride = Square(n, "strides", Ints(n, "strides", {}), l.spec.kernel);
+      if (l.spec.kernel < 1) Fail(n, "no kernel_shape");
+    } else if (op == "Flatten") {
+      if (Int(n, "axis", 1) != 1) Fail(n, fmt::format("axis = {}; only 1 (keep the batch) is supported", Int(n, "axis", 1)));
+      l.spec.type = LayerType::kFlatten;
+    } else if (op == "Gemm") {
+      if (Float(n, "alpha", 1) != 1 || Float(n, "beta", 1) != 1 || Int(n, "transA", 0) != 0)
+        Fail(n, "only alpha = beta = 1 and transA = 0 are supported");
+      const Constant& w = ConstantInput(n, 1, "weights");
+      if (w.dims.size() != 2) Fail(n, "weights are not a matrix");
+      const bool trans_b = Int(n, "transB", 0) != 0;
+      l.spec.type = LayerType::kLinear;
+      l.spec.out = static_cast<int>(trans_b ? w.dims[0] : w.dims[1]);
+      l.weight = trans_b ? w.values : Transposed(w);
+      l.spec.bias = n.input_size() > 2 && !n.input(2).empty();
+      if (l.spec.bias) l.bias = ConstantInput(n, 2, "bias").values;
+    } else if (op == "MatMul") {
+      const Constant& w = ConstantInput(n, 1, "weights");
+      if (w.dims.size() != 2) Fail(n, "weights are not a matrix");
+      l.spec.type = LayerType::kLinear;
+      l.spec.out = static_cast<int>(w.dims[1]);
+      l.weight = Transposed(w);
+      l.spec.bias = false;
+    } else {
+      Fail(n, "operator not supported; supported: Conv, BatchNormalization, Relu, MaxPool, AveragePool, Flatten, "
+              "Gemm, MatMul (+ Add of a constant), Add (identity shortcut), Identity, Dropout");
+    }
+  }
+
   // The layer sequence: each node reads the previous node's output.
   std::vector<ImportedLayer> Layers(const onnx::GraphProto& g, std::string current) {
     std::vector<ImportedLayer> out;
@@ -185,77 +248,22 @@ class Importer {
         Fail(n, fmt::format("reads '{}', not the previous node's output '{}': the graph branches (e.g. a shortcut "
                             "with its own layers), and fixar's CNNs are layer sequences with identity shortcuts",
                             n.input_size() ? n.input(0) : "", current));
-      if (op == "Conv") {
-        CheckPlainWindow(n);
-        if (Int(n, "group", 1) != 1) Fail(n, fmt::format("group = {} (grouped or depthwise conv) is not supported", Int(n, "group", 1)));
-        const Constant& w = ConstantInput(n, 1, "weights");
-        if (w.dims.size() != 4 || w.dims[2] != w.dims[3]) Fail(n, "weights are not out x in x k x k");
-        l.spec.type = LayerType::kConv;
-        l.spec.out = static_cast<int>(w.dims[0]);
-        l.spec.kernel = Square(n, "kernel_shape", Ints(n, "kernel_shape", {}), static_cast<int>(w.dims[2]));
-        l.spec.stride = Square(n, "strides", Ints(n, "strides", {}), 1);
-        l.spec.padding = Square(n, "pads", Ints(n, "pads", {}), 0);
-        l.weight = w.values;
-        l.spec.bias = n.input_size() > 2 && !n.input(2).empty();
-        if (l.spec.bias) l.bias = ConstantInput(n, 2, "bias").values;
-      } else if (op == "BatchNormalization") {
-        if (Int(n, "training_mode", 0) != 0 || n.output_size() > 1) Fail(n, "training-mode BatchNormalization");
-        l.spec.type = LayerType::kBatchNorm;
-        l.gamma = ConstantInput(n, 1, "scale").values;
-        l.beta = ConstantInput(n, 2, "bias").values;
-        l.mean = ConstantInput(n, 3, "mean").values;
-        l.var = ConstantInput(n, 4, "variance").values;
-        l.eps = Float(n, "epsilon", 1e-5f);
-      } else if (op == "Relu") {
-        l.spec.type = LayerType::kRelu;
-      } else if (op == "MaxPool" || op == "AveragePool") {
-        CheckPlainWindow(n);
-        if (Int(n, "ceil_mode", 0) != 0) Fail(n, "ceil_mode = 1 is not supported");
-        if (Square(n, "pads", Ints(n, "pads", {}), 0) != 0) Fail(n, "padded pooling is not supported");
-        if (n.output_size() > 1 && !n.output(1).empty()) Fail(n, "MaxPool with indices is not supported");
-        l.spec.type = op == "MaxPool" ? LayerType::kMaxPool : LayerType::kAvgPool;
-        l.spec.kernel = Square(n, "kernel_shape", Ints(n, "kernel_shape", {}), 0);
-        l.spec.stride = Square(n, "strides", Ints(n, "strides", {}), l.spec.kernel);
-        if (l.spec.kernel < 1) Fail(n, "no kernel_shape");
-      } else if (op == "Flatten") {
-        if (Int(n, "axis", 1) != 1) Fail(n, fmt::format("axis = {}; only 1 (keep the batch) is supported", Int(n, "axis", 1)));
-        l.spec.type = LayerType::kFlatten;
-      } else if (op == "Gemm") {
-        if (Float(n, "alpha", 1) != 1 || Float(n, "beta", 1) != 1 || Int(n, "transA", 0) != 0)
-          Fail(n, "only alpha = beta = 1 and transA = 0 are supported");
-        const Constant& w = ConstantInput(n, 1, "weights");
-        if (w.dims.size() != 2) Fail(n, "weights are not a matrix");
-        const bool trans_b = Int(n, "transB", 0) != 0;
-        l.spec.type = LayerType::kLinear;
-        l.spec.out = static_cast<int>(trans_b ? w.dims[0] : w.dims[1]);
-        l.weight = trans_b ? w.values : Transposed(w);
-        l.spec.bias = n.input_size() > 2 && !n.input(2).empty();
-        if (l.spec.bias) l.bias = ConstantInput(n, 2, "bias").values;
-      } else if (op == "MatMul") {
-        const Constant& w = ConstantInput(n, 1, "weights");
-        if (w.dims.size() != 2) Fail(n, "weights are not a matrix");
-        l.spec.type = LayerType::kLinear;
-        l.spec.out = static_cast<int>(w.dims[1]);
-        l.weight = Transposed(w);
-        l.spec.bias = false;
-        // A following Add of a constant vector is this layer's bias.
-        if (k + 1 < nodes.size() && nodes[k + 1].op_type() == "Add" && nodes[k + 1].input_size() == 2 &&
-            nodes[k + 1].input(0) == n.output(0) && constants_.count(nodes[k + 1].input(1))) {
-          l.spec.bias = true;
-          l.bias = ConstantInput(nodes[k + 1], 1, "bias").values;
-          ++k;
-          current = nodes[k].output(0);
-          out.push_back(std::move(l));
-          input_of[current] = out.size();
-          continue;
-        }
-      } else if (op == "Identity" || op == "Dropout") {
+      if (op == "Identity" || op == "Dropout") {
         input_of[n.output(0)] = input_of.at(current);
         current = n.output(0);
         continue;
-      } else {
-        Fail(n, "operator not supported; supported: Conv, BatchNormalization, Relu, MaxPool, AveragePool, Flatten, "
-                "Gemm, MatMul (+ Add of a constant), Add (identity shortcut), Identity, Dropout");
+      }
+      TranslateNode(n, l);
+      // A MatMul's following Add of a constant vector is its bias.
+      if (op == "MatMul" && k + 1 < nodes.size() && nodes[k + 1].op_type() == "Add" && nodes[k + 1].input_size() == 2 &&
+          nodes[k + 1].input(0) == n.output(0) && constants_.count(nodes[k + 1].input(1))) {
+        l.spec.bias = true;
+        l.bias = ConstantInput(nodes[k + 1], 1, "bias").values;
+        ++k;
+        current = nodes[k].output(0);
+        out.push_back(std::move(l));
+        input_of[current] = out.size();
+        continue;
       }
       current = n.output(0);
       out.push_back(std::move(l));
