@@ -321,7 +321,8 @@ std::vector<Agent> RunOrder(std::vector<Agent> agents) {
 
 RunOutcome SearchAll(const RunConfig& c, const std::filesystem::path& out_dir,
                      const std::function<void(const std::string&)>& progress,
-                     const CandidateEvaluatorFactory& candidates) {
+                     const CandidateEvaluatorFactory& candidates,
+                     const std::function<void(const RunOutcome&)>& after_each_search) {
   c.Validate();
   const std::function<void(const std::string&)> say = [&](const std::string& s) {
     if (progress) progress(s);
@@ -364,6 +365,7 @@ RunOutcome SearchAll(const RunConfig& c, const std::filesystem::path& out_dir,
         o.episodes = static_cast<int>(std::max<std::int64_t>(1, ppo_measurements[seed]));
       RunOneSearch(ctx, o, out);
       if (agent == Agent::kPpo) ppo_measurements[seed] = out.searches.back().measurements;
+      if (after_each_search) after_each_search(out);
     }
   }
   return out;
@@ -372,8 +374,8 @@ RunOutcome SearchAll(const RunConfig& c, const std::filesystem::path& out_dir,
 RunOutcome RunAutoq(const RunConfig& c, const std::filesystem::path& out_dir,
                     const std::function<void(const std::string&)>& progress,
                     const CandidateEvaluatorFactory& candidates) {
-  RunOutcome out = SearchAll(c, out_dir, progress, candidates);
-  WriteRunResults(out_dir, c, out);
+  const RunOutcome out = SearchAll(c, out_dir, progress, candidates,
+                                   [&](const RunOutcome& so_far) { WriteRunResults(out_dir, c, so_far); });
   if (progress) progress(fmt::format("results in {}", out_dir.string()));
   return out;
 }

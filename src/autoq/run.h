@@ -75,13 +75,16 @@ std::unique_ptr<QuantTarget> MakeRunTarget(const RunConfig& config, const std::f
 using CandidateEvaluatorFactory = std::function<CandidateEvaluator*(QuantTarget& target)>;
 
 // Runs every agent for every seed (the deterministic sensitivity agent once, with the first
-// seed). `progress` receives one-line updates (may be empty). Writes nothing but what the
+// seed). `progress` receives one-line updates (may be empty); `after_each_search` (may be
+// empty) sees the outcome so far after every finished search. Writes nothing but what the
 // CNN target trains (out_dir/trained_model.bin when no checkpoint is given).
 RunOutcome SearchAll(const RunConfig& config, const std::filesystem::path& out_dir,
                      const std::function<void(const std::string&)>& progress,
-                     const CandidateEvaluatorFactory& candidates = {});
+                     const CandidateEvaluatorFactory& candidates = {},
+                     const std::function<void(const RunOutcome&)>& after_each_search = {});
 
-// SearchAll, then the results directory (WriteRunResults, autoq/results.h).
+// SearchAll, writing the results directory (WriteRunResults, autoq/results.h) after every
+// finished search, so that a run stopped midway keeps the searches it finished.
 RunOutcome RunAutoq(const RunConfig& config, const std::filesystem::path& out_dir,
                     const std::function<void(const std::string&)>& progress,
                     const CandidateEvaluatorFactory& candidates = {});

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -36,6 +37,26 @@ TEST(RunAutoq, AllAgentsThreeEpisodesWriteResults) {
   const std::string text((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
   for (const char* agent : {"| ppo |", "| ddpg |", "| random |", "| uniform |"})
     EXPECT_NE(text.find(agent), std::string::npos) << agent;
+}
+
+// A run stopped midway keeps what it finished: SearchAll hands the outcome so far to its
+// caller after every search (RunAutoq writes the results directory there), in run order.
+TEST(RunAutoq, EveryFinishedSearchReachesTheCallerAtOnce) {
+  RunConfig c;
+  c.agents = {Agent::kRandom, Agent::kPpo};
+  c.search.episodes = 3;
+  c.seeds = {1, 2};
+  const std::filesystem::path out = std::filesystem::temp_directory_path() / "fixar_autoq_partial_test";
+  std::filesystem::remove_all(out);
+  std::vector<std::size_t> seen;
+  std::vector<Agent> last_agent;
+  const RunOutcome r = SearchAll(c, out, {}, {}, [&](const RunOutcome& so_far) {
+    seen.push_back(so_far.searches.size());
+    last_agent.push_back(so_far.searches.back().agent);
+  });
+  EXPECT_EQ(seen, (std::vector<std::size_t>{1, 2, 3, 4}));
+  EXPECT_EQ(last_agent, (std::vector<Agent>{Agent::kPpo, Agent::kPpo, Agent::kRandom, Agent::kRandom}));
+  EXPECT_EQ(r.searches.size(), 4u);
 }
 
 TEST(RunConfig, LoadsTomlAndRejectsUnknownKeys) {
