@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "kernels/matmul.h"
 #include "kernels/parallel.h"
 #include "numerics/random.h"
 #include "numerics/rounding.h"
@@ -123,7 +124,8 @@ void Linear::Forward(const Tensor& x, Tensor& y, Mode) {
   const auto w = EffectiveWeights();
   const Tensor& xin = QuantizedInput(x);
   y.Resize(x.n, OutputShape());
-  MatMul<float>(MatLayout::kNT, x.n, out_, fan_in_, xin.data.data(), fan_in_, w.data(), fan_in_, y.data.data(), out_);
+  kern::MatMul<float>(
+      {kern::Layout::kNT, x.n, out_, fan_in_, xin.data.data(), fan_in_, w.data(), fan_in_, y.data.data(), out_});
   if (!bias_.empty())
     for (int s = 0; s < x.n; ++s)
       for (int j = 0; j < out_; ++j) y.data[static_cast<std::size_t>(s) * out_ + j] += bias_[j];
@@ -133,8 +135,8 @@ void Linear::Backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* 
   const float* w = (quant_.enabled && !IsFloatBits(quant_.weight_bits)) ? weight_q_.data() : weight_.data();
   const Tensor& xin = ActQuantOn() ? x_q_ : x;
   // dW = dyᵀ·x (out x in), db = Σ_rows dy, dx = dy·W.
-  MatMul<float>(MatLayout::kTN, out_, fan_in_, x.n, dy.data.data(), out_, xin.data.data(), fan_in_, grad_w_.data(),
-                fan_in_);
+  kern::MatMul<float>({kern::Layout::kTN, out_, fan_in_, x.n, dy.data.data(), out_, xin.data.data(), fan_in_,
+                       grad_w_.data(), fan_in_});
   if (!grad_b_.empty()) {
     std::fill(grad_b_.begin(), grad_b_.end(), 0.0f);
     for (int s = 0; s < x.n; ++s)
@@ -142,7 +144,8 @@ void Linear::Backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* 
   }
   if (dx) {
     dx->Resize(x.n, x.shape);
-    MatMul<float>(MatLayout::kNN, x.n, fan_in_, out_, dy.data.data(), out_, w, fan_in_, dx->data.data(), fan_in_);
+    kern::MatMul<float>(
+        {kern::Layout::kNN, x.n, fan_in_, out_, dy.data.data(), out_, w, fan_in_, dx->data.data(), fan_in_});
     InputSte(x, *dx);
   }
 }

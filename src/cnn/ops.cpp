@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/gemm.h"
+#include "kernels/matmul.h"
 #include "kernels/parallel.h"
 
 namespace fixar::cnn {
@@ -28,27 +28,6 @@ ConvScratch<T>& Scratch() {
 }
 
 }  // namespace
-
-template <typename T>
-void MatMul(MatLayout layout, int M, int N, int K, const T* A, int lda, const T* B, int ldb, T* C, int ldc) {
-  if constexpr (std::is_same_v<T, float>) {
-    const kern::Layout l = layout == MatLayout::kNT   ? kern::Layout::kNT
-                           : layout == MatLayout::kNN ? kern::Layout::kNN
-                                                      : kern::Layout::kTN;
-    kern::GemmF32({l, M, N, K, A, lda, B, ldb, C, ldc, kern::Split::kAuto});
-  } else {
-    for (int i = 0; i < M; ++i)
-      for (int j = 0; j < N; ++j) {
-        T acc = 0;
-        for (int k = 0; k < K; ++k) {
-          const T a = layout == MatLayout::kTN ? A[k * lda + i] : A[i * lda + k];
-          const T b = layout == MatLayout::kNT ? B[j * ldb + k] : B[k * ldb + j];
-          acc += a * b;
-        }
-        C[i * ldc + j] = acc;
-      }
-  }
-}
 
 template <typename T>
 void Im2Col(const ConvGeometry& g, const T* x, T* col, int ld) {
@@ -112,7 +91,7 @@ void ConvForwardIm2col(const ConvGeometry& g, int n, const T* x, const T* W, con
     scratch.col.resize(static_cast<std::size_t>(K) * ld);
     scratch.out.resize(static_cast<std::size_t>(g.c_out) * ld);
     for (int s = 0; s < S; ++s) Im2Col(g, x + (s0 + s) * in_size, scratch.col.data() + s * P, ld);
-    MatMul<T>(MatLayout::kNN, g.c_out, ld, K, W, K, scratch.col.data(), ld, scratch.out.data(), ld);
+    kern::MatMul<T>({kern::Layout::kNN, g.c_out, ld, K, W, K, scratch.col.data(), ld, scratch.out.data(), ld});
     // [c_out][S*P] -> S x [c_out][P], adding the bias.
     for (int s = 0; s < S; ++s)
       for (int co = 0; co < g.c_out; ++co) {
@@ -144,11 +123,11 @@ void ConvBackwardIm2col(const ConvGeometry& g, int n, const T* x, const T* W, co
         std::copy_n(dy + (s0 + s) * out_size + static_cast<std::size_t>(co) * P, P,
                     scratch.out.data() + static_cast<std::size_t>(co) * ld + s * P);
     for (int s = 0; s < S; ++s) Im2Col(g, x + (s0 + s) * in_size, scratch.col.data() + s * P, ld);
-    MatMul<T>(MatLayout::kNT, g.c_out, K, ld, scratch.out.data(), ld, scratch.col.data(), ld,
-              dW_task.data() + task * w_size, K);
+    kern::MatMul<T>({kern::Layout::kNT, g.c_out, K, ld, scratch.out.data(), ld, scratch.col.data(), ld,
+                                   dW_task.data() + task * w_size, K});
     if (dx) {
       // dcol reuses col (its patches are no longer needed).
-      MatMul<T>(MatLayout::kTN, K, ld, g.c_out, W, K, scratch.out.data(), ld, scratch.col.data(), ld);
+      kern::MatMul<T>({kern::Layout::kTN, K, ld, g.c_out, W, K, scratch.out.data(), ld, scratch.col.data(), ld});
       for (int s = 0; s < S; ++s) {
         T* dxs = dx + (s0 + s) * in_size;
         std::fill(dxs, dxs + in_size, T(0));
@@ -414,7 +393,6 @@ T SoftmaxCrossEntropy(int n, int classes, const T* logits, const std::int32_t* l
 }
 
 #define FIXAR_CNN_INSTANTIATE(T)                                                                                    \
-  template void MatMul<T>(MatLayout, int, int, int, const T*, int, const T*, int, T*, int);                       \
   template void Im2Col<T>(const ConvGeometry&, const T*, T*, int);                                                 \
   template void Col2ImAdd<T>(const ConvGeometry&, const T*, int, T*);                                              \
   template void ConvForward<T>(const ConvGeometry&, int, const T*, const T*, const T*, T*);                        \

@@ -1,6 +1,6 @@
 // The numerical kernels of the CNN layers, templated on the scalar so that the same
-// code runs in float32 (training: kern::GemmF32, SIMD and threads) and float64 (the
-// finite-difference gradient checks: plain loops). Layout is N x C x H x W throughout.
+// code runs in float32 (training: kern::MatMul → GemmF32, SIMD and threads) and float64
+// (the finite-difference gradient checks: kern::MatMul's plain loop). Layout is N x C x H x W throughout.
 //
 // Convolution is lowered to matrix products (im2col). For a chunk of S samples the
 // patches are laid side by side: col[K][S*P] with K = c_in*k*k rows and P = out_h*out_w
@@ -49,7 +49,7 @@ template <typename T>
 void ConvBackward(const ConvGeometry& g, int n, const T* x, const T* W, const T* dy, T* dW, T* db, T* dx);
 // float with stride 1 runs the implicit GEMM of conv_fast.h; double (the gradient
 // checks) and other strides run the im2col lowering below.
-// The im2col lowering through MatMul (kern::GemmF32 for float): the earlier float path,
+// The im2col lowering through kern::MatMul (kern::GemmF32 for float): the earlier float path,
 // kept as a reference for the panel path and for what the panels do not cover.
 template <typename T>
 void ConvForwardIm2col(const ConvGeometry& g, int n, const T* x, const T* W, const T* b, T* y);
@@ -95,11 +95,5 @@ void BatchNormBackward(int n, int c, int hw, const T* x, const T* gamma, const T
 // dlogits may be null. Throws std::out_of_range for a label outside [0, classes).
 template <typename T>
 T SoftmaxCrossEntropy(int n, int classes, const T* logits, const std::int32_t* labels, T* dlogits);
-
-// C = op(A)·op(B) in the three layouts of kernels/gemm.h (float: kern::GemmF32; double:
-// plain loops). Exposed for the linear layer and the tests.
-enum class MatLayout { kNT, kNN, kTN };
-template <typename T>
-void MatMul(MatLayout layout, int M, int N, int K, const T* A, int lda, const T* B, int ldb, T* C, int ldc);
 
 }  // namespace fixar::cnn

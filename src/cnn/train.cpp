@@ -6,6 +6,7 @@
 #include <numbers>
 
 #include "cnn/ops.h"
+#include "kernels/elementwise.h"
 
 namespace fixar::cnn {
 namespace {
@@ -54,22 +55,16 @@ void Optimizer::Step(std::vector<ParamRef>& params, double lr) {
     }
     return;
   }
+  // Bias corrections folded into the step (kern::AdamBiasCorrection::kFoldedIntoStep):
+  // w ← w − η·√c2/c1 · m / (√v + ε·√c2), with c1 = 1 − β1^t, c2 = 1 − β2^t.
   constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kEps = 1e-8;
-  const float b1 = static_cast<float>(kBeta1), b2 = static_cast<float>(kBeta2);
-  const double c1 = 1.0 - std::pow(kBeta1, static_cast<double>(t_)), c2 = 1.0 - std::pow(kBeta2, static_cast<double>(t_));
-  // Folds the bias corrections into the step: w ← w − η·√c2/c1 · m / (√v + ε·√c2).
-  const float step = static_cast<float>(lr * std::sqrt(c2) / c1), eps = static_cast<float>(kEps * std::sqrt(c2));
+  kern::FloatAdamConstants c =
+      kern::MakeFloatAdamConstants(kern::AdamBiasCorrection::kFoldedIntoStep, lr, kBeta1, kBeta2, kEps, t_);
+  c.add_decay = true;  // L2 added to g, also as + 0·w for parameters without decay
   for (std::size_t i = 0; i < params.size(); ++i) {
     auto& p = params[i];
-    const float decay = p.decay ? wd : 0.0f;
-    float* m = m_[i].data();
-    float* v = v_[i].data();
-    for (std::size_t j = 0; j < p.value.size(); ++j) {
-      const float g = p.grad[j] + decay * p.value[j];
-      m[j] = b1 * m[j] + (1 - b1) * g;
-      v[j] = b2 * v[j] + (1 - b2) * g * g;
-      p.value[j] -= step * m[j] / (std::sqrt(v[j]) + eps);
-    }
+    c.decay = p.decay ? wd : 0.0f;
+    kern::FloatAdamUpdate(c, p.value, p.grad, m_[i], v_[i]);
   }
 }
 

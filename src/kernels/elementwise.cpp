@@ -1,4 +1,4 @@
-// Elementwise fixed-point operations: the scalar references (the definitions) and the
+// Elementwise operations of training: the scalar references (the definitions) and the
 // drivers that pick a SIMD path and split large buffers over the thread pool.
 #include "kernels/elementwise.h"
 
@@ -96,7 +96,59 @@ std::uint64_t FixedAdamScalar(const FixedAdamConstants& c, std::int32_t* w, cons
   return sat;
 }
 
+void FloatAdamScalar(const FloatAdamConstants& c, float* w, const float* g, float* m, float* v, std::size_t n) {
+  const float b1 = c.b1, b2 = c.b2, nb1 = 1.0f - c.b1, nb2 = 1.0f - c.b2;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float gi = c.add_decay ? g[i] + c.decay * w[i] : g[i];
+    m[i] = b1 * m[i] + nb1 * gi;
+    v[i] = b2 * v[i] + nb2 * gi * gi;
+    w[i] -= c.lr * (m[i] * c.c1) / (std::sqrt(v[i] * c.c2) + c.eps);
+  }
+}
+
 }  // namespace detail
+
+// ---- float Adam --------------------------------------------------------------------------
+FloatAdamConstants MakeFloatAdamConstants(AdamBiasCorrection where, double lr, double beta1, double beta2,
+                                          double eps, std::int64_t t) {
+  const double td = static_cast<double>(t);
+  FloatAdamConstants c;
+  c.b1 = static_cast<float>(beta1);
+  c.b2 = static_cast<float>(beta2);
+  if (where == AdamBiasCorrection::kOnMoments) {
+    c.c1 = static_cast<float>(1.0 / (1.0 - std::pow(beta1, td)));
+    c.c2 = static_cast<float>(1.0 / (1.0 - std::pow(beta2, td)));
+    c.lr = static_cast<float>(lr);
+    c.eps = static_cast<float>(eps);
+  } else {  // w ← w − η·√c2/c1 · m / (√v + ε·√c2) with c1 = 1 − β1^t, c2 = 1 − β2^t
+    const double c1 = 1.0 - std::pow(beta1, td), c2 = 1.0 - std::pow(beta2, td);
+    c.lr = static_cast<float>(lr * std::sqrt(c2) / c1);
+    c.eps = static_cast<float>(eps * std::sqrt(c2));
+  }
+  return c;
+}
+
+void FloatAdamUpdateReference(const FloatAdamConstants& c, std::span<float> w, std::span<const float> g,
+                              std::span<float> m, std::span<float> v) {
+  CheckSameLength("kern::FloatAdamUpdate (w, g)", w.size(), g.size());
+  CheckSameLength("kern::FloatAdamUpdate (w, m)", w.size(), m.size());
+  CheckSameLength("kern::FloatAdamUpdate (w, v)", w.size(), v.size());
+  detail::FloatAdamScalar(c, w.data(), g.data(), m.data(), v.data(), w.size());
+}
+
+void FloatAdamUpdate(const FloatAdamConstants& c, std::span<float> w, std::span<const float> g,
+                     std::span<float> m, std::span<float> v) {
+  const Path path = ActivePath();
+  if (path == Path::kReference) return FloatAdamUpdateReference(c, w, g, m, v);
+  CheckSameLength("kern::FloatAdamUpdate (w, g)", w.size(), g.size());
+  CheckSameLength("kern::FloatAdamUpdate (w, m)", w.size(), m.size());
+  CheckSameLength("kern::FloatAdamUpdate (w, v)", w.size(), v.size());
+  const auto& k = detail::ElementwiseKernelsFor(path);
+  ForBlocks(w.size(), [&](std::size_t b, std::size_t e) {
+    k.float_adam(c, w.data() + b, g.data() + b, m.data() + b, v.data() + b, e - b);
+    return std::uint64_t{0};
+  });
+}
 
 // ---- Adam ------------------------------------------------------------------------------
 std::uint64_t FixedAdamUpdateReference(const FixedAdamConstants& c, std::span<std::int32_t> w,

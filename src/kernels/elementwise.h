@@ -1,5 +1,6 @@
-// Elementwise fixed-point operations of training, in SIMD: the Adam update, the soft
-// (Polyak) target update, and requantization of an int32 buffer into a narrower format.
+// Elementwise operations of training, in SIMD: the fixed-point Adam update, the float32
+// Adam update (the one float Adam of nn and cnn), the soft (Polyak) target update, and
+// requantization of an int32 buffer into a narrower format.
 //
 // Each has a scalar reference (the definition; the callers in nn/ used to run it
 // inline) and a Highway path per kernel Path, chosen like the matrix products
@@ -50,6 +51,35 @@ std::uint64_t FixedAdamUpdate(const FixedAdamConstants& c, std::span<std::int32_
 std::uint64_t FixedAdamUpdateReference(const FixedAdamConstants& c, std::span<std::int32_t> w,
                                        std::span<const std::int32_t> g, std::span<std::int64_t> m,
                                        std::span<std::int64_t> rms);
+
+// ---- float32 Adam: the one float Adam of nn (nn::FloatAdam) and cnn (cnn::Optimizer) ----
+// Per element, these IEEE single-precision operations in this order (never fused into a
+// multiply-add, on any path: every SIMD lane rounds like the reference):
+//   g' = g + decay·w                 (only when add_decay; cnn adds it even when decay = 0)
+//   m ← b1·m + (1−b1)·g'             v ← b2·v + ((1−b2)·g')·g'
+//   w ← w − (lr·(m·c1)) / (√(v·c2) + eps)
+struct FloatAdamConstants {
+  float b1 = 0.9f, b2 = 0.999f;
+  float lr = 0;            // the step's scale
+  float c1 = 1, c2 = 1;    // scales of m and of v before the step (bias corrections, or 1)
+  float eps = 0;
+  bool add_decay = false;  // L2 weight decay added to the gradient
+  float decay = 0;
+};
+// Where Adam's bias corrections 1/(1−β1^t) and 1/(1−β2^t) go. The two give different
+// roundings; each caller keeps its own, so its results stay what they were.
+enum class AdamBiasCorrection : std::uint8_t {
+  kOnMoments,       // c1 = 1/(1−β1^t), c2 = 1/(1−β2^t); lr and ε as given        (nn)
+  kFoldedIntoStep,  // c1 = c2 = 1; lr·√(1−β2^t)/(1−β1^t) and ε·√(1−β2^t)          (cnn)
+};
+// The constants of step t (1-based); each value rounded to float once, from double.
+FloatAdamConstants MakeFloatAdamConstants(AdamBiasCorrection where, double lr, double beta1, double beta2,
+                                          double eps, std::int64_t t);
+// One Adam step on w from g with the moments m and v; all arrays of the same length.
+void FloatAdamUpdate(const FloatAdamConstants& c, std::span<float> w, std::span<const float> g,
+                     std::span<float> m, std::span<float> v);
+void FloatAdamUpdateReference(const FloatAdamConstants& c, std::span<float> w, std::span<const float> g,
+                              std::span<float> m, std::span<float> v);
 
 // dst ← RoundingShiftRight64(τ·src + (2^30 − τ)·dst, 30, q), τ in Q30 (0 <= τ <= 2^30):
 // an exact convex combination (each product < 2^61), rounded once.

@@ -1,4 +1,4 @@
-// SIMD elementwise kernels (Adam, soft update, narrowing), written once with Google
+// SIMD elementwise kernels (fixed-point and float Adam, soft update, narrowing), written once with Google
 // Highway and compiled per x86 target like gemm_simd.cpp. Every lane computes exactly
 // what the scalar reference (elementwise.cpp) computes:
 //   * int32 values are widened to int64 lanes; products of two int32-ranged values use
@@ -8,7 +8,9 @@
 //   * floor √ and the truncating division use double estimates, then exact integer
 //     correction steps, as num::IntegerSqrt does;
 //   * a vector with a lane outside the ranges these proofs assume goes to the scalar
-//     reference as a whole.
+//     reference as a whole;
+//   * float lanes run the reference's IEEE operations in its order; this file is compiled
+//     with -ffp-contract=off (src/kernels/CMakeLists.txt), so no multiply-add is fused.
 
 #include "kernels/detail/hwy_targets.h"  // first: the targets every dispatch table shares
 
@@ -49,6 +51,8 @@ using DU16Q = hn::Rebind<std::uint16_t, D64>;
 using D32 = hn::Repartition<std::int32_t, D64>;  // full int32 view of an int64 vector
 using DU32 = hn::Repartition<std::uint32_t, D64>;
 using V64 = hn::Vec<D64>;
+using DF32 = hn::ScalableTag<float>;
+using VF32 = hn::Vec<DF32>;
 using M64 = hn::Mask<D64>;
 
 HWY_INLINE V64 LoadI32(const std::int32_t* p) { return hn::PromoteTo(D64(), hn::LoadU(D32H(), p)); }
@@ -221,6 +225,28 @@ std::uint64_t FixedAdam(const FixedAdamConstants& c, std::int32_t* w, const std:
   return FixedAdamScalar(c, w, g, m, rms, n);
 }
 
+// ---- float Adam (the operations of FloatAdamScalar, lane by lane) ------------------------
+void FloatAdam(const FloatAdamConstants& c, float* w, const float* g, float* m, float* v, std::size_t n) {
+  const DF32 d;
+  const std::size_t L = hn::Lanes(d);
+  const VF32 b1 = hn::Set(d, c.b1), b2 = hn::Set(d, c.b2), nb1 = hn::Set(d, 1.0f - c.b1),
+             nb2 = hn::Set(d, 1.0f - c.b2), c1 = hn::Set(d, c.c1), c2 = hn::Set(d, c.c2), lr = hn::Set(d, c.lr),
+             eps = hn::Set(d, c.eps), decay = hn::Set(d, c.decay);
+  std::size_t i = 0;
+  for (; i + L <= n; i += L) {
+    const VF32 wi = hn::LoadU(d, w + i);
+    VF32 gi = hn::LoadU(d, g + i);
+    if (c.add_decay) gi = hn::Add(gi, hn::Mul(decay, wi));
+    const VF32 mi = hn::Add(hn::Mul(b1, hn::LoadU(d, m + i)), hn::Mul(nb1, gi));
+    const VF32 vi = hn::Add(hn::Mul(b2, hn::LoadU(d, v + i)), hn::Mul(hn::Mul(nb2, gi), gi));
+    hn::StoreU(mi, d, m + i);
+    hn::StoreU(vi, d, v + i);
+    const VF32 step = hn::Div(hn::Mul(lr, hn::Mul(mi, c1)), hn::Add(hn::Sqrt(hn::Mul(vi, c2)), eps));
+    hn::StoreU(hn::Sub(wi, step), d, w + i);
+  }
+  if (i < n) FloatAdamScalar(c, w + i, g + i, m + i, v + i, n - i);
+}
+
 // ---- soft update -----------------------------------------------------------------------
 // τ·src + (2^30 − τ)·dst with 0 <= τ <= 2^30: int32 × (<= 2^30) products, sum < 2^62.
 template <num::Quant Q>
@@ -298,6 +324,7 @@ std::uint64_t ShiftSaturateI32(const std::int32_t* x, int shift, num::Quant q, s
 ElementwiseKernels GetElementwiseKernels() {
   ElementwiseKernels k;
   k.fixed_adam = &FixedAdam;
+  k.float_adam = &FloatAdam;
   k.soft_update = &SoftUpdate;
   k.shift_saturate_i16 = &ShiftSaturateI16;
   k.shift_saturate_i32 = &ShiftSaturateI32;

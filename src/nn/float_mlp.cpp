@@ -65,7 +65,7 @@ class FloatMlp final : public Mlp {
         LinearBackward(batch_, L.in, L.out, acts_[l].data(), L.W.data(), grad_.data(), L.dW.data(), L.db.data(),
                        need_dx ? prev_grad_.data() : nullptr, split);
       } else if (need_dx) {
-        MatMulNN(batch_, L.in, L.out, grad_.data(), L.W.data(), prev_grad_.data(), split);
+        LinearInputGradient(batch_, L.in, L.out, L.W.data(), grad_.data(), prev_grad_.data(), split);
       }
       std::swap(grad_, prev_grad_);
     }

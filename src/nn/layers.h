@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kernels/gemm.h"
+#include "kernels/matmul.h"
 
 namespace fixar::nn {
 
@@ -31,28 +32,32 @@ const char* to_string(Parallelism p);
 // The kernel split a product with `rows` batch rows uses under `p`.
 kern::Split ChooseSplit(Parallelism p, int batch_rows);
 
-// C[M×N] = A·Bᵀ (+ bias) for float (SIMD kernels) and double (plain loops, for checks).
-template <typename T>
-void MatMulNT(int M, int N, int K, const T* A, const T* B, T* C, const T* bias, kern::Split split);
-template <typename T>
-void MatMulNN(int M, int N, int K, const T* A, const T* B, T* C, kern::Split split);  // A[M×K]·B[K×N]
-template <typename T>
-void MatMulTN(int M, int N, int K, const T* A, const T* B, T* C, kern::Split split);  // A[K×M]ᵀ·B[K×N]
-
+// The products of a linear layer, through kern::MatMul (kernels/matmul.h: float32 on the
+// SIMD kernels, float64 in the plain loop of the gradient checks).
 template <typename T>
 void LinearForward(int batch, int in, int out, const T* x, const T* W, const T* b, T* y, kern::Split split) {
-  MatMulNT(batch, out, in, x, W, y, b, split);
+  kern::MatMul<T>({.layout = kern::Layout::kNT, .M = batch, .N = out, .K = in, .A = x, .lda = in, .B = W, .ldb = in,
+                   .C = y, .ldc = out, .split = split},
+                  b);  // y = x·Wᵀ + b
+}
+
+// dx = dy·W (the input gradient alone).
+template <typename T>
+void LinearInputGradient(int batch, int in, int out, const T* W, const T* dy, T* dx, kern::Split split) {
+  kern::MatMul<T>({.layout = kern::Layout::kNN, .M = batch, .N = in, .K = out, .A = dy, .lda = out, .B = W, .ldb = in,
+                   .C = dx, .ldc = in, .split = split});
 }
 
 // Gradients of a linear layer. dx may be null (not needed for the first layer).
 template <typename T>
 void LinearBackward(int batch, int in, int out, const T* x, const T* W, const T* dy, T* dW, T* db, T* dx,
                     kern::Split split) {
-  MatMulTN(out, in, batch, dy, x, dW, kern::Split::kRows);  // rows of dW = output neurons
+  kern::MatMul<T>({.layout = kern::Layout::kTN, .M = out, .N = in, .K = batch, .A = dy, .lda = out, .B = x, .ldb = in,
+                   .C = dW, .ldc = in, .split = kern::Split::kRows});  // dW = dyᵀ·x; rows of dW = output neurons
   for (int j = 0; j < out; ++j) db[j] = 0;
   for (int i = 0; i < batch; ++i)
     for (int j = 0; j < out; ++j) db[j] += dy[i * out + j];
-  if (dx) MatMulNN(batch, in, out, dy, W, dx, split);
+  if (dx) LinearInputGradient(batch, in, out, W, dy, dx, split);
 }
 
 template <typename T>

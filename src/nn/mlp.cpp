@@ -97,4 +97,12 @@ kern::Split Mlp::SplitFor(int batch) const {
   return s;
 }
 
+void CopyParametersAcrossPrecisions(Mlp& to, const Mlp& from) {
+  const PrecisionPolicy &p = to.policy(), &q = from.policy();
+  if (p.is_float == q.is_float && (p.is_float || p.weight == q.weight))
+    to.CopyParametersFrom(from);
+  else
+    to.SetParametersFromDouble(from.ParametersAsDouble());
+}
+
 }  // namespace fixar::nn

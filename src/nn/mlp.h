@@ -102,4 +102,10 @@ class Mlp {
   Parallelism parallelism_ = Parallelism::kAuto;
 };
 
+// to's parameters from `from` (same architecture, any precision): the same representation
+// (both float, or fixed point with one weight format) copies, the gradient formats reached
+// included (Mlp::CopyParametersFrom); otherwise through ParametersAsDouble, rounded to
+// to's weight format. Optimizer state and QAT phase are not copied.
+void CopyParametersAcrossPrecisions(Mlp& to, const Mlp& from);
+
 }  // namespace fixar::nn

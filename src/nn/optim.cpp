@@ -3,10 +3,6 @@
 #include <cmath>
 #include <stdexcept>
 
-#if defined(__SSE2__)
-#include <immintrin.h>
-#endif
-
 #include <fmt/format.h>
 
 #include "kernels/elementwise.h"
@@ -28,41 +24,10 @@ void FloatAdam::Resize(std::size_t n) {
 }
 
 void FloatAdam::Step(const AdamConfig& c, std::int64_t t, std::span<float> w, std::span<const float> g) {
-  const float b1 = static_cast<float>(c.beta1), b2 = static_cast<float>(c.beta2);
-  const float c1 = static_cast<float>(1.0 / (1.0 - std::pow(c.beta1, static_cast<double>(t))));
-  const float c2 = static_cast<float>(1.0 / (1.0 - std::pow(c.beta2, static_cast<double>(t))));
-  const float lr = static_cast<float>(c.lr), eps = static_cast<float>(c.eps);
-  std::size_t i = 0;
-#if defined(__SSE2__)
-  // Four lanes of the same IEEE single-precision operations in the same order as the
-  // scalar loop below (no fused multiply-add: the build targets baseline x86-64), so
-  // every lane rounds exactly like the scalar code: bit-identical results.
-  {
-    const __m128 vb1 = _mm_set1_ps(b1), vb2 = _mm_set1_ps(b2);
-    const __m128 v1b1 = _mm_set1_ps(1.0f - b1), v1b2 = _mm_set1_ps(1.0f - b2);
-    const __m128 vc1 = _mm_set1_ps(c1), vc2 = _mm_set1_ps(c2), vlr = _mm_set1_ps(lr), veps = _mm_set1_ps(eps);
-    float* pm = m.data();
-    float* pv = v.data();
-    float* pw = w.data();
-    const float* pg = g.data();
-    for (; i + 4 <= w.size(); i += 4) {
-      const __m128 gi = _mm_loadu_ps(pg + i);
-      const __m128 mi = _mm_add_ps(_mm_mul_ps(vb1, _mm_loadu_ps(pm + i)), _mm_mul_ps(v1b1, gi));
-      const __m128 vi =
-          _mm_add_ps(_mm_mul_ps(vb2, _mm_loadu_ps(pv + i)), _mm_mul_ps(_mm_mul_ps(v1b2, gi), gi));
-      _mm_storeu_ps(pm + i, mi);
-      _mm_storeu_ps(pv + i, vi);
-      const __m128 num = _mm_mul_ps(vlr, _mm_mul_ps(mi, vc1));
-      const __m128 den = _mm_add_ps(_mm_sqrt_ps(_mm_mul_ps(vi, vc2)), veps);
-      _mm_storeu_ps(pw + i, _mm_sub_ps(_mm_loadu_ps(pw + i), _mm_div_ps(num, den)));
-    }
-  }
-#endif
-  for (; i < w.size(); ++i) {
-    m[i] = b1 * m[i] + (1.0f - b1) * g[i];
-    v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
-    w[i] -= lr * (m[i] * c1) / (std::sqrt(v[i] * c2) + eps);
-  }
+  // Bias corrections applied to the moments (kern::AdamBiasCorrection::kOnMoments).
+  kern::FloatAdamUpdate(
+      kern::MakeFloatAdamConstants(kern::AdamBiasCorrection::kOnMoments, c.lr, c.beta1, c.beta2, c.eps, t), w, g, m,
+      v);
 }
 
 num::Format MomentFormat(const num::Format& gradient) { return RmsFormat(gradient); }

@@ -1,7 +1,9 @@
-// Optimizers: Adam and SGD in float, and Adam in fixed point.
+// Optimizers: Adam in float and in fixed point.
 //
 // Adam (Kingma & Ba):  m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;
 //                      w ← w − lr · m̂ / (√v̂ + ε),  m̂ = m/(1−β1^t), v̂ = v/(1−β2^t).
+// Float Adam is kern::FloatAdamUpdate (kernels/elementwise.h: scalar reference and SIMD
+// paths), shared with cnn's optimizer; FloatAdam holds its state and applies m̂ and v̂.
 //
 // Fixed-point Adam (what an accelerator's Adam unit computes, integer ops only):
 //  * β1, 1−β1, the per-step mix a_t, 1−a_t (below) and the bias correction 1/(1−β1^t) are

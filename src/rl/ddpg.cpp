@@ -8,17 +8,16 @@
 //   targets: θ' ← τ θ + (1 − τ) θ'
 //
 // In fixed point the TD target and the loss gradient are integer operations in the
-// critic's formats (below), so the whole update is bit-accurate.
+// critic's formats (nn/td_loss.h), so the whole update is bit-accurate.
 #include "rl/ddpg.h"
 
 #include <chrono>
-#include <cmath>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "nn/layers.h"
-#include "numerics/rounding.h"
+#include "nn/td_loss.h"
 
 namespace fixar::rl {
 
@@ -61,49 +60,17 @@ void Ddpg::Act(std::span<const double> obs, std::span<double> action) {
   actor_->Forward(obs, 1, action);
 }
 
-// y = r + γ (1 − d) q'  into y_, from q_next_.
+// y = r + γ (1 − d) q'  into y_, from q_next_ (nn/td_loss.h: in the critic's precision).
 void Ddpg::TdTargets(const Batch& b) {
-  const int B = b.size;
-  y_.resize(B);
-  const nn::PrecisionPolicy& p = spec_.critic_policy;
-  if (p.is_float) {
-    for (int i = 0; i < B; ++i) y_[i] = b.reward[i] + spec_.gamma * b.not_terminated[i] * q_next_[i];
-    return;
-  }
-  // Integers in the critic's activation format A: y = r + (γ·q' >> 30), γ in Q30.
-  const num::Format& A = p.activation;
-  const num::int128 gamma_q = std::llround(std::ldexp(spec_.gamma, 30));
-  const std::uint64_t seed = RoundingSeed(0);
-  for (int i = 0; i < B; ++i) {
-    const auto bits = [&](int k) { return num::CounterRandomBits(seed, 2 * static_cast<std::uint64_t>(i) + k); };
-    const std::int64_t r = num::FromDouble(b.reward[i], A, p.rounding, p.overflow, bits(0));
-    const std::int64_t qn = num::FromDouble(q_next_[i], A, p.rounding, p.overflow);  // exact: already in A
-    const std::int64_t discounted =
-        b.not_terminated[i] > 0 ? num::Requantize(gamma_q * qn, A.frac_bits + 30, A, p.rounding, p.overflow, bits(1))
-                                : 0;
-    y_[i] = num::ToDouble(num::HandleOverflow(static_cast<num::int128>(r) + discounted, A, p.overflow), A);
-  }
+  y_.resize(b.size);
+  nn::TdTargets(spec_.critic_policy, spec_.gamma, b.reward, b.not_terminated, q_next_, y_, RoundingSeed(0));
 }
 
 // dq_ = ∂L_Q/∂q = 2 (q − y) / B; returns L_Q = mean (q − y)².
 double Ddpg::LossGradient(std::span<const double> q, int B, int site) {
   dq_.resize(B);
-  const nn::PrecisionPolicy& p = spec_.critic_policy;
-  if (p.is_float) return nn::MseLoss<double>(q.first(B), std::span<const double>(y_).first(B), dq_);
-  double loss = 0;
-  // diff = q − y exactly in A; dq = (diff · (2/B in Q30)) >> 30 into the gradient format.
-  const num::Format& A = p.activation;
-  const num::int128 scale_q = std::llround(std::ldexp(2.0 / B, 30));
-  const std::uint64_t seed = RoundingSeed(site);
-  for (int i = 0; i < B; ++i) {
-    const num::int128 diff = static_cast<num::int128>(num::FromDouble(q[i], A)) - num::FromDouble(y_[i], A);
-    const std::int64_t g = num::Requantize(diff * scale_q, A.frac_bits + 30, p.gradient, p.rounding, p.overflow,
-                                           num::CounterRandomBits(seed, static_cast<std::uint64_t>(i)));
-    const double d = num::ToDouble(static_cast<std::int64_t>(diff), A);
-    loss += d * d;
-    dq_[i] = num::ToDouble(g, p.gradient);
-  }
-  return loss / B;
+  return nn::MseLossGradient(spec_.critic_policy, q.first(B), std::span<const double>(y_).first(B), dq_,
+                             RoundingSeed(site));
 }
 
 // Q(s, a) forward, ∂L_Q/∂Q, backward, Adam.
@@ -134,13 +101,7 @@ void Ddpg::CopyParametersFrom(const Ddpg& other) {
   if (mine.size() != theirs.size())
     throw std::invalid_argument(fmt::format("Ddpg::CopyParametersFrom: {} networks here, {} in the source (TD3 "
                                             "has twin critics)", mine.size(), theirs.size()));
-  for (std::size_t i = 0; i < mine.size(); ++i) {
-    const nn::PrecisionPolicy &p = mine[i]->policy(), &q = theirs[i]->policy();
-    if (p.is_float == q.is_float && (p.is_float || p.weight == q.weight))
-      mine[i]->CopyParametersFrom(*theirs[i]);  // same representation: also the gradient formats reached
-    else
-      mine[i]->SetParametersFromDouble(theirs[i]->ParametersAsDouble());
-  }
+  for (std::size_t i = 0; i < mine.size(); ++i) nn::CopyParametersAcrossPrecisions(*mine[i], *theirs[i]);
 }
 
 UpdateStats Ddpg::Step(const Batch& b, bool apply) {

@@ -1,11 +1,12 @@
-// The elementwise kernels (Adam, soft update, narrowing) on every available path against
-// their scalar references: bit-identical outputs and saturation counts, for 1 and 2
-// threads, on typical training values, the ends of the int32 range, and every rounding
-// mode; lengths that leave vector tails and cross the parallel threshold.
+// The elementwise kernels (fixed-point and float Adam, soft update, narrowing) on every
+// available path against their scalar references: bit-identical outputs and saturation
+// counts, for 1 and 2 threads, on typical training values, the ends of the int32 range,
+// and every rounding mode; lengths that leave vector tails and cross the parallel threshold.
 #include "kernels/elementwise.h"
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -164,6 +165,114 @@ TEST_F(ElementwiseTest, RequantizeMatchesReferenceOnEveryPath) {
           }
         }
       }
+    }
+  }
+}
+
+// Floats of magnitudes 1e-30 .. 1e3 and both signs, with zeros of both signs and
+// subnormals sprinkled in (their products underflow; every path must round them alike).
+std::vector<float> RandomF32(std::size_t n, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> exponent(-30, 3), unit(-1, 1);
+  std::uniform_int_distribution<int> pick(0, 15);
+  std::vector<float> v(n);
+  for (auto& x : v) {
+    x = static_cast<float>(unit(rng) * std::pow(10.0, exponent(rng)));
+    const int p = pick(rng);
+    if (p == 0) x = 0.0f;
+    if (p == 1) x = -0.0f;
+    if (p == 2) x = std::numeric_limits<float>::denorm_min() * static_cast<float>(pick(rng) - 7);
+  }
+  return v;
+}
+
+std::vector<std::uint32_t> Bits(const std::vector<float>& v) {
+  std::vector<std::uint32_t> b(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) b[i] = std::bit_cast<std::uint32_t>(v[i]);
+  return b;
+}
+
+TEST_F(ElementwiseTest, FloatAdamMatchesReferenceOnEveryPath) {
+  std::mt19937_64 rng(17);
+  for (AdamBiasCorrection where : {AdamBiasCorrection::kOnMoments, AdamBiasCorrection::kFoldedIntoStep}) {
+    for (std::int64_t t : {1, 2, 10, 1000}) {
+      for (float decay : {-1.0f, 0.0f, 5e-4f}) {  // -1: no decay term
+        for (std::size_t n : kLengths) {
+          const auto g = RandomF32(n, rng), w0 = RandomF32(n, rng), m0 = RandomF32(n, rng);
+          auto v0 = RandomF32(n, rng);
+          for (auto& x : v0) x = std::abs(x);  // a second moment is >= 0
+          FloatAdamConstants k = MakeFloatAdamConstants(where, 1e-3, 0.9, 0.999, 1e-8, t);
+          k.add_decay = decay >= 0;
+          k.decay = k.add_decay ? decay : 0.0f;
+          auto w_ref = w0, m_ref = m0, v_ref = v0;
+          FloatAdamUpdateReference(k, w_ref, g, m_ref, v_ref);
+          for (Path path : AvailablePaths()) {
+            for (int threads : {1, 2}) {
+              ForcePath(path);
+              SetNumThreads(threads);
+              auto w = w0, m = m0, v = v0;
+              FloatAdamUpdate(k, w, g, m, v);
+              SCOPED_TRACE(testing::Message() << to_string(path) << " threads " << threads << " n " << n << " t "
+                                              << t << " decay " << decay << " folded "
+                                              << (where == AdamBiasCorrection::kFoldedIntoStep));
+              ASSERT_EQ(Bits(w), Bits(w_ref));
+              ASSERT_EQ(Bits(m), Bits(m_ref));
+              ASSERT_EQ(Bits(v), Bits(v_ref));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// The two placements of the bias corrections are exactly the loops nn's FloatAdam and
+// cnn's Optimizer ran before they shared this kernel (so their results did not change).
+TEST_F(ElementwiseTest, FloatAdamKeepsNnsAndCnnsFormulas) {
+  std::mt19937_64 rng(19);
+  const std::size_t n = 1001;
+  const auto g = RandomF32(n, rng), w0 = RandomF32(n, rng), m0 = RandomF32(n, rng);
+  auto v0 = RandomF32(n, rng);
+  for (auto& x : v0) x = std::abs(x);
+  const double lr = 3e-4, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  for (std::int64_t t : {1, 7, 500}) {
+    const double td = static_cast<double>(t);
+    {  // nn: m̂ and v̂ scaled before the step
+      auto w = w0, m = m0, v = v0;
+      const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);
+      const float c1 = static_cast<float>(1.0 / (1.0 - std::pow(beta1, td)));
+      const float c2 = static_cast<float>(1.0 / (1.0 - std::pow(beta2, td)));
+      const float flr = static_cast<float>(lr), feps = static_cast<float>(eps);
+      for (std::size_t i = 0; i < n; ++i) {
+        m[i] = b1 * m[i] + (1.0f - b1) * g[i];
+        v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
+        w[i] -= flr * (m[i] * c1) / (std::sqrt(v[i] * c2) + feps);
+      }
+      auto wk = w0, mk = m0, vk = v0;
+      FloatAdamUpdate(MakeFloatAdamConstants(AdamBiasCorrection::kOnMoments, lr, beta1, beta2, eps, t), wk, g, mk,
+                      vk);
+      EXPECT_EQ(Bits(wk), Bits(w));
+      EXPECT_EQ(Bits(mk), Bits(m));
+      EXPECT_EQ(Bits(vk), Bits(v));
+    }
+    for (float decay : {0.0f, 5e-4f}) {  // cnn: corrections folded into the step; L2 always added
+      auto w = w0, m = m0, v = v0;
+      const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);
+      const double c1 = 1.0 - std::pow(beta1, td), c2 = 1.0 - std::pow(beta2, td);
+      const float step = static_cast<float>(lr * std::sqrt(c2) / c1), feps = static_cast<float>(eps * std::sqrt(c2));
+      for (std::size_t i = 0; i < n; ++i) {
+        const float gi = g[i] + decay * w[i];
+        m[i] = b1 * m[i] + (1 - b1) * gi;
+        v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+        w[i] -= step * m[i] / (std::sqrt(v[i]) + feps);
+      }
+      auto k = MakeFloatAdamConstants(AdamBiasCorrection::kFoldedIntoStep, lr, beta1, beta2, eps, t);
+      k.add_decay = true;
+      k.decay = decay;
+      auto wk = w0, mk = m0, vk = v0;
+      FloatAdamUpdate(k, wk, g, mk, vk);
+      EXPECT_EQ(Bits(wk), Bits(w));
+      EXPECT_EQ(Bits(mk), Bits(m));
+      EXPECT_EQ(Bits(vk), Bits(v));
     }
   }
 }

@@ -15,6 +15,8 @@ namespace fixar::kern::detail {
 struct ElementwiseKernels {
   std::uint64_t (*fixed_adam)(const FixedAdamConstants& c, std::int32_t* w, const std::int32_t* g,
                               std::int64_t* m, std::int64_t* rms, std::size_t n) = nullptr;
+  void (*float_adam)(const FloatAdamConstants& c, float* w, const float* g, float* m, float* v,
+                     std::size_t n) = nullptr;
   void (*soft_update)(std::int64_t tau_q30, num::Quant q, const std::int32_t* src, std::int32_t* dst,
                       std::size_t n) = nullptr;
   // Right shift by 1..62 with rounding q, then saturate to [lo, hi]; (kSaturate only).
@@ -29,6 +31,8 @@ struct ElementwiseKernels {
 // are never called with kStochastic (the drivers run the reference then).
 std::uint64_t FixedAdamScalar(const FixedAdamConstants& c, std::int32_t* w, const std::int32_t* g,
                               std::int64_t* m, std::int64_t* rms, std::size_t n, std::size_t first = 0);
+
+void FloatAdamScalar(const FloatAdamConstants& c, float* w, const float* g, float* m, float* v, std::size_t n);
 
 // The kernels of a SIMD path (throws for kReference or an unsupported path).
 const ElementwiseKernels& ElementwiseKernelsFor(Path p);
