@@ -74,7 +74,7 @@ fixar_hostile(train_set_without_value ARGS train --task Pendulum --set ddpg.batc
 fixar_hostile(train_set_negative_seed ARGS train --task Pendulum --set run.seed=-1
   EXPECT "run.seed = -1" "out of range")
 fixar_hostile(train_set_zero_hidden ARGS train --task Pendulum --set ddpg.hidden=[64,0]
-  EXPECT "ddpg.hidden" "0" "1..65536")
+  EXPECT "ddpg.hidden[1] = 0" "[1, 65536]")
 # The replay buffer's size reached vector::reserve.
 fixar_hostile(train_huge_buffer ARGS train --task Pendulum --set ddpg.buffer_size=999999999999999
   EXPECT "ddpg.buffer_size" "999999999999999")
