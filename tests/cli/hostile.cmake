@@ -202,7 +202,7 @@ fixar_hostile(sim_svg_disk_full ARGS sim --sweep --sweep-cores 1 --sweep-array 8
 fixar_hostile(sim_network_narrowing ARGS sim --network in/network_narrowing.toml
   EXPECT "in/network_narrowing.toml" "network.state_dim = 4294967313 is out of range")
 fixar_hostile(sim_config_narrowing ARGS sim --config in/accel_narrowing.toml
-  EXPECT "in/accel_narrowing.toml" "array.cores = 4294967298 is out of range")
+  EXPECT "in/accel_narrowing.toml" "array.cores = 4294967298: out of range")
 
 # ---- quant -------------------------------------------------------------------------------
 fixar_hostile(quant_threads_negative ARGS quant --threads -1 EXPECT "--threads" "-1")
