@@ -200,7 +200,7 @@ fixar_hostile(sim_svg_disk_full ARGS sim --sweep --sweep-cores 1 --sweep-array 8
   EXPECT "plot" "/dev/full")
 # 2^32 + 17 was read as 17 (a silent narrowing to int).
 fixar_hostile(sim_network_narrowing ARGS sim --network in/network_narrowing.toml
-  EXPECT "in/network_narrowing.toml" "network.state_dim = 4294967313 is out of range")
+  EXPECT "in/network_narrowing.toml" "network.state_dim = 4294967313: out of range")
 fixar_hostile(sim_config_narrowing ARGS sim --config in/accel_narrowing.toml
   EXPECT "in/accel_narrowing.toml" "array.cores = 4294967298: out of range")
 
