@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -61,6 +62,20 @@ class Section {
       for (const auto& o : options) names.push_back(o.first);
       field = std::data(options)[ReadChoice(*n, At{source_, Key(key)}, names)].second;
     }
+  }
+  // By the field's type: Bool, Integer (the type's range), Number (finite) or String.
+  template <typename T>
+  void Value(std::string_view key, T& field) {
+    if constexpr (std::is_same_v<T, bool>) Bool(key, field);
+    else if constexpr (std::integral<T>) Integer(key, field);
+    else if constexpr (std::is_same_v<T, double>) Number(key, field);
+    else String(key, field);
+  }
+  // An array of strings or of integers (each in the element type's range).
+  template <typename T>
+  void List(std::string_view key, std::vector<T>& field) {
+    if constexpr (std::is_same_v<T, std::string>) Strings(key, field);
+    else Integers(key, field);
   }
   // Marks `key` as known and returns its value (null when absent), for fields read by hand.
   const toml::node* Take(std::string_view key);
