@@ -45,9 +45,9 @@ class Section {
   void Integers(std::string_view key, std::vector<T>& field, IntRange each = IntRange::Of<T>()) {
     const IntRange type = IntRange::Of<T>();
     each.lo = std::max(each.lo, type.lo), each.hi = std::min(each.hi, type.hi);
-    if (const toml::node* n = Take(key)) {
-      field.clear();
-      for (std::int64_t v : ReadIntegers(*n, At{source_, Key(key)}, each)) field.push_back(static_cast<T>(v));
+    if (const toml::node* n = Take(key)) {  // read every element first: a bad one leaves the field as it was
+      const std::vector<std::int64_t> values = ReadIntegers(*n, At{source_, Key(key)}, each);
+      field.assign(values.begin(), values.end());
     }
   }
   void Number(std::string_view key, double& field, const NumberRange& range = {});

@@ -40,6 +40,12 @@ std::string NumberRange::Describe() const {
 
 std::string Show(const toml::node& value) {
   if (value.is_table()) return "(a table)";
+  // Floats as the shortest text that reads back the same (0.4, not toml++'s 0.40000000000000002).
+  if (const auto* f = value.as_floating_point()) {
+    std::string text = fmt::format("{}", f->get());
+    if (text.find_first_of(".eni") == std::string::npos) text += ".0";  // 64.0 stays a float
+    return text;
+  }
   std::ostringstream os;
   value.visit([&os](const auto& v) { os << v; });
   std::string s = os.str();

@@ -61,9 +61,8 @@ const std::map<std::string, Key>& Keys() {
     k["run.checkpoint_every"] = Int(&TrainConfig::checkpoint_every);
     k["run.threads"] = Int(&TrainConfig::threads);
     k["ddpg.hidden"] = {[](TrainConfig& c, const toml::node& n, const config::At& at) {
-                          c.hidden.clear();
-                          for (std::int64_t v : config::ReadIntegers(n, at, {1, 65536}))
-                            c.hidden.push_back(static_cast<int>(v));
+                          const std::vector<std::int64_t> sizes = config::ReadIntegers(n, at, {1, 65536});
+                          c.hidden.assign(sizes.begin(), sizes.end());  // only once every size is valid
                         },
                         [](const TrainConfig& c) { return fmt::format("[{}]", fmt::join(c.hidden, ", ")); }};
     k["ddpg.batch_size"] = Int(&TrainConfig::batch_size);
