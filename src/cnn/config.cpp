@@ -11,7 +11,7 @@
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
 
-#include "util/toml_integer.h"
+#include "config/section.h"
 
 namespace fixar::cnn {
 namespace {
@@ -20,55 +20,95 @@ namespace {
   throw std::invalid_argument(fmt::format("{}: {}", where, what));
 }
 
-void RejectUnknownKeys(const toml::table& t, const std::set<std::string>& known, const std::string& where) {
-  for (const auto& [key, value] : t) {
-    if (known.count(std::string(key.str()))) continue;
-    std::string valid;
-    for (const auto& k : known) valid += (valid.empty() ? "" : ", ") + k;
-    Fail(where, fmt::format("unknown key '{}'; valid keys: {}", key.str(), valid));
+constexpr std::string_view kLayerTypeNames[] = {"conv",    "linear",  "batchnorm", "relu",
+                                               "maxpool", "avgpool", "flatten",   "add"};
+constexpr LayerType kLayerTypes[] = {LayerType::kConv,    LayerType::kLinear,  LayerType::kBatchNorm, LayerType::kRelu,
+                                     LayerType::kMaxPool, LayerType::kAvgPool, LayerType::kFlatten,   LayerType::kAdd};
+
+// A key a layer of this type cannot do without.
+void Require(config::Section& t, const char* key, std::string_view why) {
+  if (!t.Take(key)) {
+    const std::string k = t.Key(key);
+    config::Fail({t.source(), k}, nullptr, fmt::format("missing; {}", why));
   }
 }
 
-std::int64_t GetInt(const toml::table& t, const char* key, std::int64_t fallback, std::int64_t lo, std::int64_t hi,
-                    const std::string& where) {
-  const toml::node* n = t.get(key);
-  if (!n) return fallback;
-  const auto v = util::TomlInteger(*n);
-  if (!v || !n->is_integer()) Fail(where, fmt::format("'{}' must be an integer", key));
-  if (*v < lo || *v > hi) Fail(where, fmt::format("'{}' = {} is out of range; valid: {} .. {}", key, *v, lo, hi));
-  return *v;
+// [[layer]] number i (0-based, named layer[i] in messages).
+LayerSpec BindLayer(const toml::node& node, const std::string& source, std::size_t i) {
+  const std::string name = fmt::format("layer[{}]", i);
+  const toml::table* table = node.as_table();
+  if (!table) config::Fail({source, name}, &node, fmt::format("expected a table [[layer]], got {}", config::KindOf(node)));
+  config::Section t(table, source, name);
+  LayerSpec l;
+  const toml::node* type = t.Take("type");
+  const std::string type_key = t.Key("type");
+  if (!type) config::Fail({source, type_key}, nullptr, fmt::format("missing; valid: {}", fmt::join(kLayerTypeNames, ", ")));
+  l.type = kLayerTypes[config::ReadChoice(*type, {source, type_key}, kLayerTypeNames)];
+  switch (l.type) {
+    case LayerType::kConv:
+      Require(t, "out", "a conv layer needs 'out' and 'kernel'");
+      Require(t, "kernel", "a conv layer needs 'out' and 'kernel'");
+      t.Integer("out", l.out, {1, 1 << 16});
+      t.Integer("kernel", l.kernel, {1, 64});
+      l.stride = 1;
+      t.Integer("stride", l.stride, {1, 64});
+      t.Integer("padding", l.padding, {0, 64});
+      t.Bool("bias", l.bias);
+      break;
+    case LayerType::kLinear:
+      Require(t, "out", "a linear layer needs 'out'");
+      t.Integer("out", l.out, {1, 1 << 20});
+      t.Bool("bias", l.bias);
+      break;
+    case LayerType::kMaxPool:
+    case LayerType::kAvgPool:
+      l.kernel = 2;
+      t.Integer("kernel", l.kernel, {1, 64});
+      l.stride = l.kernel;
+      t.Integer("stride", l.stride, {1, 64});
+      break;
+    case LayerType::kAdd:
+      Require(t, "from", "an add layer needs 'from' (the earlier layer whose input it adds)");
+      t.Integer("from", l.from, {1, static_cast<std::int64_t>(i)});
+      l.from -= 1;
+      break;
+    default:
+      break;
+  }
+  t.RejectUnknown();
+  return l;
 }
 
-double GetDouble(const toml::table& t, const char* key, double fallback, double lo, double hi,
-                 const std::string& where) {
-  const toml::node* n = t.get(key);
-  if (!n) return fallback;
-  const auto v = n->value<double>();
-  if (!v) Fail(where, fmt::format("'{}' must be a number", key));
-  if (!(*v >= lo && *v <= hi)) Fail(where, fmt::format("'{}' = {} is out of range; valid: {} .. {}", key, *v, lo, hi));
-  return *v;
+void BindModel(const toml::table& root, const std::string& source, ModelConfig& c) {
+  const toml::table* model = root["model"].as_table();
+  if (!model) Fail(source, "missing [model] table (name, input, classes)");
+  config::Section m(model, source, "model");
+  m.String("name", c.name);
+  if (const toml::node* in = m.Take("input")) {
+    const std::string key = m.Key("input");
+    const config::At at{source, key};
+    const auto v = config::ReadIntegers(*in, at, {.lo = 1, .hi = 4096, .whole_floats = true});
+    if (v.size() != 3) config::Fail(at, in, "expected an array [channels, height, width] of integers in [1, 4096]");
+    c.input = {static_cast<int>(v[0]), static_cast<int>(v[1]), static_cast<int>(v[2])};
+  }
+  m.Integer("classes", c.classes, {2, 100000});
+  m.RejectUnknown();
 }
 
-std::string GetString(const toml::table& t, const char* key, std::string fallback, const std::string& where) {
-  const toml::node* n = t.get(key);
-  if (!n) return fallback;
-  const auto v = n->value<std::string>();
-  if (!v || !n->is_string()) Fail(where, fmt::format("'{}' must be a string", key));
-  return *v;
-}
-
-bool GetBool(const toml::table& t, const char* key, bool fallback, const std::string& where) {
-  const toml::node* n = t.get(key);
-  if (!n) return fallback;
-  if (!n->is_boolean()) Fail(where, fmt::format("'{}' must be true or false", key));
-  return *n->value<bool>();
-}
-
-LayerType ParseLayerType(const std::string& s, const std::string& where) {
-  for (LayerType t : {LayerType::kConv, LayerType::kLinear, LayerType::kBatchNorm, LayerType::kRelu,
-                      LayerType::kMaxPool, LayerType::kAvgPool, LayerType::kFlatten, LayerType::kAdd})
-    if (s == to_string(t)) return t;
-  Fail(where, fmt::format("type '{}' is unknown; valid: conv, linear, batchnorm, relu, maxpool, avgpool, flatten, add", s));
+void BindTrain(const toml::node& node, const std::string& source, TrainOptions& o) {
+  const toml::table* table = node.as_table();
+  if (!table) config::Fail({source, "train"}, &node, fmt::format("expected a table [train], got {}", config::KindOf(node)));
+  config::Section t(table, source, "train");
+  t.Choice("optimizer", o.optimizer, {{"adam", OptimizerKind::kAdam}, {"sgd", OptimizerKind::kSgd}});
+  t.Choice("schedule", o.schedule, {{"cosine", LrSchedule::kCosine}, {"constant", LrSchedule::kConstant}});
+  t.Number("lr", o.lr, config::NumberRange::Closed(1e-12, 10));
+  t.Integer("warmup_steps", o.warmup_steps, {0, 1 << 30});
+  t.Number("momentum", o.momentum, config::NumberRange::Closed(0, 0.999999));
+  t.Number("weight_decay", o.weight_decay, config::NumberRange::Closed(0, 0.999999));
+  t.Integer("batch", o.batch, {1, 65536});
+  t.Integer("epochs", o.epochs, {0, 100000});
+  t.Integer("seed", o.seed, {0, INT64_MAX});
+  t.RejectUnknown();
 }
 
 }  // namespace
@@ -165,100 +205,19 @@ void ModelConfig::Validate() const {
 }
 
 ModelConfig ParseModelConfig(std::string_view toml_text, const std::string& source) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, source);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream msg;
-    msg << e.description() << " (line " << e.source().begin.line << ")";
-    Fail(source, "TOML syntax error: " + msg.str());
-  }
-  RejectUnknownKeys(root, {"model", "layer", "train"}, source);
+  const toml::table root = config::ParseToml(toml_text, source);
+  config::Section top(&root, source, "");
+  const toml::node* layers = top.Take("layer");
+  const toml::node* train = top.Take("train");
+  top.Take("model");
+  top.RejectUnknown();
   ModelConfig c;
   c.source = source;
   c.toml_text = std::string(toml_text);
-  const toml::table* model = root["model"].as_table();
-  if (!model) Fail(source, "missing [model] table (name, input, classes)");
-  const std::string mw = source + " [model]";
-  RejectUnknownKeys(*model, {"name", "input", "classes"}, mw);
-  c.name = GetString(*model, "name", "model", mw);
-  if (const toml::node* in = model->get("input")) {
-    const toml::array* a = in->as_array();
-    if (!a || a->size() != 3) Fail(mw, "'input' must be an array [channels, height, width]");
-    int v[3];
-    for (int i = 0; i < 3; ++i) {
-      const auto x = util::TomlInteger((*a)[static_cast<std::size_t>(i)]);
-      if (!x || *x < 1 || *x > 4096) Fail(mw, "'input' entries must be integers in 1 .. 4096");
-      v[i] = static_cast<int>(*x);
-    }
-    c.input = {v[0], v[1], v[2]};
-  }
-  c.classes = static_cast<int>(GetInt(*model, "classes", 10, 2, 100000, mw));
-  const toml::array* layers = root["layer"].as_array();
-  if (!layers) Fail(source, "missing [[layer]] entries");
-  for (std::size_t i = 0; i < layers->size(); ++i) {
-    const std::string lw = fmt::format("{} [[layer]] #{}", source, i + 1);
-    const toml::table* t = (*layers)[i].as_table();
-    if (!t) Fail(lw, "must be a table");
-    LayerSpec l;
-    l.type = ParseLayerType(GetString(*t, "type", "", lw), lw);
-    switch (l.type) {
-      case LayerType::kConv:
-        RejectUnknownKeys(*t, {"type", "out", "kernel", "stride", "padding", "bias"}, lw);
-        l.out = static_cast<int>(GetInt(*t, "out", 0, 1, 1 << 16, lw));
-        l.kernel = static_cast<int>(GetInt(*t, "kernel", 0, 1, 64, lw));
-        l.stride = static_cast<int>(GetInt(*t, "stride", 1, 1, 64, lw));
-        l.padding = static_cast<int>(GetInt(*t, "padding", 0, 0, 64, lw));
-        l.bias = GetBool(*t, "bias", true, lw);
-        if (!t->get("out") || !t->get("kernel")) Fail(lw, "a conv layer needs 'out' and 'kernel'");
-        break;
-      case LayerType::kLinear:
-        RejectUnknownKeys(*t, {"type", "out", "bias"}, lw);
-        l.out = static_cast<int>(GetInt(*t, "out", 0, 1, 1 << 20, lw));
-        l.bias = GetBool(*t, "bias", true, lw);
-        if (!t->get("out")) Fail(lw, "a linear layer needs 'out'");
-        break;
-      case LayerType::kMaxPool:
-      case LayerType::kAvgPool:
-        RejectUnknownKeys(*t, {"type", "kernel", "stride"}, lw);
-        l.kernel = static_cast<int>(GetInt(*t, "kernel", 2, 1, 64, lw));
-        l.stride = static_cast<int>(GetInt(*t, "stride", l.kernel, 1, 64, lw));
-        break;
-      case LayerType::kAdd:
-        RejectUnknownKeys(*t, {"type", "from"}, lw);
-        if (!t->get("from")) Fail(lw, "an add layer needs 'from' (the earlier layer whose input it adds)");
-        l.from = static_cast<int>(GetInt(*t, "from", 0, 1, static_cast<std::int64_t>(i), lw)) - 1;
-        break;
-      default:
-        RejectUnknownKeys(*t, {"type"}, lw);
-    }
-    c.layers.push_back(l);
-  }
-  if (const toml::node* tn = root.get("train")) {
-    const toml::table* t = tn->as_table();
-    const std::string tw = source + " [train]";
-    if (!t) Fail(tw, "must be a table");
-    RejectUnknownKeys(*t,
-                      {"optimizer", "lr", "schedule", "warmup_steps", "momentum", "weight_decay", "batch", "epochs",
-                       "seed"},
-                      tw);
-    TrainOptions& o = c.train;
-    const std::string opt = GetString(*t, "optimizer", "adam", tw);
-    if (opt == "adam") o.optimizer = OptimizerKind::kAdam;
-    else if (opt == "sgd") o.optimizer = OptimizerKind::kSgd;
-    else Fail(tw, fmt::format("optimizer '{}' is unknown; valid: adam, sgd", opt));
-    const std::string sched = GetString(*t, "schedule", "cosine", tw);
-    if (sched == "cosine") o.schedule = LrSchedule::kCosine;
-    else if (sched == "constant") o.schedule = LrSchedule::kConstant;
-    else Fail(tw, fmt::format("schedule '{}' is unknown; valid: cosine, constant", sched));
-    o.lr = GetDouble(*t, "lr", o.lr, 1e-12, 10, tw);
-    o.warmup_steps = static_cast<int>(GetInt(*t, "warmup_steps", o.warmup_steps, 0, 1 << 30, tw));
-    o.momentum = GetDouble(*t, "momentum", o.momentum, 0, 0.999999, tw);
-    o.weight_decay = GetDouble(*t, "weight_decay", o.weight_decay, 0, 0.999999, tw);
-    o.batch = static_cast<int>(GetInt(*t, "batch", o.batch, 1, 65536, tw));
-    o.epochs = static_cast<int>(GetInt(*t, "epochs", o.epochs, 0, 100000, tw));
-    o.seed = static_cast<std::uint64_t>(GetInt(*t, "seed", 1, 0, INT64_MAX, tw));
-  }
+  BindModel(root, source, c);
+  if (!layers || !layers->is_array()) Fail(source, "missing [[layer]] entries");
+  for (std::size_t i = 0; i < layers->as_array()->size(); ++i) c.layers.push_back(BindLayer((*layers->as_array())[i], source, i));
+  if (train) BindTrain(*train, source, c.train);
   c.Validate();
   return c;
 }

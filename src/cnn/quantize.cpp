@@ -12,7 +12,8 @@
 #include <toml++/toml.h>
 
 #include "cnn/ops.h"
-#include "util/toml_integer.h"
+#include "config/value.h"
+#include "config/section.h"
 
 namespace fixar::cnn {
 namespace {
@@ -101,23 +102,9 @@ BitAssignment ParseBitAssignment(std::string_view text, bool json, const std::st
                                               tag == std::string::npos ? what : what.substr(tag + 2)));
     }
   } else {
-    toml::table t;
-    try {
-      t = toml::parse(text, where);
-    } catch (const toml::parse_error& e) {
-      throw std::invalid_argument(fmt::format("{}: TOML syntax error: {}", where, e.description()));
-    }
-    for (const char* key : {"weight_bits", "activation_bits"}) {
-      const toml::array* a = t[key].as_array();
-      if (!a) continue;
-      j[key] = nlohmann::json::array();
-      for (const auto& x : *a) {
-        const auto v = util::TomlInteger(x);
-        if (!v || !x.is_integer())
-          throw std::invalid_argument(fmt::format("{}: '{}' must hold integers", where, key));
-        j[key].push_back(*v);
-      }
-    }
+    const toml::table t = config::ParseToml(text, where);
+    for (const char* key : {"weight_bits", "activation_bits"})
+      if (const toml::node* n = t.get(key)) j[key] = config::ReadIntegers(*n, {where, key});
   }
   if (!j.is_object()) throw std::invalid_argument(where + ": must be an object {weight_bits, activation_bits}");
   BitAssignment b{ReadIntArray(j, "weight_bits", where), ReadIntArray(j, "activation_bits", where)};

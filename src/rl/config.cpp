@@ -1,6 +1,5 @@
 #include "rl/config.h"
 
-#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -15,63 +14,36 @@
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
 
+#include "config/section.h"
+#include "config/value.h"
 #include "envs/env.h"
 
 namespace fixar::rl {
 namespace {
 
-// One settable key: how to read it from a TOML node and how to print it back.
+// One settable key: how to bind a TOML value to it (config/value.h checks and names it)
+// and how to print it back.
 struct Key {
-  std::function<void(TrainConfig&, const toml::node&, const std::string& where)> set;
+  std::function<void(TrainConfig&, const toml::node&, const config::At&)> set;
   std::function<std::string(const TrainConfig&)> show;
 };
 
-// The value as TOML writes it, cut at 60 characters.
-std::string Show(const toml::node& n) {
-  std::ostringstream os;
-  n.visit([&os](const auto& v) { os << v; });
-  std::string s = os.str();
-  if (s.size() > 60) s = s.substr(0, 57) + "...";
-  return s;
-}
-
-[[noreturn]] void BadType(const std::string& where, const char* want, const toml::node& n) {
-  const char* got = n.is_string() ? "a string" : n.is_integer() ? "an integer" : n.is_floating_point() ? "a float"
-                    : n.is_boolean() ? "a boolean" : n.is_array() ? "an array" : n.is_table() ? "a table" : "a date/time";
-  throw std::invalid_argument(fmt::format("{} = {}: expected {}, got {}", where, Show(n), want, got));
-}
-
 // An integer that the field's type holds exactly: no silent narrowing (4294967360 is not
-// 64, −1 is not 2^64 − 1).
+// 64, -1 is not 2^64 - 1); the ranges that matter are checked by validate().
 template <typename T>
 Key Int(T TrainConfig::*field) {
-  return {[field](TrainConfig& c, const toml::node& n, const std::string& where) {
-            if (!n.is_integer()) BadType(where, "an integer", n);
-            const std::int64_t v = n.as_integer()->get();
-            if (!std::in_range<T>(v))
-              throw std::invalid_argument(fmt::format("{} = {} is out of range; valid: {}..{}", where, v,
-                                                      std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
-            c.*field = static_cast<T>(v);
+  return {[field](TrainConfig& c, const toml::node& n, const config::At& at) {
+            c.*field = static_cast<T>(config::ReadInteger(n, at, config::IntRange::Of<T>()));
           },
           [field](const TrainConfig& c) { return fmt::format("{}", c.*field); }};
 }
 // A finite number (inf and nan mean nothing for any key here).
 Key Real(double TrainConfig::*field) {
-  return {[field](TrainConfig& c, const toml::node& n, const std::string& where) {
-            auto v = n.value<double>();
-            if (!v) BadType(where, "a number", n);
-            if (!std::isfinite(*v))
-              throw std::invalid_argument(fmt::format("{} = {} is not a finite number", where, *v));
-            c.*field = *v;
-          },
+  return {[field](TrainConfig& c, const toml::node& n, const config::At& at) { c.*field = config::ReadNumber(n, at); },
           [field](const TrainConfig& c) { return fmt::format("{}", c.*field); }};
 }
 Key Str(std::string TrainConfig::*field) {
-  return {[field](TrainConfig& c, const toml::node& n, const std::string& where) {
-            auto v = n.value<std::string>();
-            if (!v) BadType(where, "a string", n);
-            c.*field = *v;
-          },
+  return {[field](TrainConfig& c, const toml::node& n, const config::At& at) { c.*field = config::ReadString(n, at); },
           [field](const TrainConfig& c) { return fmt::format("\"{}\"", c.*field); }};
 }
 
@@ -88,18 +60,9 @@ const std::map<std::string, Key>& Keys() {
     k["run.log_every"] = Int(&TrainConfig::log_every);
     k["run.checkpoint_every"] = Int(&TrainConfig::checkpoint_every);
     k["run.threads"] = Int(&TrainConfig::threads);
-    k["ddpg.hidden"] = {[](TrainConfig& c, const toml::node& n, const std::string& where) {
-                          const toml::array* a = n.as_array();
-                          if (!a) BadType(where, "an array of layer sizes", n);
-                          c.hidden.clear();
-                          for (const auto& e : *a) {
-                            if (!e.is_integer()) BadType(where, "an array of integers", n);
-                            const std::int64_t v = e.as_integer()->get();
-                            if (v < 1 || v > 65536)
-                              throw std::invalid_argument(
-                                  fmt::format("{}: layer size {} is out of range; valid: 1..65536", where, v));
-                            c.hidden.push_back(static_cast<int>(v));
-                          }
+    k["ddpg.hidden"] = {[](TrainConfig& c, const toml::node& n, const config::At& at) {
+                          const std::vector<std::int64_t> sizes = config::ReadIntegers(n, at, {1, 65536});
+                          c.hidden.assign(sizes.begin(), sizes.end());  // only once every size is valid
                         },
                         [](const TrainConfig& c) { return fmt::format("[{}]", fmt::join(c.hidden, ", ")); }};
     k["ddpg.batch_size"] = Int(&TrainConfig::batch_size);
@@ -109,15 +72,11 @@ const std::map<std::string, Key>& Keys() {
     k["ddpg.warmup_steps"] = Int(&TrainConfig::warmup_steps);
     k["ddpg.actor_lr"] = Real(&TrainConfig::actor_lr);
     k["ddpg.critic_lr"] = Real(&TrainConfig::critic_lr);
-    k["ddpg.noise"] = {[](TrainConfig& c, const toml::node& n, const std::string& where) {
-                         auto v = n.value<std::string>();
-                         if (!v) BadType(where, "a string", n);
-                         if (*v == "gaussian") c.noise = NoiseKind::kGaussian;
-                         else if (*v == "ou") c.noise = NoiseKind::kOrnsteinUhlenbeck;
-                         else if (*v == "none") c.noise = NoiseKind::kNone;
-                         else
-                           throw std::invalid_argument(
-                               fmt::format("{}: unknown noise '{}'; valid: gaussian, ou, none", where, *v));
+    k["ddpg.noise"] = {[](TrainConfig& c, const toml::node& n, const config::At& at) {
+                         static constexpr std::string_view names[] = {"gaussian", "ou", "none"};
+                         static constexpr NoiseKind kinds[] = {NoiseKind::kGaussian, NoiseKind::kOrnsteinUhlenbeck,
+                                                               NoiseKind::kNone};
+                         c.noise = kinds[config::ReadChoice(n, at, names)];
                        },
                        [](const TrainConfig& c) { return fmt::format("\"{}\"", to_string(c.noise)); }};
     k["ddpg.noise_sigma"] = Real(&TrainConfig::noise_sigma);
@@ -143,17 +102,24 @@ const std::map<std::string, Key>& Keys() {
   return keys;
 }
 
-std::string ValidKeys() {
-  std::string s;
-  for (const auto& [name, key] : Keys()) s += (s.empty() ? "" : ", ") + name;
-  return s;
+// The keys of `section` ("valid keys in [ddpg]: actor_lr, ..."), or the sections when it is none.
+std::string ValidKeys(std::string_view section) {
+  std::string keys, sections;
+  for (const auto& [name, key] : Keys()) {
+    const std::string_view s = std::string_view(name).substr(0, name.find('.'));
+    if (s == section) keys += (keys.empty() ? "" : ", ") + name.substr(s.size() + 1);
+    if (sections.find(s) == std::string::npos) sections += (sections.empty() ? "" : ", ") + std::string(s);
+  }
+  if (keys.empty()) return fmt::format("valid tables: {}", sections);
+  return fmt::format("valid keys in [{}]: {}", section, keys);
 }
 
-void SetKey(TrainConfig& c, const std::string& name, const toml::node& value, const std::string& where) {
+void SetKey(TrainConfig& c, const std::string& name, const toml::node& value, std::string_view source) {
+  const config::At at{source, name};
   auto it = Keys().find(name);
   if (it == Keys().end())
-    throw std::invalid_argument(fmt::format("{}: unknown key '{}'; valid keys: {}", where, name, ValidKeys()));
-  it->second.set(c, value, fmt::format("{}: {}", where, name));
+    config::Fail(at, &value, fmt::format("unknown key; {}", ValidKeys(std::string_view(name).substr(0, name.find('.')))));
+  it->second.set(c, value, at);
 }
 
 template <typename T>
@@ -286,21 +252,11 @@ std::vector<std::string> DifferingKeys(const TrainConfig& a, const TrainConfig& 
 
 TrainConfig ParseTrainConfig(std::string_view text, const std::string& source) {
   TrainConfig c;
-  toml::table root;
-  try {
-    root = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    throw std::invalid_argument(fmt::format("config file '{}' is not valid TOML: {} (line {})", source,
-                                            e.description(), e.source().begin.line));
-  }
-  for (const auto& [section, node] : root) {
-    const toml::table* t = node.as_table();
-    if (!t)
-      throw std::invalid_argument(fmt::format("{}: '{}' must be a section ([run], [ddpg] or [precision])", source,
-                                              std::string(section.str())));
-    for (const auto& [key, value] : *t)
+  const toml::table root = config::ParseToml(text, source);
+  config::RejectUnknownTables(root, source, {"run", "ddpg", "precision"});
+  for (const auto& [section, node] : root)
+    for (const auto& [key, value] : *node.as_table())
       SetKey(c, std::string(section.str()) + "." + std::string(key.str()), value, source);
-  }
   return c;
 }
 
@@ -318,31 +274,8 @@ TrainConfig LoadTrainConfig(const std::string& path) {
 }
 
 void ApplyOverride(TrainConfig& c, const std::string& assignment) {
-  const auto eq = assignment.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw std::invalid_argument(
-        fmt::format("override '{}' is not of the form section.key=value (e.g. ddpg.batch_size=128)", assignment));
-  const std::string name = assignment.substr(0, eq), value = assignment.substr(eq + 1);
-  toml::table t;
-  try {
-    t = toml::parse("v = " + value);
-  } catch (const toml::parse_error& e) {
-    // A bare word is a string; what starts like a number and is none (99999999999999999999
-    // overflows 64 bits, 1.2.3) is an error of its own.
-    if (!value.empty() && (std::isdigit(static_cast<unsigned char>(value[0])) || value[0] == '+' || value[0] == '-'))
-      throw std::invalid_argument(fmt::format("override {}: '{}' is not a valid number: {}", name, value,
-                                              e.description()));
-    try {
-      t = toml::parse("v = \"" + value + "\"");
-    } catch (const toml::parse_error&) {
-      throw std::invalid_argument(
-          fmt::format("override {}: '{}' is neither a TOML value nor a plain word", name, value));
-    }
-  }
-  const toml::node* v = t.get("v");
-  if (!v || t.size() != 1)
-    throw std::invalid_argument(fmt::format("override '{}': '{}' is not one TOML value", assignment, value));
-  SetKey(c, name, *v, "override");
+  const config::Override o = config::ParseOverride(assignment);
+  SetKey(c, o.key, o.value(), config::kOverrideSource);
 }
 
 }  // namespace fixar::rl

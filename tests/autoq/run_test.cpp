@@ -77,6 +77,26 @@ TEST(RunConfig, LoadsTomlAndRejectsUnknownKeys) {
   }
 }
 
+// The run config binds through the config binder: one message naming file, key, value and what is valid.
+TEST(RunConfig, ErrorsHaveTheBindersFormat) {
+  const auto error = [](const std::string& text) {
+    try {
+      RunConfig::Parse(text, "a.toml");
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_EQ(error("[search]\nseeds = [1, -1]\n"),
+            "a.toml: search.seeds[1] = -1: out of range; valid: an integer >= 0");
+  EXPECT_EQ(error("[search]\nbudget = \"half\"\n"), "a.toml: search.budget = 'half': expected a finite number, got a string");
+  EXPECT_EQ(error("[ppo]\ngamma = nan\n"), "a.toml: ppo.gamma = nan: not a finite number; valid: a finite number");
+  EXPECT_EQ(error("[target]\nvalidation_size = 4294967296\n"),
+            "a.toml: target.validation_size = 4294967296: out of range; valid: an integer in [-2147483648, 2147483647]");
+  EXPECT_EQ(error("[searches]\n").rfind("a.toml: searches = (a table): unknown table; valid tables: target, search", 0), 0u);
+  EXPECT_EQ(error("[search]\nbudgett = 0.4\n").rfind("a.toml: search.budgett = 0.4: unknown key; valid keys in [search]: ", 0), 0u);
+}
+
 TEST(RunConfig, SearchValidationImagesIsAPrefixOfTheValidationSplit) {
   const RunConfig c = RunConfig::Parse("[target]\nkind = \"cnn\"\nsearch_validation_images = 2500\n", "a.toml");
   EXPECT_EQ(c.search_validation_images, 2500);

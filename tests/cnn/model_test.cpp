@@ -105,22 +105,22 @@ TEST(ModelConfig, BuiltinModelsAreTheSourceTreesFiles) {
 
 TEST(ModelConfig, ErrorsNameTheProblem) {
   EXPECT_NE(ErrorOf("[model]\nclasses = 3\n").find("[[layer]]"), std::string::npos);
-  EXPECT_NE(ErrorOf("[model]\n[[layer]]\ntype = \"conv\"\nout = 10\nkernel = 3\nfoo = 1\n").find("unknown key 'foo'"),
+  EXPECT_NE(ErrorOf("[model]\n[[layer]]\ntype = \"conv\"\nout = 10\nkernel = 3\nfoo = 1\n").find("layer[0].foo = 1: unknown key; valid keys in [layer[0]]: bias, kernel, out, padding, stride, type"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("[model]\n[[layer]]\ntype = \"deconv\"\n").find("type 'deconv' is unknown; valid: conv"),
+  EXPECT_NE(ErrorOf("[model]\n[[layer]]\ntype = \"deconv\"\n").find("layer[0].type = 'deconv': unknown value; valid: conv"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("[model]\n[[layer]]\ntype = \"conv\"\nout = 10\nkernel = 0\n").find("'kernel' = 0"),
+  EXPECT_NE(ErrorOf("[model]\n[[layer]]\ntype = \"conv\"\nout = 10\nkernel = 0\n").find("layer[0].kernel = 0: out of range; valid: an integer in [1, 64]"),
             std::string::npos);
   EXPECT_NE(ErrorOf("[model]\ninput=[1,4,4]\n[[layer]]\ntype = \"conv\"\nout = 10\nkernel = 7\n").find("does not fit"),
             std::string::npos);
   EXPECT_NE(ErrorOf("[model]\nclasses = 3\n[[layer]]\ntype = \"linear\"\nout = 4\n").find("classes = 3"),
             std::string::npos);
   EXPECT_NE(ErrorOf("[model]\n[[layer]]\ntype = \"linear\"\nout = 10\n[train]\noptimizer = \"lbfgs\"\n")
-                .find("optimizer 'lbfgs' is unknown; valid: adam, sgd"),
+                .find("train.optimizer = 'lbfgs': unknown value; valid: adam, sgd"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("[model]\n[[layer]]\ntype = \"linear\"\nout = \"ten\"\n").find("'out' must be an integer"),
+  EXPECT_NE(ErrorOf("[model]\n[[layer]]\ntype = \"linear\"\nout = \"ten\"\n").find("layer[0].out = 'ten': expected an integer"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("[model\n").find("TOML syntax error"), std::string::npos);
+  EXPECT_NE(ErrorOf("[model\n").find("not valid TOML"), std::string::npos);
   EXPECT_THROW(LoadModelConfig("/nonexistent/model.toml"), std::invalid_argument);
 }
 
@@ -234,8 +234,8 @@ TEST(ResidualModel, ConfigErrorsFoldingAndCheckpoints) {
     t.replace(t.find("from = 3"), 8, from);
     return t;
   };
-  EXPECT_NE(ErrorOf(with("from = 6")).find("'from' = 6 is out of range"), std::string::npos) << ErrorOf(with("from = 6"));
-  EXPECT_NE(ErrorOf(with("from = 0")).find("'from' = 0"), std::string::npos);
+  EXPECT_NE(ErrorOf(with("from = 6")).find(".from = 6: out of range"), std::string::npos) << ErrorOf(with("from = 6"));
+  EXPECT_NE(ErrorOf(with("from = 0")).find(".from = 0: out of range"), std::string::npos);
   EXPECT_NE(ErrorOf(with("")).find("needs 'from'"), std::string::npos);
   std::string wide = kResidualNet;  // the shortcut's source has 1 channel, the sum 2
   wide.replace(wide.find("input = [2, 5, 5]"), 17, "input = [1, 5, 5]");
@@ -293,6 +293,16 @@ TEST(Model, CopyIsDeep) {
   Model b = a;
   b.weight_layer(0).weights()[0] += 1.0f;
   EXPECT_NE(a.weight_layer(0).weights()[0], b.weight_layer(0).weights()[0]);
+}
+
+// Model configs bind through the config binder: one message naming file, key, value and what is valid.
+TEST(ModelConfig, ErrorsHaveTheBindersFormat) {
+  EXPECT_EQ(ErrorOf("[model]\nclasses = 4294967306\n[[layer]]\ntype = \"linear\"\nout = 10\n"),
+            "test.toml: model.classes = 4294967306: out of range; valid: an integer in [2, 100000]");
+  EXPECT_EQ(ErrorOf("[model]\ninput = [1, 28.5, 28]\n[[layer]]\ntype = \"linear\"\nout = 10\n"),
+            "test.toml: model.input[1] = 28.5: not a whole number; valid: an integer in [1, 4096]");
+  EXPECT_EQ(ErrorOf("[model]\n[[layer]]\ntype = \"linear\"\nout = 10\n[train]\nlr = inf\n"),
+            "test.toml: train.lr = inf: not a finite number; valid: a number in [1e-12, 10]");
 }
 
 }  // namespace

@@ -76,9 +76,9 @@ TEST(TrainConfig, OutOfRangeAndNonFiniteValuesAreErrors) {
   TrainConfig c;
   EXPECT_NE(Message([&] { ApplyOverride(c, "ddpg.batch_size=4294967360"); }).find("out of range"), std::string::npos);
   EXPECT_EQ(c.batch_size, TrainConfig{}.batch_size);
-  EXPECT_NE(Message([&] { ApplyOverride(c, "run.seed=-1"); }).find("run.seed = -1 is out of range"), std::string::npos);
+  EXPECT_NE(Message([&] { ApplyOverride(c, "run.seed=-1"); }).find("--set: run.seed = -1: out of range"), std::string::npos);
   EXPECT_NE(Message([&] { ApplyOverride(c, "ddpg.noise_sigma=inf"); }).find("not a finite number"), std::string::npos);
-  EXPECT_NE(Message([&] { ApplyOverride(c, "ddpg.hidden=[400, 0]"); }).find("layer size 0"), std::string::npos);
+  EXPECT_NE(Message([&] { ApplyOverride(c, "ddpg.hidden=[400, 0]"); }).find("ddpg.hidden[1] = 0: out of range; valid: an integer in [1, 65536]"), std::string::npos);
   ApplyOverride(c, "precision.gradient_format=fixed");
   ApplyOverride(c, "precision.gradient_interval=250");
   ApplyOverride(c, "precision.gradient_headroom_bits=3");
@@ -119,6 +119,28 @@ TEST(TrainConfig, OverridesAreTypeChecked) {
   EXPECT_NE(Message([&] { ApplyOverride(c, "ddpg.batch_size=big"); }).find("expected an integer"), std::string::npos);
   EXPECT_NE(Message([&] { ApplyOverride(c, "ddpg.batchsize=1"); }).find("unknown key"), std::string::npos);
   EXPECT_NE(Message([&] { ApplyOverride(c, "nonsense"); }).find("section.key=value"), std::string::npos);
+}
+
+// Files and --set overrides go through the one binder: one message naming the source, the
+// key, the value and what is valid; an unknown key lists the valid keys of its table.
+TEST(TrainConfig, FileAndOverrideErrorsHaveTheBindersFormat) {
+  EXPECT_EQ(Message([] { ParseTrainConfig("[ddpg]\nbatch_size = 4294967360\n", "configs/x.toml"); }),
+            "configs/x.toml: ddpg.batch_size = 4294967360: out of range; valid: an integer in [-2147483648, "
+            "2147483647]");
+  TrainConfig c;
+  EXPECT_EQ(Message([&] { ApplyOverride(c, "ddpg.batch_size=4294967360"); }),
+            "--set: ddpg.batch_size = 4294967360: out of range; valid: an integer in [-2147483648, 2147483647]");
+  EXPECT_EQ(Message([&] { ApplyOverride(c, "ddpg.gamma=nan"); }),
+            "--set: ddpg.gamma = nan: not a finite number; valid: a finite number");
+  EXPECT_EQ(Message([&] { ApplyOverride(c, "ddpg.noise=pink"); }),
+            "--set: ddpg.noise = 'pink': unknown value; valid: gaussian, ou, none");
+  EXPECT_EQ(Message([&] { ApplyOverride(c, "run.taks=Hopper"); }),
+            "--set: run.taks = 'Hopper': unknown key; valid keys in [run]: algorithm, checkpoint_every, "
+            "eval_episodes, eval_every, log_every, out_dir, seed, task, threads, total_steps");
+  EXPECT_EQ(Message([] { ParseTrainConfig("[dpg]\nx = 1\n", "f.toml"); }),
+            "f.toml: dpg = (a table): unknown table; valid tables: run, ddpg, precision");
+  EXPECT_EQ(Message([] { ParseTrainConfig("[run]\ntotal_steps = 1.5\n", "f.toml"); }),
+            "f.toml: run.total_steps = 1.5: expected an integer, got a float");
 }
 
 }  // namespace

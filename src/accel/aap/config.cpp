@@ -13,7 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "util/toml_integer.h"
+#include "config/section.h"
 
 namespace fixar::aap {
 
@@ -116,141 +116,86 @@ void AccelConfig::Validate(const std::string& where) const {
 
 namespace {
 
-// Binds TOML keys of one table to fields; anything else is an error naming the key.
-class TableReader {
- public:
-  TableReader(const toml::table& root, std::string source)
-      : root_(root), source_(std::move(source)) {}
+// array.mode_bits: 32, 16 or 8.
+void BindPeMode(config::Section& t, PeMode& field) {
+  const toml::node* n = t.Take("mode_bits");
+  if (!n) return;
+  const std::string key = t.Key("mode_bits");
+  const config::At at{t.source(), key};
+  const std::int64_t bits = config::ReadInteger(*n, at);
+  if (bits != 32 && bits != 16 && bits != 8)
+    config::Fail(at, n, "not a PE mode; valid: 32 (one 32x32 MAC per PE), 16 (two 32x16 MACs), "
+                        "8 (four 32x8 MACs, hypothetical)");
+  field = ParsePeMode(static_cast<int>(bits), t.source());
+}
 
-  template <typename T>
-  void Bind(const std::string& table, const std::string& key, T* field) {
-    known_[table].insert({key, [this, table, key, field](const toml::node& node) {
-                            Read(table + "." + key, node, field);
-                          }});
-  }
+void BindArrayAndMemory(const toml::table& root, const std::string& source, AccelConfig& c) {
+  config::Section t(root["array"].as_table(), source, "array");
+  auto& a = c.array;
+  t.Integer("cores", a.cores);
+  t.Integer("rows", a.rows);
+  t.Integer("cols", a.cols);
+  t.Number("clock_mhz", a.clock_mhz);
+  BindPeMode(t, a.mode);
+  t.Integer("line_buffer_bits", a.line_buffer_bits);
+  t.Integer("pipeline_latency_cycles", a.pipeline_latency_cycles);
+  t.Integer("accumulator_bits", a.accumulator_bits);
+  t.Integer("reduction_stages_per_level", a.reduction_stages_per_level);
+  t.RejectUnknown();
+  config::Section m(root["memory"].as_table(), source, "memory");
+  auto& mem = c.memory;
+  m.Integer("weight_banks", mem.weight_banks);
+  m.Integer("weight_bank_bits", mem.weight_bank_bits);
+  m.Integer("weight_ports", mem.weight_ports);
+  m.Number("weight_capacity_kib", mem.weight_capacity_kib);
+  m.Integer("grad_banks", mem.grad_banks);
+  m.Integer("grad_bank_bits", mem.grad_bank_bits);
+  m.Integer("grad_ports", mem.grad_ports);
+  m.Number("grad_capacity_kib", mem.grad_capacity_kib);
+  m.Integer("weight_bits", mem.weight_bits);
+  m.Integer("gradient_bits", mem.gradient_bits);
+  m.Number("activation_capacity_kib", mem.activation_capacity_kib);
+  m.RejectUnknown();
+}
 
-  void Run() {
-    for (const auto& [table_key, table_node] : root_) {
-      const std::string tname(table_key.str());
-      auto it = known_.find(tname);
-      if (it == known_.end()) {
-        if (tname == "name" && table_node.is_string()) continue;
-        throw std::invalid_argument(fmt::format("{}: unknown table or key '{}'; valid tables: {}",
-                                                source_, tname, TableNames()));
-      }
-      const toml::table* t = table_node.as_table();
-      if (!t)
-        throw std::invalid_argument(
-            fmt::format("{}: '{}' must be a table ([{}])", source_, tname, tname));
-      for (const auto& [k, v] : *t) {
-        const std::string key(k.str());
-        auto f = it->second.find(key);
-        if (f == it->second.end()) {
-          std::string valid;
-          for (const auto& [name, unused] : it->second) valid += (valid.empty() ? "" : ", ") + name;
-          throw std::invalid_argument(fmt::format("{}: unknown key '{}.{}'; valid keys in [{}]: {}",
-                                                  source_, tname, key, tname, valid));
-        }
-        f->second(v);
-      }
-    }
-  }
-
- private:
-  void Read(const std::string& key, const toml::node& node, int* field) {
-    auto v = util::TomlInteger(node);
-    if (!node.is_integer() || !v)
-      throw std::invalid_argument(fmt::format("{}: {} must be an integer", source_, key));
-    if (!std::in_range<int>(*v))  // no silent narrowing: 4294967298 is not 2
-      throw std::invalid_argument(fmt::format("{}: {} = {} is out of range; valid: an integer in {}..{}", source_,
-                                              key, *v, std::numeric_limits<int>::min(),
-                                              std::numeric_limits<int>::max()));
-    *field = static_cast<int>(*v);
-  }
-  void Read(const std::string& key, const toml::node& node, double* field) {
-    if (!node.is_number())
-      throw std::invalid_argument(fmt::format("{}: {} must be a number", source_, key));
-    if (!std::isfinite(*node.value<double>()))
-      throw std::invalid_argument(
-          fmt::format("{}: {} = {} is invalid; valid: a finite number", source_, key, *node.value<double>()));
-    *field = *node.value<double>();
-  }
-  void Read(const std::string& key, const toml::node& node, bool* field) {
-    if (!node.is_boolean())
-      throw std::invalid_argument(fmt::format("{}: {} must be true or false", source_, key));
-    *field = *node.value<bool>();
-  }
-  void Read(const std::string& key, const toml::node& node, PeMode* field) {
-    if (!node.is_integer())
-      throw std::invalid_argument(
-          fmt::format("{}: {} must be an integer (32, 16 or 8)", source_, key));
-    const std::int64_t bits = *node.value<std::int64_t>();
-    *field = ParsePeMode(std::in_range<int>(bits) ? static_cast<int>(bits) : 0, source_ + ": " + key);
-  }
-  std::string TableNames() const {
-    std::string s;
-    for (const auto& [name, unused] : known_) s += (s.empty() ? "" : ", ") + name;
-    return s + " (and the string 'name')";
-  }
-
-  const toml::table& root_;
-  std::string source_;
-  std::map<std::string, std::map<std::string, std::function<void(const toml::node&)>>> known_;
-};
+void BindTiming(const toml::table& root, const std::string& source, AccelConfig& c) {
+  config::Section adam(root["adam"].as_table(), source, "adam");
+  adam.Integer("params_per_cycle", c.adam.params_per_cycle);
+  adam.Integer("pipeline_latency_cycles", c.adam.pipeline_latency_cycles);
+  adam.RejectUnknown();
+  config::Section link(root["link"].as_table(), source, "link");
+  link.Number("call_overhead_ms", c.link.call_overhead_ms);
+  link.Integer("calls_per_timestep", c.link.calls_per_timestep);
+  link.Number("latency_us", c.link.latency_us);
+  link.Integer("transfers_per_timestep", c.link.transfers_per_timestep);
+  link.Number("bandwidth_gb_s", c.link.bandwidth_gb_s);
+  link.RejectUnknown();
+  config::Section host(root["host"].as_table(), source, "host");
+  host.Number("env_step_ms", c.host.env_step_ms);
+  host.Number("replay_sample_us", c.host.replay_sample_us);
+  host.RejectUnknown();
+  config::Section power(root["power"].as_table(), source, "power");
+  power.Number("static_w", c.power.static_w);
+  power.Number("pe_clock_pj", c.power.pe_clock_pj);
+  power.Number("mult_pj", c.power.mult_pj);
+  power.Number("line_access_pj", c.power.line_access_pj);
+  power.Number("adam_param_pj", c.power.adam_param_pj);
+  power.RejectUnknown();
+  config::Section ddpg(root["ddpg"].as_table(), source, "ddpg");
+  ddpg.Bool("target_networks", c.target_networks);
+  ddpg.RejectUnknown();
+}
 
 }  // namespace
 
 AccelConfig ParseAccelConfig(const std::string& toml_text, const std::string& source_name) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, source_name);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream os;
-    os << e.description() << " (line " << e.source().begin.line << ", column "
-       << e.source().begin.column << ")";
-    throw std::invalid_argument(fmt::format("{}: malformed TOML: {}", source_name, os.str()));
-  }
+  const toml::table root = config::ParseToml(toml_text, source_name);
+  config::RejectUnknownTables(root, source_name, {"array", "memory", "adam", "link", "host", "power", "ddpg"},
+                              {"name"});
   AccelConfig c;
-  if (auto n = root["name"].value<std::string>()) c.name = *n;
-  TableReader r(root, source_name);
-  auto& a = c.array;
-  r.Bind("array", "cores", &a.cores);
-  r.Bind("array", "rows", &a.rows);
-  r.Bind("array", "cols", &a.cols);
-  r.Bind("array", "clock_mhz", &a.clock_mhz);
-  r.Bind("array", "mode_bits", &a.mode);
-  r.Bind("array", "line_buffer_bits", &a.line_buffer_bits);
-  r.Bind("array", "pipeline_latency_cycles", &a.pipeline_latency_cycles);
-  r.Bind("array", "accumulator_bits", &a.accumulator_bits);
-  r.Bind("array", "reduction_stages_per_level", &a.reduction_stages_per_level);
-  auto& m = c.memory;
-  r.Bind("memory", "weight_banks", &m.weight_banks);
-  r.Bind("memory", "weight_bank_bits", &m.weight_bank_bits);
-  r.Bind("memory", "weight_ports", &m.weight_ports);
-  r.Bind("memory", "weight_capacity_kib", &m.weight_capacity_kib);
-  r.Bind("memory", "grad_banks", &m.grad_banks);
-  r.Bind("memory", "grad_bank_bits", &m.grad_bank_bits);
-  r.Bind("memory", "grad_ports", &m.grad_ports);
-  r.Bind("memory", "grad_capacity_kib", &m.grad_capacity_kib);
-  r.Bind("memory", "weight_bits", &m.weight_bits);
-  r.Bind("memory", "gradient_bits", &m.gradient_bits);
-  r.Bind("memory", "activation_capacity_kib", &m.activation_capacity_kib);
-  r.Bind("adam", "params_per_cycle", &c.adam.params_per_cycle);
-  r.Bind("adam", "pipeline_latency_cycles", &c.adam.pipeline_latency_cycles);
-  r.Bind("link", "call_overhead_ms", &c.link.call_overhead_ms);
-  r.Bind("link", "calls_per_timestep", &c.link.calls_per_timestep);
-  r.Bind("link", "latency_us", &c.link.latency_us);
-  r.Bind("link", "transfers_per_timestep", &c.link.transfers_per_timestep);
-  r.Bind("link", "bandwidth_gb_s", &c.link.bandwidth_gb_s);
-  r.Bind("host", "env_step_ms", &c.host.env_step_ms);
-  r.Bind("host", "replay_sample_us", &c.host.replay_sample_us);
-  r.Bind("power", "static_w", &c.power.static_w);
-  r.Bind("power", "pe_clock_pj", &c.power.pe_clock_pj);
-  r.Bind("power", "mult_pj", &c.power.mult_pj);
-  r.Bind("power", "line_access_pj", &c.power.line_access_pj);
-  r.Bind("power", "adam_param_pj", &c.power.adam_param_pj);
-  r.Bind("ddpg", "target_networks", &c.target_networks);
-  r.Run();
+  if (const toml::node* n = root.get("name")) c.name = config::ReadString(*n, {source_name, "name"});
+  BindArrayAndMemory(root, source_name, c);
+  BindTiming(root, source_name, c);
   c.Validate(source_name);
   return c;
 }

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "config/section.h"
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -75,59 +77,27 @@ DdpgNetworks TaskNetworks(const std::string& task) {
 }
 
 DdpgNetworks ParseNetworkToml(const std::string& toml_text, const std::string& source_name) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, source_name);
-  } catch (const toml::parse_error& e) {
-    throw std::invalid_argument(fmt::format("{}: malformed TOML: {} (line {})", source_name,
-                                            e.description(), e.source().begin.line));
-  }
-  const toml::table* t = root["network"].as_table();
-  if (!t) throw std::invalid_argument(fmt::format("{}: no [network] table", source_name));
+  const toml::table root = config::ParseToml(toml_text, source_name);
+  const toml::table* table = root["network"].as_table();
+  if (!table) throw std::invalid_argument(fmt::format("{}: no [network] table", source_name));
+  config::Section t(table, source_name, "network");
   DdpgNetworks n;
   n.task = "custom";
-  for (const auto& [k, v] : *t) {
-    const std::string key(k.str());
-    if (key == "task") {
-      if (!v.is_string())
-        throw std::invalid_argument(fmt::format("{}: network.task must be a string", source_name));
-      const DdpgNetworks base = TaskNetworks(*v.value<std::string>());
+  if (const toml::node* task = t.Take("task")) {  // first: explicit sizes below override the task's
+    const std::string key = t.Key("task");
+    const config::At at{source_name, key};
+    try {
+      const DdpgNetworks base = TaskNetworks(config::ReadString(*task, at));
       n.task = base.task, n.state_dim = base.state_dim, n.action_dim = base.action_dim;
+    } catch (const std::invalid_argument& e) {
+      if (!task->is_string()) throw;
+      config::Fail(at, task, e.what());
     }
   }
-  for (const auto& [k, v] : *t) {
-    const std::string key(k.str());
-    if (key == "task") continue;
-    if (key == "state_dim" || key == "action_dim") {
-      if (!v.is_integer())
-        throw std::invalid_argument(
-            fmt::format("{}: network.{} must be an integer", source_name, key));
-      const std::int64_t dim = *v.value<std::int64_t>();
-      if (!std::in_range<int>(dim))  // no silent narrowing: 4294967313 is not 17
-        throw std::invalid_argument(fmt::format("{}: network.{} = {} is out of range", source_name, key, dim));
-      (key == "state_dim" ? n.state_dim : n.action_dim) = static_cast<int>(dim);
-    } else if (key == "hidden") {
-      const toml::array* arr = v.as_array();
-      if (!arr)
-        throw std::invalid_argument(
-            fmt::format("{}: network.hidden must be an array of integers", source_name));
-      n.hidden.clear();
-      for (const auto& e : *arr) {
-        if (!e.is_integer())
-          throw std::invalid_argument(
-              fmt::format("{}: network.hidden must be an array of integers", source_name));
-        const std::int64_t width = *e.value<std::int64_t>();
-        if (!std::in_range<int>(width))
-          throw std::invalid_argument(
-              fmt::format("{}: network.hidden holds {}, out of range", source_name, width));
-        n.hidden.push_back(static_cast<int>(width));
-      }
-    } else {
-      throw std::invalid_argument(
-          fmt::format("{}: unknown key 'network.{}'; valid: task, state_dim, action_dim, hidden",
-                      source_name, key));
-    }
-  }
+  t.Integer("state_dim", n.state_dim);
+  t.Integer("action_dim", n.action_dim);
+  t.Integers("hidden", n.hidden);
+  t.RejectUnknown();
   n.Validate(source_name);
   return n;
 }

@@ -9,7 +9,7 @@
 #include <toml++/toml.h>
 #include <vector>
 
-#include "util/toml_integer.h"
+#include "config/section.h"
 
 namespace fixar::reram {
 
@@ -84,175 +84,82 @@ void ReramConfig::validate() const {
 
 namespace {
 
-// Walks one TOML document: every key read is recorded so that unknown keys (typos)
-// are reported instead of silently ignored.
-class Reader {
- public:
-  Reader(const toml::table& root, std::string source) : root_(root), source_(std::move(source)) {
-    for (const auto& [key, node] : root_) {
-      const std::string k(key.str());
-      if (!node.is_table()) {
-        Invalid(source_, k, "(a top-level value)",
-                "top-level entries are the tables [crossbar] [signed_weights] [adc] [dac] [shift_add] [edram]");
-      }
-    }
-  }
+// Integers of modest size: every integer key here is a count or a width.
+constexpr config::IntRange kModest{-(1LL << 30), 1LL << 30};
+// Numbers are checked by validate() (finite, signs), so inf and nan pass here.
+constexpr config::NumberRange kAnyNumber{.finite = false};
 
-  // Rejects keys of [section] outside `known`, and unknown sections.
-  void CheckKeys(const std::string& section, const std::vector<std::string>& known) const {
-    const toml::table* t = root_[section].as_table();
-    if (t == nullptr) return;
-    for (const auto& [key, node] : *t) {
-      const std::string k(key.str());
-      bool found = false;
-      for (const auto& name : known) found = found || name == k;
-      if (!found) {
-        std::string list;
-        for (const auto& name : known) list += (list.empty() ? "" : ", ") + name;
-        Invalid(source_, section + "." + k, "(unknown key)", "keys of [" + section + "] are " + list);
-      }
-    }
-  }
-  void CheckSections(const std::vector<std::string>& known) const {
-    for (const auto& [key, node] : root_) {
-      const std::string k(key.str());
-      bool found = false;
-      for (const auto& name : known) found = found || name == k;
-      if (!found) {
-        Invalid(source_, "[" + k + "]", "(unknown table)",
-                "tables are [crossbar] [signed_weights] [adc] [dac] [shift_add] [edram]");
-      }
-    }
-  }
-
-  const toml::node* Get(const std::string& section, const std::string& key) const {
-    const toml::table* t = root_[section].as_table();
-    return t == nullptr ? nullptr : t->get(key);
-  }
-  bool Has(const std::string& section, const std::string& key) const { return Get(section, key) != nullptr; }
-
-  void Int(const std::string& section, const std::string& key, int& out) const {
-    const toml::node* n = Get(section, key);
-    if (n == nullptr) return;
-    const auto v = util::TomlInteger(*n);
-    if (!n->is_integer() || !v) Invalid(source_, section + "." + key, Show(*n), "an integer");
-    if (*v < -(1LL << 30) || *v > (1LL << 30)) Invalid(source_, section + "." + key, Show(*n), "an integer of modest size");
-    out = static_cast<int>(*v);
-  }
-  void Real(const std::string& section, const std::string& key, double& out) const {
-    const toml::node* n = Get(section, key);
-    if (n == nullptr) return;
-    if (n->is_integer()) {
-      out = static_cast<double>(*n->value<std::int64_t>());
-    } else if (n->is_floating_point()) {
-      out = *n->value<double>();
-    } else {
-      Invalid(source_, section + "." + key, Show(*n), "a number");
-    }
-  }
-  std::optional<std::string> String(const std::string& section, const std::string& key) const {
-    const toml::node* n = Get(section, key);
-    if (n == nullptr) return std::nullopt;
-    if (!n->is_string()) Invalid(source_, section + "." + key, Show(*n), "a string");
-    return *n->value<std::string>();
-  }
-  const std::string& source() const { return source_; }
-
- private:
-  static std::string Show(const toml::node& n) {
-    if (n.is_string()) return fmt::format("\"{}\"", *n.value<std::string>());
-    if (n.is_integer()) return std::to_string(*n.value<std::int64_t>());
-    if (n.is_floating_point()) return fmt::format("{}", *n.value<double>());
-    if (n.is_boolean()) return *n.value<bool>() ? "true" : "false";
-    if (n.is_array()) return "(an array)";
-    if (n.is_table()) return "(a table)";
-    return "(a date/time)";
-  }
-
-  const toml::table& root_;
-  std::string source_;
-};
-
-ReramConfig FromTable(const toml::table& root, const std::string& source) {
-  Reader r(root, source);
-  r.CheckSections({"crossbar", "signed_weights", "adc", "dac", "shift_add", "edram"});
-  r.CheckKeys("crossbar", {"size", "cell_bits", "power_mw", "area_mm2", "read_ns"});
-  r.CheckKeys("signed_weights", {"scheme", "offset_columns"});
-  r.CheckKeys("adc", {"resolution", "bits", "reference_bits", "sample_rate_gsps", "dynamic_power_mw",
-                      "leakage_power_mw", "area_mm2", "power_scale_per_bit", "area_scale_per_bit",
-                      "per_crossbar"});
-  r.CheckKeys("dac", {"bits", "power_mw", "area_mm2", "scale_per_bit"});
-  r.CheckKeys("shift_add", {"power_mw", "area_mm2", "ops_per_ns", "units_per_crossbar"});
-  r.CheckKeys("edram", {"capacity_kb", "power_mw", "area_mm2", "bits_per_ns", "crossbars_per_bank"});
-
-  ReramConfig c = ReramConfig::Isaac();
-  c.source = source;
-  r.Int("crossbar", "size", c.crossbar_size);
+// [crossbar]: the size first, since it selects the published figures the other keys override.
+void BindCrossbar(const toml::table& root, const std::string& source, ReramConfig& c) {
+  config::Section t(root["crossbar"].as_table(), source, "crossbar");
+  t.Integer("size", c.crossbar_size, kModest);
   CheckInt(source, "crossbar.size", c.crossbar_size, 8, 4096);  // before it selects the figures below
-  // Crossbar figures depend on the size: start from the published row for that size,
-  // then let explicit keys override it. Sizes without a published row must give all three.
+  // Sizes without a published row must give all three figures.
   if (auto published = published_crossbar_figures(c.crossbar_size)) {
     c.crossbar = *published;
   } else {
-    for (const char* key : {"power_mw", "area_mm2", "read_ns"}) {
-      if (!r.Has("crossbar", key)) {
+    for (const char* key : {"power_mw", "area_mm2", "read_ns"})
+      if (!t.Take(key))
         Invalid(source, std::string("crossbar.") + key, "(missing)",
                 fmt::format("required when crossbar.size = {} (published figures exist only for 32, 64, 128, 256)",
                             c.crossbar_size));
-      }
-    }
   }
-  r.Int("crossbar", "cell_bits", c.cell_bits);
-  r.Real("crossbar", "power_mw", c.crossbar.power_mw);
-  r.Real("crossbar", "area_mm2", c.crossbar.area_mm2);
-  r.Real("crossbar", "read_ns", c.crossbar.read_ns);
+  t.Integer("cell_bits", c.cell_bits, kModest);
+  t.Number("power_mw", c.crossbar.power_mw, kAnyNumber);
+  t.Number("area_mm2", c.crossbar.area_mm2, kAnyNumber);
+  t.Number("read_ns", c.crossbar.read_ns, kAnyNumber);
+  t.RejectUnknown();
+}
 
-  if (auto scheme = r.String("signed_weights", "scheme")) {
-    if (*scheme == "differential") {
-      c.signed_weights = SignedWeights::kDifferential;
-    } else if (*scheme == "offset") {
-      c.signed_weights = SignedWeights::kOffsetColumn;
-    } else {
-      Invalid(source, "signed_weights.scheme", fmt::format("\"{}\"", *scheme), "\"differential\" or \"offset\"");
-    }
-  }
-  r.Int("signed_weights", "offset_columns", c.offset_columns);
+void BindConverters(const toml::table& root, const std::string& source, ReramConfig& c) {
+  config::Section sw(root["signed_weights"].as_table(), source, "signed_weights");
+  sw.Choice("scheme", c.signed_weights,
+            {{"differential", SignedWeights::kDifferential}, {"offset", SignedWeights::kOffsetColumn}});
+  sw.Integer("offset_columns", c.offset_columns, kModest);
+  sw.RejectUnknown();
+  config::Section adc(root["adc"].as_table(), source, "adc");
+  adc.Choice("resolution", c.adc.resolution, {{"fixed", AdcResolution::kFixed}, {"lossless", AdcResolution::kLossless}});
+  adc.Integer("bits", c.adc.bits, kModest);
+  adc.Integer("reference_bits", c.adc.reference_bits, kModest);
+  adc.Number("sample_rate_gsps", c.adc.sample_rate_gsps, kAnyNumber);
+  adc.Number("dynamic_power_mw", c.adc.dynamic_power_mw, kAnyNumber);
+  adc.Number("leakage_power_mw", c.adc.leakage_power_mw, kAnyNumber);
+  adc.Number("area_mm2", c.adc.area_mm2, kAnyNumber);
+  adc.Number("power_scale_per_bit", c.adc.power_scale_per_bit, kAnyNumber);
+  adc.Number("area_scale_per_bit", c.adc.area_scale_per_bit, kAnyNumber);
+  adc.Integer("per_crossbar", c.adc.per_crossbar, kModest);
+  adc.RejectUnknown();
+  config::Section dac(root["dac"].as_table(), source, "dac");
+  dac.Integer("bits", c.dac.bits, kModest);
+  dac.Number("power_mw", c.dac.power_mw, kAnyNumber);
+  dac.Number("area_mm2", c.dac.area_mm2, kAnyNumber);
+  dac.Number("scale_per_bit", c.dac.scale_per_bit, kAnyNumber);
+  dac.RejectUnknown();
+}
 
-  if (auto mode = r.String("adc", "resolution")) {
-    if (*mode == "fixed") {
-      c.adc.resolution = AdcResolution::kFixed;
-    } else if (*mode == "lossless") {
-      c.adc.resolution = AdcResolution::kLossless;
-    } else {
-      Invalid(source, "adc.resolution", fmt::format("\"{}\"", *mode), "\"fixed\" or \"lossless\"");
-    }
-  }
-  r.Int("adc", "bits", c.adc.bits);
-  r.Int("adc", "reference_bits", c.adc.reference_bits);
-  r.Real("adc", "sample_rate_gsps", c.adc.sample_rate_gsps);
-  r.Real("adc", "dynamic_power_mw", c.adc.dynamic_power_mw);
-  r.Real("adc", "leakage_power_mw", c.adc.leakage_power_mw);
-  r.Real("adc", "area_mm2", c.adc.area_mm2);
-  r.Real("adc", "power_scale_per_bit", c.adc.power_scale_per_bit);
-  r.Real("adc", "area_scale_per_bit", c.adc.area_scale_per_bit);
-  r.Int("adc", "per_crossbar", c.adc.per_crossbar);
+void BindPeripherals(const toml::table& root, const std::string& source, ReramConfig& c) {
+  config::Section sa(root["shift_add"].as_table(), source, "shift_add");
+  sa.Number("power_mw", c.shift_add.power_mw, kAnyNumber);
+  sa.Number("area_mm2", c.shift_add.area_mm2, kAnyNumber);
+  sa.Number("ops_per_ns", c.shift_add.ops_per_ns, kAnyNumber);
+  sa.Number("units_per_crossbar", c.shift_add.units_per_crossbar, kAnyNumber);
+  sa.RejectUnknown();
+  config::Section e(root["edram"].as_table(), source, "edram");
+  e.Number("capacity_kb", c.edram.capacity_kb, kAnyNumber);
+  e.Number("power_mw", c.edram.power_mw, kAnyNumber);
+  e.Number("area_mm2", c.edram.area_mm2, kAnyNumber);
+  e.Number("bits_per_ns", c.edram.bits_per_ns, kAnyNumber);
+  e.Integer("crossbars_per_bank", c.edram.crossbars_per_bank, kModest);
+  e.RejectUnknown();
+}
 
-  r.Int("dac", "bits", c.dac.bits);
-  r.Real("dac", "power_mw", c.dac.power_mw);
-  r.Real("dac", "area_mm2", c.dac.area_mm2);
-  r.Real("dac", "scale_per_bit", c.dac.scale_per_bit);
-
-  r.Real("shift_add", "power_mw", c.shift_add.power_mw);
-  r.Real("shift_add", "area_mm2", c.shift_add.area_mm2);
-  r.Real("shift_add", "ops_per_ns", c.shift_add.ops_per_ns);
-  r.Real("shift_add", "units_per_crossbar", c.shift_add.units_per_crossbar);
-
-  r.Real("edram", "capacity_kb", c.edram.capacity_kb);
-  r.Real("edram", "power_mw", c.edram.power_mw);
-  r.Real("edram", "area_mm2", c.edram.area_mm2);
-  r.Real("edram", "bits_per_ns", c.edram.bits_per_ns);
-  r.Int("edram", "crossbars_per_bank", c.edram.crossbars_per_bank);
-
+ReramConfig FromTable(const toml::table& root, const std::string& source) {
+  config::RejectUnknownTables(root, source, {"crossbar", "signed_weights", "adc", "dac", "shift_add", "edram"});
+  ReramConfig c = ReramConfig::Isaac();
+  c.source = source;
+  BindCrossbar(root, source, c);
+  BindConverters(root, source, c);
+  BindPeripherals(root, source, c);
   c.validate();
   return c;
 }
@@ -260,26 +167,12 @@ ReramConfig FromTable(const toml::table& root, const std::string& source) {
 }  // namespace
 
 ReramConfig parse_reram_config(std::string_view toml_text, const std::string& source_name) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, source_name);
-  } catch (const toml::parse_error& e) {
-    throw std::invalid_argument(fmt::format("reram config {}:{}:{}: not valid TOML: {}", source_name,
-                                            e.source().begin.line, e.source().begin.column, e.description()));
-  }
-  return FromTable(root, source_name);
+  return FromTable(config::ParseToml(toml_text, source_name), source_name);
 }
 
 ReramConfig load_reram_config(const std::filesystem::path& path) {
-  toml::table root;
-  try {
-    root = toml::parse_file(path.string());
-  } catch (const toml::parse_error& e) {
-    // toml++ reports a missing/unreadable file as a parse error too; say which file.
-    throw std::invalid_argument(fmt::format("reram config {}:{}:{}: {}", path.string(), e.source().begin.line,
-                                            e.source().begin.column, e.description()));
-  }
-  return FromTable(root, path.string());
+  const std::string source = path.string();
+  return FromTable(config::ParseToml(config::ReadTextFile(source, "reram config"), source), source);
 }
 
 }  // namespace fixar::reram

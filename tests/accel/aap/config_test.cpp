@@ -32,13 +32,13 @@ TEST(Config, ErrorsNameTheKeyTheValueAndTheFile) {
   EXPECT_NE(
       ErrorOf("[array]\ncores = 0\n").find("test.toml: array.cores = 0 is out of range; valid: 1"),
       std::string::npos);
-  EXPECT_NE(ErrorOf("[array]\npes = 3\n").find("unknown key 'array.pes'"), std::string::npos);
-  EXPECT_NE(ErrorOf("[arrays]\n").find("unknown table or key 'arrays'"), std::string::npos);
-  EXPECT_NE(ErrorOf("[array]\ncores = 2.5\n").find("array.cores must be an integer"),
+  EXPECT_NE(ErrorOf("[array]\npes = 3\n").find("test.toml: array.pes = 3: unknown key; valid keys in [array]: accumulator_bits, clock_mhz, cols, cores"), std::string::npos);
+  EXPECT_NE(ErrorOf("[arrays]\n").find("test.toml: arrays = (a table): unknown table; valid tables: array, memory"), std::string::npos);
+  EXPECT_NE(ErrorOf("[array]\ncores = 2.5\n").find("test.toml: array.cores = 2.5: expected an integer"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("[array]\nmode_bits = 12\n").find("PE mode 12 bits is not a mode"),
+  EXPECT_NE(ErrorOf("[array]\nmode_bits = 12\n").find("test.toml: array.mode_bits = 12: not a PE mode; valid: 32"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("[array\n").find("test.toml: malformed TOML"), std::string::npos);
+  EXPECT_NE(ErrorOf("[array\n").find("test.toml: not valid TOML"), std::string::npos);
   EXPECT_NE(ErrorOf("[memory]\nweight_bank_bits = 500\n").find("not a power of two"),
             std::string::npos);
   EXPECT_THROW(LoadAccelConfig("/nonexistent/u50.toml"), std::invalid_argument);
@@ -54,6 +54,25 @@ TEST(Config, NetworkToml) {
   EXPECT_THROW(ParseNetworkToml("[network]\nstate_dim = 0\naction_dim = 1\n", "net.toml"),
                std::invalid_argument);
   EXPECT_THROW(ParseNetworkToml("[network]\nlayers = 3\n", "net.toml"), std::invalid_argument);
+}
+
+// The network file binds through the config binder: one message naming file, key, value and what is valid.
+TEST(Config, NetworkTomlErrorsHaveTheBindersFormat) {
+  const auto error = [](const std::string& text) {
+    try {
+      ParseNetworkToml(text, "net.toml");
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_EQ(error("[network]\nlayers = 3\n"),
+            "net.toml: network.layers = 3: unknown key; valid keys in [network]: action_dim, hidden, state_dim, task");
+  EXPECT_EQ(error("[network]\nstate_dim = 4294967313\n"),
+            "net.toml: network.state_dim = 4294967313: out of range; valid: an integer in [-2147483648, 2147483647]");
+  EXPECT_EQ(error("[network]\nhidden = [64, 1.5]\n"),
+            "net.toml: network.hidden[1] = 1.5: expected an integer in [-2147483648, 2147483647], got a float");
+  EXPECT_EQ(error("[network]\ntask = \"ant\"\n").rfind("net.toml: network.task = 'ant': unknown task 'ant'", 0), 0u);
 }
 
 }  // namespace
