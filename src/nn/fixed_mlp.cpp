@@ -91,7 +91,7 @@ kern::Stats RunB(kern::Layout layout, int M, int N, int K, const TA* A, int lda,
                   : Run(layout, M, N, K, A, lda, B.data32(), ldb, C, st, split, a_max, B.max_abs);
 }
 
-kern::Stats RunAB(kern::Layout layout, int M, int N, int K, const IntBuffer& A, int lda, const IntBuffer& B, int ldb,
+kern::Stats MultiplyIntBuffers(kern::Layout layout, int M, int N, int K, const IntBuffer& A, int lda, const IntBuffer& B, int ldb,
                   std::int32_t* C, const kern::OutputStage& st, kern::Split split) {
   return A.narrow ? RunB(layout, M, N, K, A.i16.data(), lda, B, ldb, C, st, split, A.max_abs)
                   : RunB(layout, M, N, K, A.data32(), lda, B, ldb, C, st, split, A.max_abs);
@@ -180,7 +180,7 @@ class FixedMlp final : public Mlp {
       }
       st.bias = L.bias_acc.data();
       wide_.resize(static_cast<std::size_t>(batch) * L.out);
-      const kern::Stats ks = RunAB(kern::Layout::kNT, batch, L.out, L.in, X, L.in, L.Wc, L.in, wide_.data(), st, split);
+      const kern::Stats ks = MultiplyIntBuffers(kern::Layout::kNT, batch, L.out, L.in, X, L.in, L.Wc, L.in, wide_.data(), st, split);
       L.saturations += ks.saturations;
       L.values += wide_.size();
       if (act == Activation::kTanh) {
@@ -235,7 +235,7 @@ class FixedMlp final : public Mlp {
         st.seed = Seed(RoundingSite::kInputGrad, l);
         st.acc_frac_bits = gf.frac_bits + L.Wc.fmt.frac_bits;
         prev_grad_.resize(static_cast<std::size_t>(batch_) * L.in);
-        const kern::Stats ks = RunAB(kern::Layout::kNN, batch_, L.in, L.out, G, L.out, L.Wc, L.in, prev_grad_.data(),
+        const kern::Stats ks = MultiplyIntBuffers(kern::Layout::kNN, batch_, L.in, L.out, G, L.out, L.Wc, L.in, prev_grad_.data(),
                                      st, split);
         L.saturations += ks.saturations;
         L.values += prev_grad_.size();
@@ -270,7 +270,7 @@ class FixedMlp final : public Mlp {
   void SoftUpdateFrom(const Mlp& online, double tau) override {
     // w ← τ·w_online + (1−τ)·w with τ in Q30 and 1−τ = 2^30 − τ (an exact convex
     // combination; each product < 2^61, so 64-bit integers hold it exactly).
-    const auto& o = Same(online);
+    const auto& o = AsSameKind(online);
     const std::int64_t t = std::llround(std::ldexp(tau, 30));  // kern::SoftUpdate forms 1−τ as 2^30 − τ
     ++rounding_step_;
     for (std::size_t l = 0; l < layers_.size(); ++l) {
@@ -283,7 +283,7 @@ class FixedMlp final : public Mlp {
   // Weights and biases; with dynamic gradient formats on both sides also the formats they
   // have reached (a twin at the same weights then computes the same gradients).
   void CopyParametersFrom(const Mlp& other) override {
-    const auto& o = Same(other);
+    const auto& o = AsSameKind(other);
     const bool formats = policy_.gradient_rule.dynamic && o.policy_.gradient_rule.dynamic &&
                          o.policy_.gradient.word_bits == policy_.gradient.word_bits;
     for (std::size_t l = 0; l < layers_.size(); ++l) {
@@ -574,7 +574,7 @@ class FixedMlp final : public Mlp {
     st.seed = Seed(RoundingSite::kWeightGrad, l);
     // dW[out×in] = Gᵀ·X, reduced over the batch inside each output neuron's row.
     st.acc_frac_bits = G.fmt.frac_bits + X.fmt.frac_bits;
-    const kern::Stats ks = RunAB(kern::Layout::kTN, L.out, L.in, batch_, G, L.out, X, L.in, L.dW.data(), st,
+    const kern::Stats ks = MultiplyIntBuffers(kern::Layout::kTN, L.out, L.in, batch_, G, L.out, X, L.in, L.dW.data(), st,
                                  kern::Split::kRows);
     std::uint64_t sat = ks.saturations;
     // db = column sums of G, row by row (contiguous, vectorised) in int64, then into dW's format.
@@ -598,7 +598,7 @@ class FixedMlp final : public Mlp {
                            policy_.gradient_rule);
   }
 
-  const FixedMlp& Same(const Mlp& other) const {
+  const FixedMlp& AsSameKind(const Mlp& other) const {
     const auto* o = dynamic_cast<const FixedMlp*>(&other);
     if (!o || o->spec_.sizes != spec_.sizes || !(o->policy_.weight == policy_.weight))
       throw std::invalid_argument(fmt::format("{}: the other network has a different precision or shape", spec_.name));

@@ -84,7 +84,7 @@ class FloatMlp final : public Mlp {
   }
 
   void SoftUpdateFrom(const Mlp& online, double tau) override {
-    const auto& o = Same(online);
+    const auto& o = AsSameKind(online);
     const float t = static_cast<float>(tau);
     for (std::size_t l = 0; l < layers_.size(); ++l) {
       auto blend = [t](std::vector<float>& dst, const std::vector<float>& src) {
@@ -96,7 +96,7 @@ class FloatMlp final : public Mlp {
   }
 
   void CopyParametersFrom(const Mlp& other) override {
-    const auto& o = Same(other);
+    const auto& o = AsSameKind(other);
     for (std::size_t l = 0; l < layers_.size(); ++l) {
       layers_[l].W = o.layers_[l].W;
       layers_[l].b = o.layers_[l].b;
@@ -151,7 +151,7 @@ class FloatMlp final : public Mlp {
 
  private:
   Activation ActivationOf(std::size_t l) const { return l + 1 == layers_.size() ? spec_.output : spec_.hidden; }
-  const FloatMlp& Same(const Mlp& other) const {
+  const FloatMlp& AsSameKind(const Mlp& other) const {
     const auto* o = dynamic_cast<const FloatMlp*>(&other);
     if (!o || o->spec_.sizes != spec_.sizes)
       throw std::invalid_argument(fmt::format("{}: the other network has a different precision or shape", spec_.name));
