@@ -1,8 +1,6 @@
 // Reading an autoq run's TOML config (RunConfig::Load, Parse) and checking it (Validate).
 #include <cmath>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 #include <utility>
 
@@ -16,11 +14,7 @@
 namespace fixar::autoq {
 
 RunConfig RunConfig::Load(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw std::invalid_argument(fmt::format("{}: cannot read the file (missing or unreadable)", path.string()));
-  std::stringstream text;
-  text << in.rdbuf();
-  return Parse(text.str(), path.string());
+  return Parse(config::ReadTextFile(path.string(), "autoq config"), path.string());
 }
 
 RunConfig RunConfig::Parse(std::string_view text, const std::string& file) {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
+#include <sstream>
 #include <functional>
 #include <string>
 #include <vector>
@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/build_info.h"
+#include "util/file_lock.h"
 #ifdef FIXAR_AUTOQ_HAVE_PLOT
 #include "plot/search_plots.h"
 #endif
@@ -169,7 +170,7 @@ std::string ProbeCount(const std::vector<std::vector<layers::LayerBits>>& choice
 }
 
 void WriteEvaluationsCsv(const std::filesystem::path& path, const RunOutcome& out) {
-  std::ofstream csv(path);
+  std::ostringstream csv;
   csv << "agent,seed,index,episode,weight_bits,activation_bits,accuracy,cost_ratio,crossbars_ratio,area_ratio,"
          "energy_ratio,latency_ratio,in_budget,measured,cache_hit,reward,measure_s,elapsed_s\n";
   for (std::size_t i = 0; i < out.searches.size(); ++i)
@@ -180,22 +181,24 @@ void WriteEvaluationsCsv(const std::filesystem::path& path, const RunOutcome& ou
                          e.measured ? fmt::format("{:.6f}", e.accuracy) : std::string(""), e.cost_ratio,
                          e.cost.crossbars, e.cost.area, e.cost.energy, e.cost.latency, e.in_budget ? 1 : 0,
                          e.measured ? 1 : 0, e.cache_hit ? 1 : 0, e.reward, e.measure_seconds, e.elapsed_seconds);
+  util::WriteTextAtomically(path.string(), csv.str());
 }
 
 void WritePpoLogCsv(const std::filesystem::path& path, const RunOutcome& out) {
-  std::ofstream csv(path);
+  std::ostringstream csv;
   csv << "seed,update,global_step,name,value\n";
   for (std::size_t i = 0; i < out.searches.size(); ++i)
     for (const rl::PpoLog& l : out.searches[i].ppo_log)
       for (const auto& [name, value] : l.scalars)
         csv << fmt::format("{},{},{},{},{}\n", out.seeds[i], l.update, l.global_step, name, value);
+  util::WriteTextAtomically(path.string(), csv.str());
 }
 
 void WriteSensitivityCsv(const std::filesystem::path& path, const RunOutcome& out) {
   for (const SearchResult& r : out.searches) {
     if (!r.sensitivity) continue;
     const SensitivityOutcome& s = *r.sensitivity;
-    std::ofstream csv(path);
+    std::ostringstream csv;
     csv << "layer_index,layer,weight_bits,activation_bits,accuracy,drop,probe_cost_ratio,chosen\n";
     for (std::size_t l = 0; l < s.table.accuracy.size(); ++l)
       for (std::size_t j = 0; j < s.table.accuracy[l].size(); ++j) {
@@ -205,6 +208,7 @@ void WriteSensitivityCsv(const std::filesystem::path& path, const RunOutcome& ou
                            b.activation_bits, s.table.accuracy[l][j], s.table.drop[l][j], s.table.cost[l][j],
                            chosen ? 1 : 0);
       }
+    util::WriteTextAtomically(path.string(), csv.str());
   }
 }
 
@@ -212,7 +216,7 @@ void WriteSummaryJson(const std::filesystem::path& path, const RunConfig& c, con
   nlohmann::json searches = nlohmann::json::array();
   for (std::size_t i = 0; i < out.searches.size(); ++i)
     searches.push_back(SearchJson(out.searches[i], out.seeds[i], out.final_accuracy[i]));
-  std::ofstream(path) << nlohmann::json{{"target", out.target_name},
+  util::WriteTextAtomically(path.string(), nlohmann::json{{"target", out.target_name},
                                         {"metric", to_string(c.metric)},
                                         {"budget", c.budget},
                                         {"float_accuracy", out.float_accuracy},
@@ -220,12 +224,12 @@ void WriteSummaryJson(const std::filesystem::path& path, const RunConfig& c, con
                                         {"commit", util::GetBuildInfo().commit},
                                         {"measurement", MeasurementJson(c)},
                                         {"searches", searches}}
-                             .dump(2)
-                      << "\n";
+                                                  .dump(2) +
+                                              "\n");
 }
 
 void WriteReportMarkdown(const std::filesystem::path& path, const RunConfig& c, const RunOutcome& out) {
-  std::ofstream md(path);
+  std::ostringstream md;
   md << fmt::format("# AutoQ search: {}\n\nBudget: {:.3f} × the uniform 8/8 {} (ReRAM cost model, {}). "
                     "Float accuracy (validation): {:.2f} %. Seeds: {}.\n\n",
                     out.target_name, c.budget, to_string(c.metric),
@@ -249,6 +253,7 @@ void WriteReportMarkdown(const std::filesystem::path& path, const RunConfig& c, 
 #ifndef FIXAR_AUTOQ_HAVE_PLOT
   md << "\n(no plots: this build has no fixar_plot; evaluations.csv holds the data)\n";
 #endif
+  util::WriteTextAtomically(path.string(), md.str());
 }
 
 bool WritePlots(const std::filesystem::path& out_dir, const RunConfig& c, const RunOutcome& out) {

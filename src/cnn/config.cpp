@@ -2,9 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -223,15 +221,7 @@ ModelConfig ParseModelConfig(std::string_view toml_text, const std::string& sour
 }
 
 ModelConfig LoadModelConfig(const std::filesystem::path& path) {
-  if (std::filesystem::is_directory(path))  // an ifstream opens it and reads nothing
-    throw std::invalid_argument(fmt::format("model config '{}' is a directory, not a TOML file", path.string()));
-  std::ifstream in(path);
-  if (!in)
-    throw std::invalid_argument(
-        fmt::format("cannot read model config '{}' (missing or unreadable; see configs/models/*.toml)", path.string()));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseModelConfig(ss.str(), path.string());
+  return ParseModelConfig(config::ReadTextFile(path.string(), "model config"), path.string());
 }
 
 std::vector<std::string> BuiltinModelNames() {

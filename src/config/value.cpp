@@ -13,10 +13,17 @@ namespace {
 // key[i] for an array element.
 std::string ElementKey(const At& at, std::size_t i) { return fmt::format("{}[{}]", at.key, i); }
 
-const toml::array& ReadArray(const toml::node& value, const At& at, std::string_view of) {
+// Every element of an array read by `read_one(element, at_of_element)`, in order.
+template <typename T, typename ReadOne>
+std::vector<T> ReadArray(const toml::node& value, const At& at, std::string_view of, ReadOne read_one) {
   const toml::array* a = value.as_array();
   if (!a) Fail(at, &value, fmt::format("expected an array of {}, got {}", of, KindOf(value)));
-  return *a;
+  std::vector<T> out;
+  for (std::size_t i = 0; i < a->size(); ++i) {
+    const std::string key = ElementKey(at, i);
+    out.push_back(read_one((*a)[i], At{at.source, key}));
+  }
+  return out;
 }
 
 }  // namespace
@@ -125,33 +132,16 @@ std::size_t ReadChoice(const toml::node& value, const At& at, std::span<const st
 }
 
 std::vector<std::int64_t> ReadIntegers(const toml::node& value, const At& at, const IntRange& each) {
-  std::vector<std::int64_t> out;
-  const toml::array& a = ReadArray(value, at, "integers");
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const std::string key = ElementKey(at, i);
-    out.push_back(ReadInteger(a[i], {at.source, key}, each));
-  }
-  return out;
+  return ReadArray<std::int64_t>(value, at, "integers",
+                                 [&](const toml::node& v, const At& a) { return ReadInteger(v, a, each); });
 }
 
 std::vector<double> ReadNumbers(const toml::node& value, const At& at, const NumberRange& each) {
-  std::vector<double> out;
-  const toml::array& a = ReadArray(value, at, "numbers");
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const std::string key = ElementKey(at, i);
-    out.push_back(ReadNumber(a[i], {at.source, key}, each));
-  }
-  return out;
+  return ReadArray<double>(value, at, "numbers", [&](const toml::node& v, const At& a) { return ReadNumber(v, a, each); });
 }
 
 std::vector<std::string> ReadStrings(const toml::node& value, const At& at) {
-  std::vector<std::string> out;
-  const toml::array& a = ReadArray(value, at, "strings");
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const std::string key = ElementKey(at, i);
-    out.push_back(ReadString(a[i], {at.source, key}));
-  }
-  return out;
+  return ReadArray<std::string>(value, at, "strings", [](const toml::node& v, const At& a) { return ReadString(v, a); });
 }
 
 }  // namespace fixar::config

@@ -1,13 +1,10 @@
 #include "rl/config.h"
 
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <utility>
 #include <map>
-#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -262,15 +259,7 @@ TrainConfig ParseTrainConfig(std::string_view text, const std::string& source) {
 
 TrainConfig LoadTrainConfig(const std::string& path) {
   if (path.empty()) return TrainConfig{};
-  if (!std::filesystem::exists(path))
-    throw std::invalid_argument(fmt::format("config file '{}' does not exist", path));
-  if (std::filesystem::is_directory(path))  // an ifstream opens it and reads nothing
-    throw std::invalid_argument(fmt::format("config file '{}' is a directory, not a TOML file", path));
-  std::ifstream in(path, std::ios::binary);
-  if (!in.is_open()) throw std::invalid_argument(fmt::format("config file '{}' cannot be opened", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseTrainConfig(text.str(), path);
+  return ParseTrainConfig(config::ReadTextFile(path, "config file"), path);
 }
 
 void ApplyOverride(TrainConfig& c, const std::string& assignment) {

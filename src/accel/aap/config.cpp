@@ -4,13 +4,10 @@
 #include <toml++/toml.h>
 
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <utility>
 #include <map>
-#include <sstream>
 #include <stdexcept>
 
 #include "config/section.h"
@@ -201,15 +198,7 @@ AccelConfig ParseAccelConfig(const std::string& toml_text, const std::string& so
 }
 
 AccelConfig LoadAccelConfig(const std::string& path) {
-  if (std::filesystem::is_directory(path))  // an ifstream opens it and reads nothing
-    throw std::invalid_argument(fmt::format("accelerator config '{}' is a directory, not a TOML file", path));
-  std::ifstream in(path);
-  if (!in)
-    throw std::invalid_argument(
-        fmt::format("accelerator config '{}' cannot be opened (does the file exist?)", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseAccelConfig(ss.str(), path);
+  return ParseAccelConfig(config::ReadTextFile(path, "accelerator config"), path);
 }
 
 }  // namespace fixar::aap

@@ -7,9 +7,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <utility>
 #include <stdexcept>
 
@@ -103,13 +100,7 @@ DdpgNetworks ParseNetworkToml(const std::string& toml_text, const std::string& s
 }
 
 DdpgNetworks LoadNetworkToml(const std::string& path) {
-  if (std::filesystem::is_directory(path))  // an ifstream opens it and reads nothing
-    throw std::invalid_argument(fmt::format("network file '{}' is a directory, not a TOML file", path));
-  std::ifstream in(path);
-  if (!in) throw std::invalid_argument(fmt::format("network file '{}' cannot be opened", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseNetworkToml(ss.str(), path);
+  return ParseNetworkToml(config::ReadTextFile(path, "network file"), path);
 }
 
 const char* to_string(Phase p) {
