@@ -8,10 +8,11 @@
 #include <cctype>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <stdexcept>
+
+#include "config/section.h"
 
 #ifdef FIXAR_SWEEP_HAVE_AUTOQ
 #include "autoq/run.h"
@@ -22,24 +23,8 @@ namespace fixar::sweep {
 namespace {
 
 namespace fs = std::filesystem;
-
-// "file:line" of a node (or just the file when the node has no position).
-std::string Where(const std::string& source, const toml::node& n) {
-  const auto line = n.source().begin.line;
-  return line > 0 ? fmt::format("{}:{}", source, line) : source;
-}
-
-std::string Show(const toml::node& n) {
-  if (const auto s = n.value_exact<std::string>()) return fmt::format("'{}'", *s);
-  std::ostringstream os;
-  n.visit([&os](const auto& v) { os << v; });
-  return os.str();
-}
-
-[[noreturn]] void Bad(const std::string& source, const toml::node& n, const std::string& key,
-                      const std::string& valid) {
-  throw std::invalid_argument(fmt::format("{}: {} = {} is invalid; valid: {}", Where(source, n), key, Show(n), valid));
-}
+using config::At;
+using config::Fail;
 
 // Names become directory names and parts of run names.
 bool SafeName(const std::string& s) {
@@ -63,67 +48,59 @@ const std::map<std::string, std::string>& OwnedKeys() {
   return keys;
 }
 
-std::string ReadString(const std::string& src, const toml::node& n, const std::string& key, bool safe) {
-  const auto v = n.value_exact<std::string>();
-  if (!v) Bad(src, n, key, "a string");
-  if (safe && !SafeName(*v)) Bad(src, n, key, kSafe);
-  if (v->empty()) Bad(src, n, key, "a non-empty string");
-  return *v;
+// A failure about element i of the array `n` (read before, so it is an array).
+[[noreturn]] void FailElement(const toml::node& n, const At& at, std::size_t i, std::string_view problem) {
+  const std::string key = fmt::format("{}[{}]", at.key, i);
+  Fail(At{at.source, key}, &(*n.as_array())[i], problem);
 }
 
-std::int64_t ReadInt(const std::string& src, const toml::node& n, const std::string& key, std::int64_t lo,
-                     std::int64_t hi) {
-  const auto v = n.value_exact<std::int64_t>();
-  if (!v || *v < lo || *v > hi)
-    Bad(src, n, key,
-        hi == INT64_MAX ? fmt::format("an integer >= {}", lo) : fmt::format("an integer from {} to {}", lo, hi));
-  return *v;
+template <typename T>
+std::vector<T> NonEmpty(std::vector<T> v, const toml::node& n, const At& at, std::string_view of) {
+  if (v.empty()) Fail(at, &n, fmt::format("empty; valid: a non-empty array of {}", of));
+  return v;
 }
 
-const toml::array& ReadArray(const std::string& src, const toml::node& n, const std::string& key, bool allow_empty,
-                             const char* of_what) {
-  const toml::array* a = n.as_array();
-  if (!a) Bad(src, n, key, fmt::format("an array of {}", of_what));
-  if (a->empty() && !allow_empty) Bad(src, n, key, fmt::format("a non-empty array of {}", of_what));
-  return *a;
+// A non-empty array of strings, each one for which `problem` returns "" (else what is valid).
+template <typename Check>
+std::vector<std::string> CheckedStrings(const toml::node& n, const At& at, std::string_view of, Check problem,
+                                        bool allow_empty = false) {
+  std::vector<std::string> v = config::ReadStrings(n, at);
+  if (!allow_empty) v = NonEmpty(std::move(v), n, at, of);
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (const std::string p = problem(v[i]); !p.empty()) FailElement(n, at, i, p);
+  return v;
 }
 
-std::vector<std::string> ReadNames(const std::string& src, const toml::node& n, const std::string& key) {
-  std::vector<std::string> out;
-  for (const toml::node& e : ReadArray(src, n, key, false, "names")) out.push_back(ReadString(src, e, key, true));
-  return out;
+std::vector<std::string> ReadNames(const toml::node& n, const At& at) {
+  return CheckedStrings(n, at, "names", [](const std::string& s) {
+    return SafeName(s) ? std::string() : fmt::format("not a name; valid: {}", kSafe);
+  });
 }
 
-std::vector<std::uint64_t> ReadSeeds(const std::string& src, const toml::node& n, const std::string& key) {
-  std::vector<std::uint64_t> out;
-  for (const toml::node& e : ReadArray(src, n, key, false, "integers >= 0"))
-    out.push_back(static_cast<std::uint64_t>(ReadInt(src, e, key, 0, INT64_MAX)));
-  return out;
+std::string ReadLabel(const toml::node& n, const At& at) {
+  std::string s = config::ReadString(n, at);
+  if (!SafeName(s)) Fail(at, &n, fmt::format("not a name; valid: {}", kSafe));
+  return s;
 }
 
-std::vector<std::string> ReadOverrides(const std::string& src, const toml::node& n, const std::string& key) {
-  std::vector<std::string> out;
-  for (const toml::node& e : ReadArray(src, n, key, true, "'section.key=value' strings")) {
-    const std::string s = ReadString(src, e, key, false);
-    const auto eq = s.find('=');
-    if (eq == std::string::npos || s.find('.') > eq)
-      Bad(src, e, key, "'section.key=value' strings, e.g. 'ddpg.batch_size=128'");
-    const auto owned = OwnedKeys().find(s.substr(0, eq));
-    if (owned != OwnedKeys().end())
-      Bad(src, e, key,
-          fmt::format("overrides of keys other than {}, which the grid sets itself; use {}", owned->first,
-                      owned->second));
-    out.push_back(s);
-  }
-  return out;
+std::vector<std::uint64_t> ReadSeeds(const toml::node& n, const At& at) {
+  const auto v = NonEmpty(config::ReadIntegers(n, at, {.lo = 0}), n, at, "integers >= 0");
+  return {v.begin(), v.end()};
 }
 
-void RejectUnknownKeys(const std::string& src, const toml::table& t, const std::string& prefix,
-                       const std::vector<std::string>& valid) {
-  for (const auto& [k, v] : t)
-    if (std::find(valid.begin(), valid.end(), std::string(k.str())) == valid.end())
-      throw std::invalid_argument(fmt::format("{}: unknown key '{}{}'; valid keys there: {}", Where(src, v), prefix,
-                                              std::string(k.str()), fmt::join(valid, ", ")));
+std::vector<std::string> ReadOverrides(const toml::node& n, const At& at) {
+  return CheckedStrings(
+      n, at, "'section.key=value' strings",
+      [](const std::string& s) {
+        const auto eq = s.find('=');
+        if (eq == std::string::npos || s.find('.') > eq)
+          return std::string("not an override; valid: 'section.key=value' strings, e.g. 'ddpg.batch_size=128'");
+        const auto owned = OwnedKeys().find(s.substr(0, eq));
+        if (owned == OwnedKeys().end()) return std::string();
+        return fmt::format("the grid sets {} itself; valid: overrides of other keys; use {}", owned->first,
+                           owned->second);
+      },
+      /*allow_empty=*/true);
 }
 
 // One block of cells: the main [sweep] table or an extra one.
@@ -137,68 +114,84 @@ struct Block {
 
 // autoq: agent groups are names joined by '+' ("ppo+random": one process, so random search
 // gets PPO's measurement count); each name one `fixar autoq --agent` knows.
-std::vector<std::string> ReadAgents(const std::string& src, const toml::node& n, const std::string& key) {
+std::vector<std::string> ReadAgents(const toml::node& n, const At& at) {
   static const std::vector<std::string> known = {"ppo", "ddpg", "random", "uniform", "sensitivity"};
-  std::vector<std::string> out;
-  for (const toml::node& e : ReadArray(src, n, key, false, "agent names")) {
-    const std::string group = ReadString(src, e, key, false);
+  return CheckedStrings(n, at, "agent names", [](const std::string& group) {
     std::stringstream ss(group);
     for (std::string a; std::getline(ss, a, '+');)
       if (std::find(known.begin(), known.end(), a) == known.end())
-        Bad(src, e, key, "ppo, ddpg, random, uniform, sensitivity, or several joined by '+' (\"ppo+random\")");
-    out.push_back(group);
-  }
-  return out;
+        return std::string(
+            "unknown agent; valid: ppo, ddpg, random, uniform, sensitivity, or several joined by "
+            "'+' (\"ppo+random\")");
+    return std::string();
+  });
 }
 
-std::vector<std::string> ReadMetrics(const std::string& src, const toml::node& n, const std::string& key) {
+std::vector<std::string> ReadMetrics(const toml::node& n, const At& at) {
   static const std::vector<std::string> known = {"crossbars", "area", "energy", "latency"};
-  std::vector<std::string> out;
-  for (const toml::node& e : ReadArray(src, n, key, false, "metric names")) {
-    const std::string m = ReadString(src, e, key, false);
-    if (std::find(known.begin(), known.end(), m) == known.end()) Bad(src, e, key, "crossbars, area, energy, latency");
-    out.push_back(m);
-  }
-  return out;
+  return CheckedStrings(n, at, "metric names", [](const std::string& m) {
+    return std::find(known.begin(), known.end(), m) != known.end()
+               ? std::string()
+               : std::string("unknown metric; valid: crossbars, area, energy, latency");
+  });
 }
 
-std::vector<double> ReadBudgets(const std::string& src, const toml::node& n, const std::string& key) {
-  std::vector<double> out;
-  for (const toml::node& e : ReadArray(src, n, key, false, "numbers in (0, 1]")) {
-    const auto v = e.value<double>();
-    if (!v || !(*v > 0 && *v <= 1)) Bad(src, e, key, "numbers in (0, 1] (fractions of the uniform 8/8 cost)");
-    out.push_back(*v);
-  }
-  return out;
+std::vector<double> ReadBudgets(const toml::node& n, const At& at) {
+  // Fractions of the uniform 8/8 cost.
+  return NonEmpty(config::ReadNumbers(n, at, {.lo = 0, .hi = 1, .lo_open = true}), n, at, "numbers in (0, 1]");
 }
 
-const toml::node& Required(const std::string& src, const toml::table& t, const std::string& key, const char* what) {
-  const toml::node* n = t.get(key);
-  if (!n) throw std::invalid_argument(fmt::format("{}: missing key 'sweep.{}' ({})", Where(src, t), key, what));
+// The keys a block may hold, by kind: the main [sweep] table or a [[sweep.extra]] one.
+std::vector<std::string_view> BlockKeys(GridKind kind, bool extra) {
+  if (kind == GridKind::kAutoq)
+    return extra ? std::vector<std::string_view>{"agents", "budgets", "metrics", "seeds", "label"}
+                 : std::vector<std::string_view>{"name",    "kind",  "config",   "agents",  "budgets",
+                                                 "metrics", "seeds", "episodes", "threads", "extra"};
+  return extra ? std::vector<std::string_view>{"tasks", "precisions", "seeds", "set", "label"}
+               : std::vector<std::string_view>{"name",  "kind",  "config",  "tasks", "precisions",
+                                               "seeds", "steps", "threads", "set",   "extra"};
+}
+
+// Marks the kind's keys known and rejects any other, before anything is read (a misspelt
+// key is reported as such, not as the missing key it was meant to be).
+void KnownKeysOnly(config::Section& s, GridKind kind, bool extra) {
+  for (const std::string_view key : BlockKeys(kind, extra)) s.Take(key);
+  s.RejectUnknown();
+}
+
+// The cells of a block: keys it leaves out keep `b`'s values.
+void ReadCells(config::Section& s, GridKind kind, Block& b) {
+  const auto read = [&s](std::string_view key, auto& field, auto reader) {
+    if (const toml::node* n = s.Take(key)) field = reader(*n, At{s.source(), s.Key(key)});
+  };
+  if (kind == GridKind::kAutoq) {
+    read("agents", b.agents, ReadAgents);
+    read("budgets", b.budgets, ReadBudgets);
+    read("metrics", b.metrics, ReadMetrics);
+  } else {
+    read("tasks", b.tasks, ReadNames);
+    read("precisions", b.precisions, ReadNames);
+    read("set", b.overrides, ReadOverrides);
+  }
+  read("seeds", b.seeds, ReadSeeds);
+}
+
+// A key the main block must have.
+const toml::node& Required(config::Section& s, std::string_view key, std::string_view what) {
+  const toml::node* n = s.Take(key);
+  if (!n) Fail(At{s.source(), s.Key(key)}, nullptr, fmt::format("missing ({})", what));
   return *n;
 }
 
-Block ReadExtra(const std::string& src, const toml::node& n, const Block& main, int k, GridKind kind) {
-  const std::string p = fmt::format("sweep.extra[{}].", k);
-  const toml::table* t = n.as_table();
-  if (!t) Bad(src, n, p.substr(0, p.size() - 1), "a table ([[sweep.extra]])");
+Block ReadExtra(const std::string& src, const toml::node& n, const Block& main, std::size_t k, GridKind kind) {
+  const std::string name = fmt::format("sweep.extra[{}]", k);
+  if (!n.is_table()) Fail(At{src, name}, &n, "expected a table; valid: [[sweep.extra]] blocks");
+  config::Section s(n.as_table(), src, name);
+  KnownKeysOnly(s, kind, /*extra=*/true);
   Block b = main;
-  b.origin = p.substr(0, p.size() - 1);
-  if (kind == GridKind::kAutoq) {
-    RejectUnknownKeys(src, *t, p, {"agents", "budgets", "metrics", "seeds", "label"});
-    if (const auto* v = t->get("agents")) b.agents = ReadAgents(src, *v, p + "agents");
-    if (const auto* v = t->get("budgets")) b.budgets = ReadBudgets(src, *v, p + "budgets");
-    if (const auto* v = t->get("metrics")) b.metrics = ReadMetrics(src, *v, p + "metrics");
-    if (const auto* v = t->get("seeds")) b.seeds = ReadSeeds(src, *v, p + "seeds");
-    if (const auto* v = t->get("label")) b.label = ReadString(src, *v, p + "label", true);
-    return b;
-  }
-  RejectUnknownKeys(src, *t, p, {"tasks", "precisions", "seeds", "set", "label"});
-  if (const auto* v = t->get("tasks")) b.tasks = ReadNames(src, *v, p + "tasks");
-  if (const auto* v = t->get("precisions")) b.precisions = ReadNames(src, *v, p + "precisions");
-  if (const auto* v = t->get("seeds")) b.seeds = ReadSeeds(src, *v, p + "seeds");
-  if (const auto* v = t->get("set")) b.overrides = ReadOverrides(src, *v, p + "set");
-  if (const auto* v = t->get("label")) b.label = ReadString(src, *v, p + "label", true);
+  b.origin = name;
+  ReadCells(s, kind, b);
+  if (const toml::node* v = s.Take("label")) b.label = ReadLabel(*v, At{src, s.Key("label")});
   return b;
 }
 
@@ -246,69 +239,53 @@ void CheckUniqueNames(const Grid& g) {
   for (const RunSpec& r : g.runs) {
     const auto [it, fresh] = seen.emplace(r.name, &r);
     if (!fresh)
-      throw std::invalid_argument(fmt::format(
-          "{}: run name '{}' comes twice: from {} and from {} (task {}, precision {}, seed {}); every run needs its "
-          "own name: give an extra block a label (sweep.extra[k].label) or drop the repeated value",
-          g.source, r.name, it->second->origin, r.origin, r.task, r.precision, r.seed));
+      throw std::invalid_argument(
+          fmt::format("{}: run name '{}' comes twice: from {} and from {} (task {}, precision {}, seed {}); "
+                      "every run needs its "
+                      "own name: give an extra block a label (sweep.extra[k].label) or drop the repeated value",
+                      g.source, r.name, it->second->origin, r.origin, r.task, r.precision, r.seed));
   }
 }
 
 }  // namespace
 
 Grid ParseGrid(std::string_view text, const std::string& source) {
-  toml::table root;
-  try {
-    root = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    throw std::invalid_argument(fmt::format("{}:{}:{}: not valid TOML: {}", source, e.source().begin.line,
-                                            e.source().begin.column, e.description()));
-  }
-  RejectUnknownKeys(source, root, "", {"sweep"});
-  const toml::table* s = root["sweep"].as_table();
-  if (!s) throw std::invalid_argument(fmt::format("{}: missing the [sweep] table (docs/scale-out.md)", source));
+  const toml::table root = config::ParseToml(text, source);
+  config::RejectUnknownTables(root, source, {"sweep"});
+  const toml::table* table = root["sweep"].as_table();
+  if (!table) Fail(At{source, "sweep"}, nullptr, "missing the [sweep] table (docs/scale-out.md)");
+  config::Section s(table, source, "sweep");
   Grid g;
   g.source = source;
-  if (const auto* v = s->get("kind")) {
-    const std::string kind = ReadString(source, *v, "sweep.kind", false);
-    if (kind == "autoq")
-      g.kind = GridKind::kAutoq;
-    else if (kind != "train")
-      Bad(source, *v, "sweep.kind", "'train' (fixar train runs, the default) or 'autoq' (fixar autoq searches)");
-  }
+  s.Choice("kind", g.kind, {{"train", GridKind::kTrain}, {"autoq", GridKind::kAutoq}});
+  KnownKeysOnly(s, g.kind, /*extra=*/false);
   const bool autoq = g.kind == GridKind::kAutoq;
+  g.name = ReadLabel(Required(s, "name", "the sweep's name"), At{source, "sweep.name"});
+  g.config = config::ReadString(Required(s, "config", autoq ? "the autoq config" : "the base training config"),
+                                At{source, "sweep.config"});
   if (autoq)
-    RejectUnknownKeys(source, *s, "sweep.",
-                      {"name", "kind", "config", "agents", "budgets", "metrics", "seeds", "episodes", "threads",
-                       "extra"});
+    g.steps = config::ReadInteger(Required(s, "episodes", "episodes per search"), At{source, "sweep.episodes"},
+                                  {.lo = 1, .hi = 1000000});
   else
-    RejectUnknownKeys(source, *s, "sweep.",
-                      {"name", "kind", "config", "tasks", "precisions", "seeds", "steps", "threads", "set", "extra"});
-  g.name = ReadString(source, Required(source, *s, "name", "the sweep's name"), "sweep.name", true);
-  g.config = ReadString(source, Required(source, *s, "config", autoq ? "the autoq config" : "the base training config"),
-                        "sweep.config", false);
-  if (autoq)
-    g.steps = ReadInt(source, Required(source, *s, "episodes", "episodes per search"), "sweep.episodes", 1, 1000000);
-  else
-    g.steps = ReadInt(source, Required(source, *s, "steps", "steps per run"), "sweep.steps", 1, INT64_MAX);
-  if (const auto* v = s->get("threads")) g.threads = static_cast<int>(ReadInt(source, *v, "sweep.threads", 1, 256));
+    g.steps = config::ReadInteger(Required(s, "steps", "steps per run"), At{source, "sweep.steps"}, {.lo = 1});
+  s.Integer("threads", g.threads, {.lo = 1, .hi = 256});
   Block main;
   main.origin = "sweep";
   if (autoq) {
-    main.agents = ReadAgents(source, Required(source, *s, "agents", "a list of agents"), "sweep.agents");
-    main.budgets = ReadBudgets(source, Required(source, *s, "budgets", "a list of budgets"), "sweep.budgets");
-    main.metrics = ReadMetrics(source, Required(source, *s, "metrics", "a list of cost metrics"), "sweep.metrics");
+    Required(s, "agents", "a list of agents");
+    Required(s, "budgets", "a list of budgets");
+    Required(s, "metrics", "a list of cost metrics");
   } else {
-    main.tasks = ReadNames(source, Required(source, *s, "tasks", "a list of tasks"), "sweep.tasks");
-    main.precisions = ReadNames(source, Required(source, *s, "precisions", "a list of precisions"), "sweep.precisions");
-    if (const auto* v = s->get("set")) main.overrides = ReadOverrides(source, *v, "sweep.set");
+    Required(s, "tasks", "a list of tasks");
+    Required(s, "precisions", "a list of precisions");
   }
-  main.seeds = ReadSeeds(source, Required(source, *s, "seeds", "a list of seeds"), "sweep.seeds");
+  Required(s, "seeds", "a list of seeds");
+  ReadCells(s, g.kind, main);
   Expand(main, g);
-  if (const auto* v = s->get("extra")) {
+  if (const toml::node* v = s.Take("extra")) {
     const toml::array* extra = v->as_array();
-    if (!extra) Bad(source, *v, "sweep.extra", "an array of tables ([[sweep.extra]] blocks)");
-    for (std::size_t k = 0; k < extra->size(); ++k)
-      Expand(ReadExtra(source, (*extra)[k], main, static_cast<int>(k), g.kind), g);
+    if (!extra) Fail(At{source, "sweep.extra"}, v, "expected an array of tables; valid: [[sweep.extra]] blocks");
+    for (std::size_t k = 0; k < extra->size(); ++k) Expand(ReadExtra(source, (*extra)[k], main, k, g.kind), g);
   }
   CheckUniqueNames(g);
   return g;
@@ -316,30 +293,21 @@ Grid ParseGrid(std::string_view text, const std::string& source) {
 
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  if (fs::is_directory(path))  // an ifstream opens it and reads nothing
-    throw std::invalid_argument(fmt::format("grid file '{}' is a directory, not a TOML file", path));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::invalid_argument(fmt::format("grid file '{}' does not exist or cannot be read", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // Every run's configuration, resolved as `fixar train` would, must pass its checks.
 void CheckRunConfigs(const Grid& g, const std::string& config) {
   if (!fs::is_regular_file(config))
     throw std::invalid_argument(
-        config == g.config
-            ? fmt::format("{}: sweep.config = '{}' does not exist (relative paths are taken from the current "
-                          "directory, {})",
-                          g.source, g.config, fs::current_path().string())
-            : fmt::format("{}: the base config '{}' does not exist", g.source, config));
+        config == g.config ? fmt::format("{}: sweep.config = '{}': does not exist (relative paths are taken from "
+                                         "the current "
+                                         "directory, {})",
+                                         g.source, g.config, fs::current_path().string())
+                           : fmt::format("{}: the base config '{}' does not exist", g.source, config));
   if (g.kind == GridKind::kAutoq) {
 #ifndef FIXAR_SWEEP_HAVE_AUTOQ
-    throw std::invalid_argument(fmt::format(
-        "{}: sweep.kind = 'autoq' needs src/autoq in the build (FIXAR_CONCEPTS without autoq); valid here: 'train'",
-        g.source));
+    throw std::invalid_argument(
+        fmt::format("{}: sweep.kind = 'autoq' needs src/autoq in the build (FIXAR_CONCEPTS without "
+                    "autoq); valid here: 'train'",
+                    g.source));
 #else
     autoq::RunConfig base;
     try {
@@ -390,18 +358,31 @@ void CheckRunConfigs(const Grid& g, const std::string& config) {
 }  // namespace
 
 Grid LoadGrid(const std::string& path, const std::string& base_config) {
-  Grid g = ParseGrid(ReadFile(path), path);
+  Grid g = ParseGrid(config::ReadTextFile(path, "grid file"), path);
   CheckRunConfigs(g, base_config.empty() ? g.config : base_config);
   return g;
 }
 
 std::vector<std::string> RunArgs(const Grid& grid, const RunSpec& run, const std::string& config,
-                                   const std::string& run_dir, bool resume) {
+                                 const std::string& run_dir, bool resume) {
   if (grid.kind == GridKind::kAutoq)
-    return {"autoq",    "--config",   config,        "--agent",   run.agents,
-            "--seeds",  std::to_string(run.seed),     "--budget",  fmt::format("{}", run.budget),
-            "--metric", run.metric,   "--episodes",  std::to_string(grid.steps),
-            "--threads", std::to_string(grid.threads), "--out",    run_dir};
+    return {"autoq",
+            "--config",
+            config,
+            "--agent",
+            run.agents,
+            "--seeds",
+            std::to_string(run.seed),
+            "--budget",
+            fmt::format("{}", run.budget),
+            "--metric",
+            run.metric,
+            "--episodes",
+            std::to_string(grid.steps),
+            "--threads",
+            std::to_string(grid.threads),
+            "--out",
+            run_dir};
   const std::string steps = std::to_string(grid.steps), threads = std::to_string(grid.threads);
   if (resume) return {"train", "--resume", run_dir, "--steps", steps, "--threads", threads, "--no-progress"};
   std::vector<std::string> args = {"train",       "--config", config,

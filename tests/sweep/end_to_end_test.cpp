@@ -94,7 +94,7 @@ TEST(SweepEndToEnd, ListVersionAndErrors) {
   testing::WriteFile(tmp.path() / "bad.toml", "[sweep]\nname = \"b\"\nsteps = 0\n");
   const Result bad = Fixar("sweep list " + proc::ShellQuote((tmp.path() / "bad.toml").string()));
   EXPECT_NE(bad.rc, 0);
-  EXPECT_NE(bad.out.find("bad.toml:1: missing key 'sweep.config'"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("bad.toml: sweep.config: missing (the base training config)"), std::string::npos) << bad.out;
   const Result not_a_sweep = Fixar("sweep status " + proc::ShellQuote(tmp.path().string()));
   EXPECT_NE(not_a_sweep.rc, 0);
   EXPECT_NE(not_a_sweep.out.find("is not a sweep directory"), std::string::npos) << not_a_sweep.out;

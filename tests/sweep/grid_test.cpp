@@ -167,9 +167,11 @@ TEST(Grid, AutoqGridsRefuseTrainKeysAndBadValuesNamingThem) {
     }
     return std::string("accepted");
   };
-  EXPECT_NE(message(AutoqGrid("steps = 5\n")).find("unknown key 'sweep.steps'"), std::string::npos);
+  EXPECT_NE(message(AutoqGrid("steps = 5\n")).find("sweep.steps = 5: unknown key; valid keys in [sweep]"),
+            std::string::npos);
   std::string t = AutoqGrid();
-  EXPECT_NE(message(t.replace(t.find("\"ddpg\""), 6, "\"dqn\"")).find("sweep.agents = 'dqn'"), std::string::npos)
+  EXPECT_NE(message(t.replace(t.find("\"ddpg\""), 6, "\"dqn\"")).find("sweep.agents[1] = 'dqn': unknown agent"),
+            std::string::npos)
       << message(t);
   t = AutoqGrid();
   EXPECT_NE(message(t.replace(t.find("0.5]"), 3, "1.5")).find("(0, 1]"), std::string::npos) << message(t);
@@ -208,43 +210,46 @@ INSTANTIATE_TEST_SUITE_P(
     Grid, BadGrids,
     ::testing::Values(
         BadGrid{"malformed", "[sweep\n", "not valid TOML"},
-        BadGrid{"no sweep table", "x = 1\n", "unknown key 'x'; valid keys there: sweep"},
+        BadGrid{"no sweep table", "x = 1\n", "x = 1: unknown table; valid tables: sweep"},
         BadGrid{"empty file", "", "missing the [sweep] table"},
         BadGrid{"unknown key", kHead + kCells + "steps = 10\ntaks = [\"Hopper\"]\n",
-                "bad.toml:8: unknown key 'sweep.taks'; valid keys there: name, kind, config, tasks"},
-        BadGrid{"missing steps", kHead + kCells, "missing key 'sweep.steps'"},
+                "bad.toml: sweep.taks = [ 'Hopper' ]: unknown key; valid keys in [sweep]: config, extra, kind, name, "
+                "precisions, seeds, set, steps, tasks, threads"},
+        BadGrid{"missing steps", kHead + kCells, "bad.toml: sweep.steps: missing (steps per run)"},
         BadGrid{"empty tasks", kHead + "tasks = []\nprecisions = [\"fixar\"]\nseeds = [0]\nsteps = 10\n",
-                "bad.toml:4: sweep.tasks = [] is invalid; valid: a non-empty array of names"},
+                "bad.toml: sweep.tasks = []: empty; valid: a non-empty array of names"},
         BadGrid{"empty seeds", kHead + "tasks = [\"P\"]\nprecisions = [\"fixar\"]\nseeds = []\nsteps = 10\n",
-                "sweep.seeds = [] is invalid; valid: a non-empty array of integers >= 0"},
-        BadGrid{"zero steps", kHead + kCells + "steps = 0\n", "sweep.steps = 0 is invalid; valid: an integer >= 1"},
-        BadGrid{"negative steps", kHead + kCells + "steps = -5\n", "sweep.steps = -5 is invalid"},
-        BadGrid{"string steps", kHead + kCells + "steps = \"1000\"\n", "sweep.steps = '1000' is invalid"},
+                "sweep.seeds = []: empty; valid: a non-empty array of integers >= 0"},
+        BadGrid{"zero steps", kHead + kCells + "steps = 0\n", "sweep.steps = 0: out of range; valid: an integer >= 1"},
+        BadGrid{"negative steps", kHead + kCells + "steps = -5\n", "sweep.steps = -5: out of range"},
+        BadGrid{"string steps", kHead + kCells + "steps = \"1000\"\n",
+                "sweep.steps = '1000': expected an integer >= 1, got a string"},
         BadGrid{"zero threads", kHead + kCells + "steps = 10\nthreads = 0\n",
-                "sweep.threads = 0 is invalid; valid: an integer from 1 to 256"},
+                "sweep.threads = 0: out of range; valid: an integer in [1, 256]"},
         BadGrid{"negative seed", kHead + "tasks = [\"P\"]\nprecisions = [\"f\"]\nseeds = [1, -1]\nsteps = 10\n",
-                "sweep.seeds = -1 is invalid"},
+                "sweep.seeds[1] = -1: out of range; valid: an integer >= 0"},
         BadGrid{"task not a string", kHead + "tasks = [3]\nprecisions = [\"f\"]\nseeds = [1]\nsteps = 10\n",
-                "sweep.tasks = 3 is invalid; valid: a string"},
+                "sweep.tasks[0] = 3: expected a string"},
         BadGrid{"slash in a task", kHead + "tasks = [\"a/b\"]\nprecisions = [\"f\"]\nseeds = [1]\nsteps = 10\n",
-                "sweep.tasks = 'a/b' is invalid; valid: letters, digits"},
+                "sweep.tasks[0] = 'a/b': not a name; valid: letters, digits"},
         BadGrid{"repeated seed", kHead + "tasks = [\"P\"]\nprecisions = [\"f\"]\nseeds = [1, 1]\nsteps = 10\n",
                 "run name 'P_f_s1' comes twice: from sweep and from sweep"},
         BadGrid{"extra repeats the grid", kHead + kCells + "steps = 10\n[[sweep.extra]]\nseeds = [0]\n",
                 "run name 'Pendulum_fixar_s0' comes twice: from sweep and from sweep.extra[0]"},
         BadGrid{"extra unknown key", kHead + kCells + "steps = 10\n[[sweep.extra]]\nlable = \"x\"\n",
-                "unknown key 'sweep.extra[0].lable'; valid keys there: tasks, precisions, seeds, set, label"},
+                "sweep.extra[0].lable = 'x': unknown key; valid keys in [sweep.extra[0]]: label, precisions, seeds, "
+                "set, tasks"},
         BadGrid{"extra empty precisions", kHead + kCells + "steps = 10\n[[sweep.extra]]\nprecisions = []\n",
-                "sweep.extra[0].precisions = [] is invalid"},
+                "sweep.extra[0].precisions = []: empty; valid: a non-empty array of names"},
         BadGrid{"label with a space", kHead + kCells + "steps = 10\n[[sweep.extra]]\nlabel = \"my label\"\n",
-                "sweep.extra[0].label = 'my label' is invalid; valid: letters, digits"},
+                "sweep.extra[0].label = 'my label': not a name; valid: letters, digits"},
         BadGrid{"override of a grid key", kHead + kCells + "steps = 10\nset = [\"run.seed=3\"]\n",
-                "sweep.set = 'run.seed=3' is invalid; valid: overrides of keys other than run.seed, which the grid "
-                "sets itself; use sweep.seeds"},
+                "sweep.set[0] = 'run.seed=3': the grid sets run.seed itself; valid: overrides of other keys; use "
+                "sweep.seeds"},
         BadGrid{"override without =", kHead + kCells + "steps = 10\nset = [\"batch_size\"]\n",
-                "sweep.set = 'batch_size' is invalid; valid: 'section.key=value' strings"},
+                "sweep.set[0] = 'batch_size': not an override; valid: 'section.key=value' strings"},
         BadGrid{"extra not a table", kHead + kCells + "steps = 10\nextra = 3\n",
-                "sweep.extra = 3 is invalid; valid: an array of tables"}),
+                "sweep.extra = 3: expected an array of tables; valid: [[sweep.extra]] blocks"}),
     [](const ::testing::TestParamInfo<BadGrid>& info) {  // "extra repeats the grid" -> extra_repeats_the_grid
       std::string name = info.param.what;
       for (char& ch : name)
@@ -274,12 +279,13 @@ TEST(LoadGrid, ChecksEveryRunsConfiguration) {
   expect_error(PendulumGrid("set = [\"ddpg.batchsize=64\"]"), "ddpg.batchsize");
   expect_error(PendulumGrid("[[sweep.extra]]\nprecisions = [\"fixed8\"]"), "fixed8");
   expect_error("[sweep]\nname = \"n\"\nconfig = \"no/such.toml\"\n" + kCells + "steps = 10\n",
-               "sweep.config = 'no/such.toml' does not exist (relative paths are taken from the current directory");
+               "sweep.config = 'no/such.toml': does not exist (relative paths are taken from the current directory");
   try {
     LoadGrid((tmp.path() / "missing.toml").string());
     FAIL();
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("missing.toml' does not exist"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("missing.toml' cannot be read (missing or unreadable)"), std::string::npos)
+        << e.what();
   }
 }
 
