@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/build_info.h"
+#include "util/stats.h"
 #include "util/file_lock.h"
 #ifdef FIXAR_AUTOQ_HAVE_PLOT
 #include "plot/search_plots.h"
@@ -33,30 +34,6 @@ std::vector<int> ActivationBits(const Bits& bits) {
   return a;
 }
 
-struct MeanStd {
-  double mean = NAN, std = NAN;
-  int n = 0;
-};
-// Mean and sample standard deviation of the finite values.
-MeanStd FiniteMeanStd(const std::vector<double>& xs) {
-  MeanStd m;
-  std::vector<double> v;
-  for (double x : xs)
-    if (std::isfinite(x)) v.push_back(x);
-  m.n = static_cast<int>(v.size());
-  if (v.empty()) return m;
-  m.mean = 0;
-  for (double x : v) m.mean += x / v.size();
-  double var = 0;
-  for (double x : v) var += (x - m.mean) * (x - m.mean);
-  m.std = v.size() > 1 ? std::sqrt(var / (v.size() - 1)) : 0.0;
-  return m;
-}
-// "12.34 ± 0.56" with each number scaled and formatted by `spec`; "n/a" without values.
-std::string FormatMeanStd(const MeanStd& m, double scale, const char* spec) {
-  if (m.n == 0) return "n/a";
-  return fmt::format(fmt::runtime(std::string(spec) + " ± " + spec), m.mean * scale, m.std * scale);
-}
 
 // How each assignment was measured: what a reviewer needs to recompute an accuracy.
 nlohmann::json MeasurementJson(const RunConfig& c) {
@@ -114,7 +91,7 @@ nlohmann::json SearchJson(const SearchResult& r, std::uint64_t seed, double fina
   return j;
 }
 
-// The agents-compared table of report.md: mean ± std over seeds.
+// The agents-compared table of report.md: mean ± std over seeds (util/stats.h).
 void WriteAgentTable(std::ostream& md, const RunOutcome& out) {
   md << "| agent | accuracy (%) | final accuracy (%) | cost (ratio) | search time (s) | measurements | cache hits | "
         "episodes | over budget |\n|---|---|---|---|---|---|---|---|---|\n";
@@ -132,11 +109,12 @@ void WriteAgentTable(std::ostream& md, const RunOutcome& out) {
       eps.push_back(r.episodes);
       over.push_back(r.over_budget);
     }
-    md << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", to_string(agent),
-                      FormatMeanStd(FiniteMeanStd(acc), 100, "{:.2f}"), FormatMeanStd(FiniteMeanStd(fin), 100, "{:.2f}"),
-                      FormatMeanStd(FiniteMeanStd(cost), 1, "{:.3f}"), FormatMeanStd(FiniteMeanStd(secs), 1, "{:.1f}"),
-                      FormatMeanStd(FiniteMeanStd(meas), 1, "{:.0f}"), FormatMeanStd(FiniteMeanStd(hits), 1, "{:.0f}"),
-                      FormatMeanStd(FiniteMeanStd(eps), 1, "{:.0f}"), FormatMeanStd(FiniteMeanStd(over), 1, "{:.0f}"));
+    const auto cell = [](const std::vector<double>& v, const char* spec, double scale = 1) {
+      return util::FormatMeanStd(util::Summarize(v), spec, scale);
+    };
+    md << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", to_string(agent), cell(acc, "{:.2f}", 100),
+                      cell(fin, "{:.2f}", 100), cell(cost, "{:.3f}"), cell(secs, "{:.1f}"), cell(meas, "{:.0f}"),
+                      cell(hits, "{:.0f}"), cell(eps, "{:.0f}"), cell(over, "{:.0f}"));
   }
 }
 

@@ -19,11 +19,7 @@ std::string Value(double x, const char* spec = "{:.1f}") {
 }
 
 // "mean ± std" with two or more seeds, "value (1 seed)" with one, "–" with none.
-std::string MeanStdCell(const MeanStd& m) {
-  if (m.n == 0) return "–";
-  if (m.n == 1) return Value(m.mean) + " (1 seed)";
-  return Value(m.mean) + " ± " + Value(m.std);
-}
+std::string MeanStdCell(const MeanStd& m) { return util::FormatMeanStd(m); }
 
 std::string RatioCell(const GroupStats& s) {
   if (s.is_reference) return "1 (reference)";

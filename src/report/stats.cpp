@@ -28,23 +28,6 @@ RunStats ComputeRunStats(const Progress& progress) {
   return s;
 }
 
-MeanStd Summarize(const std::vector<double>& values) {
-  MeanStd m;
-  double sum = 0;
-  for (double v : values)
-    if (std::isfinite(v)) sum += v, ++m.n;
-  m.mean = m.n ? sum / static_cast<double>(m.n) : NAN;
-  if (m.n < 2) {
-    m.std = NAN;
-    return m;
-  }
-  double ss = 0;
-  for (double v : values)
-    if (std::isfinite(v)) ss += (v - m.mean) * (v - m.mean);
-  m.std = std::sqrt(ss / static_cast<double>(m.n - 1));
-  return m;
-}
-
 double Quantile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return NAN;
   const double pos = std::clamp(p, 0.0, 1.0) * static_cast<double>(sorted.size() - 1);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "report/run_data.h"
+#include "util/stats.h"
 
 namespace fixar::report {
 
@@ -24,14 +25,9 @@ struct RunStats {
 };
 RunStats ComputeRunStats(const Progress& progress);
 
-// Mean and sample standard deviation (n − 1 in the denominator) of values; std is NaN
-// for fewer than two values, mean is NaN for none. Non-finite values are left out.
-struct MeanStd {
-  double mean = 0;
-  double std = 0;
-  std::size_t n = 0;
-};
-MeanStd Summarize(const std::vector<double>& values);
+// Mean ± std over seeds: one definition for every report (util/stats.h).
+using util::MeanStd;
+using util::Summarize;
 
 // Bootstrap settings; the seed is fixed so that a report is reproducible.
 inline constexpr int kBootstrapResamples = 10'000;
