@@ -97,12 +97,12 @@ void WriteAgentTable(std::ostream& md, const RunOutcome& out) {
         "episodes | over budget |\n|---|---|---|---|---|---|---|---|---|\n";
   for (Agent agent : out.agents) {
     std::vector<double> acc, fin, cost, secs, meas, hits, eps, over;
-    for (std::size_t i = 0; i < out.searches.size(); ++i) {
-      const SearchResult& r = out.searches[i];
+    for (const FinishedSearch& f : out.searches) {
+      const SearchResult& r = f.result;
       if (r.agent != agent) continue;
       acc.push_back(r.best ? r.best->accuracy : NAN);
       cost.push_back(r.best ? r.best->cost_ratio : NAN);
-      fin.push_back(out.final_accuracy[i]);
+      fin.push_back(f.final_accuracy);
       secs.push_back(r.wall_seconds);
       meas.push_back(static_cast<double>(r.measurements));
       hits.push_back(static_cast<double>(r.cache_hits));
@@ -151,10 +151,10 @@ void WriteEvaluationsCsv(const std::filesystem::path& path, const RunOutcome& ou
   std::ostringstream csv;
   csv << "agent,seed,index,episode,weight_bits,activation_bits,accuracy,cost_ratio,crossbars_ratio,area_ratio,"
          "energy_ratio,latency_ratio,in_budget,measured,cache_hit,reward,measure_s,elapsed_s\n";
-  for (std::size_t i = 0; i < out.searches.size(); ++i)
-    for (const Evaluation& e : out.records[i])
+  for (const FinishedSearch& f : out.searches)
+    for (const Evaluation& e : f.records)
       csv << fmt::format("{},{},{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{},{},{:.6f},{:.4f},{:.4f}\n",
-                         to_string(out.searches[i].agent), out.seeds[i], e.index, e.episode,
+                         to_string(f.result.agent), f.seed, e.index, e.episode,
                          JoinDashed(WeightBits(e.bits)), JoinDashed(ActivationBits(e.bits)),
                          e.measured ? fmt::format("{:.6f}", e.accuracy) : std::string(""), e.cost_ratio,
                          e.cost.crossbars, e.cost.area, e.cost.energy, e.cost.latency, e.in_budget ? 1 : 0,
@@ -165,17 +165,17 @@ void WriteEvaluationsCsv(const std::filesystem::path& path, const RunOutcome& ou
 void WritePpoLogCsv(const std::filesystem::path& path, const RunOutcome& out) {
   std::ostringstream csv;
   csv << "seed,update,global_step,name,value\n";
-  for (std::size_t i = 0; i < out.searches.size(); ++i)
-    for (const rl::PpoLog& l : out.searches[i].ppo_log)
+  for (const FinishedSearch& f : out.searches)
+    for (const rl::PpoLog& l : f.result.ppo_log)
       for (const auto& [name, value] : l.scalars)
-        csv << fmt::format("{},{},{},{},{}\n", out.seeds[i], l.update, l.global_step, name, value);
+        csv << fmt::format("{},{},{},{},{}\n", f.seed, l.update, l.global_step, name, value);
   util::WriteTextAtomically(path.string(), csv.str());
 }
 
 void WriteSensitivityCsv(const std::filesystem::path& path, const RunOutcome& out) {
-  for (const SearchResult& r : out.searches) {
-    if (!r.sensitivity) continue;
-    const SensitivityOutcome& s = *r.sensitivity;
+  for (const FinishedSearch& f : out.searches) {
+    if (!f.result.sensitivity) continue;
+    const SensitivityOutcome& s = *f.result.sensitivity;
     std::ostringstream csv;
     csv << "layer_index,layer,weight_bits,activation_bits,accuracy,drop,probe_cost_ratio,chosen\n";
     for (std::size_t l = 0; l < s.table.accuracy.size(); ++l)
@@ -192,8 +192,7 @@ void WriteSensitivityCsv(const std::filesystem::path& path, const RunOutcome& ou
 
 void WriteSummaryJson(const std::filesystem::path& path, const RunConfig& c, const RunOutcome& out) {
   nlohmann::json searches = nlohmann::json::array();
-  for (std::size_t i = 0; i < out.searches.size(); ++i)
-    searches.push_back(SearchJson(out.searches[i], out.seeds[i], out.final_accuracy[i]));
+  for (const FinishedSearch& f : out.searches) searches.push_back(SearchJson(f.result, f.seed, f.final_accuracy));
   util::WriteTextAtomically(path.string(), nlohmann::json{{"target", out.target_name},
                                         {"metric", to_string(c.metric)},
                                         {"budget", c.budget},
@@ -219,15 +218,15 @@ void WriteReportMarkdown(const std::filesystem::path& path, const RunConfig& c, 
   WriteAgentTable(md, out);
   md << "\n## Best assignment per search\n\n| agent | seed | bits (w/a per layer) | accuracy (%) | cost (ratio) |\n"
         "|---|---|---|---|---|\n";
-  for (std::size_t i = 0; i < out.searches.size(); ++i) {
-    const SearchResult& r = out.searches[i];
-    md << fmt::format("| {} | {} | {} | {} | {} |\n", to_string(r.agent), out.seeds[i],
+  for (const FinishedSearch& f : out.searches) {
+    const SearchResult& r = f.result;
+    md << fmt::format("| {} | {} | {} | {} | {} |\n", to_string(r.agent), f.seed,
                       r.best ? FormatBits(r.best->bits) : "-",
                       r.best ? fmt::format("{:.2f}", 100 * r.best->accuracy) : "-",
                       r.best ? fmt::format("{:.3f}", r.best->cost_ratio) : "-");
   }
-  for (const SearchResult& r : out.searches)
-    if (r.sensitivity) WriteSensitivitySection(md, r);
+  for (const FinishedSearch& f : out.searches)
+    if (f.result.sensitivity) WriteSensitivitySection(md, f.result);
 #ifndef FIXAR_AUTOQ_HAVE_PLOT
   md << "\n(no plots: this build has no fixar_plot; evaluations.csv holds the data)\n";
 #endif
@@ -238,10 +237,10 @@ bool WritePlots(const std::filesystem::path& out_dir, const RunConfig& c, const 
 #ifdef FIXAR_AUTOQ_HAVE_PLOT
   // pareto.svg: every measured assignment (first seed), and the front of all of them.
   std::vector<plot::Series> measured;
-  for (std::size_t i = 0; i < out.records.size(); ++i) {
-    if (out.seeds[i] != c.seeds.front()) continue;
-    plot::Series s = plot::MakeSeries(to_string(out.searches[i].agent), false, true);
-    for (const Evaluation& e : out.records[i])
+  for (const FinishedSearch& f : out.searches) {
+    if (f.seed != c.seeds.front()) continue;
+    plot::Series s = plot::MakeSeries(to_string(f.result.agent), false, true);
+    for (const Evaluation& e : f.records)
       if (e.measured) {
         s.xs.push_back(e.cost_ratio);
         s.ys.push_back(100 * e.accuracy);
@@ -259,9 +258,9 @@ bool WritePlots(const std::filesystem::path& out_dir, const RunConfig& c, const 
   std::vector<std::string> names;
   for (const layers::LayerShape& l : out.layers) names.push_back(l.name);
   std::vector<plot::LayerBitsSeries> best;
-  for (std::size_t i = 0; i < out.searches.size(); ++i) {
-    const SearchResult& r = out.searches[i];
-    if (out.seeds[i] != c.seeds.front() || !r.best) continue;
+  for (const FinishedSearch& f : out.searches) {
+    const SearchResult& r = f.result;
+    if (f.seed != c.seeds.front() || !r.best) continue;
     best.push_back({to_string(r.agent), WeightBits(r.best->bits), ActivationBits(r.best->bits)});
   }
   const plot::PlotSpec bits = plot::BitsPerLayerPlot("bits per layer of the best assignment (first seed)", names, best);

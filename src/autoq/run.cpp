@@ -110,10 +110,7 @@ void RunOneSearch(const SearchContext& ctx, SearchOptions o, RunOutcome& out) {
                       r.best ? FormatBits(r.best->bits) : "-",
                       std::isfinite(final_acc) ? fmt::format("{:.2f} %", 100 * final_acc) : std::string("n/a"),
                       r.measurements, r.cache_hits, r.wall_seconds));
-  out.records.push_back(ev.records());
-  out.searches.push_back(std::move(r));
-  out.seeds.push_back(seed);
-  out.final_accuracy.push_back(final_acc);
+  out.searches.push_back({std::move(r), seed, final_acc, ev.records()});
 }
 
 // The agents in run order: PPO first, so that random can match its measurement count.
@@ -169,7 +166,7 @@ RunOutcome SearchAll(const RunConfig& c, const std::filesystem::path& out_dir,
       if (agent == Agent::kRandom && c.random_matches_ppo && ppo_measurements.contains(seed))
         o.episodes = static_cast<int>(std::max<std::int64_t>(1, ppo_measurements[seed]));
       RunOneSearch(ctx, o, out);
-      if (agent == Agent::kPpo) ppo_measurements[seed] = out.searches.back().measurements;
+      if (agent == Agent::kPpo) ppo_measurements[seed] = out.searches.back().result.measurements;
       if (after_each_search) after_each_search(out);
     }
   }

@@ -52,12 +52,17 @@ struct RunConfig {
 };
 
 // What a run found, for the results directory (autoq/results.h writes it) and the caller.
+// One finished search of a run.
+struct FinishedSearch {
+  SearchResult result;
+  std::uint64_t seed = 0;
+  double final_accuracy = 0;        // FinalAccuracy of its best (NaN if none, or the final fine-tune is off)
+  std::vector<Evaluation> records;  // every priced assignment, in order
+};
+
 struct RunOutcome {
-  std::vector<SearchResult> searches;      // agents × seeds, in run order
-  std::vector<std::uint64_t> seeds;        // seed of each search
-  std::vector<double> final_accuracy;      // per search: FinalAccuracy of its best (NaN if none/off)
-  std::vector<std::vector<Evaluation>> records;  // per search: every priced assignment, in order
-  std::vector<Agent> agents;               // the agents in run order (PPO first), each once
+  std::vector<FinishedSearch> searches;   // agents × seeds, in run order
+  std::vector<Agent> agents;              // the agents in run order (PPO first), each once
   std::string target_name;
   std::vector<layers::LayerShape> layers;  // the target's weight layers
   double float_accuracy = 0;

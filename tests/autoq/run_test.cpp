@@ -31,7 +31,7 @@ TEST(RunAutoq, AllAgentsThreeEpisodesWriteResults) {
   for (const char* f : {"evaluations.csv", "summary.json", "report.md", "ppo_log.csv"})
     EXPECT_TRUE(std::filesystem::exists(out / f)) << f;
   int rows = 0;
-  for (const SearchResult& s : r.searches) rows += s.agent == Agent::kRandom ? s.episodes : 0;
+  for (const FinishedSearch& s : r.searches) rows += s.result.agent == Agent::kRandom ? s.result.episodes : 0;
   EXPECT_GT(CountLines(out / "evaluations.csv"), 1 + rows);
   std::ifstream md(out / "report.md");
   const std::string text((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
@@ -52,7 +52,7 @@ TEST(RunAutoq, EveryFinishedSearchReachesTheCallerAtOnce) {
   std::vector<Agent> last_agent;
   const RunOutcome r = SearchAll(c, out, {}, {}, [&](const RunOutcome& so_far) {
     seen.push_back(so_far.searches.size());
-    last_agent.push_back(so_far.searches.back().agent);
+    last_agent.push_back(so_far.searches.back().result.agent);
   });
   EXPECT_EQ(seen, (std::vector<std::size_t>{1, 2, 3, 4}));
   EXPECT_EQ(last_agent, (std::vector<Agent>{Agent::kPpo, Agent::kPpo, Agent::kRandom, Agent::kRandom}));

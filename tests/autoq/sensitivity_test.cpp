@@ -310,7 +310,7 @@ TEST(RunAutoq, SensitivityRunsOnceAndWritesItsTable) {
   std::filesystem::remove_all(out);
   const RunOutcome r = RunAutoq(c, out, {});
   ASSERT_EQ(r.searches.size(), 3u);  // sensitivity once, uniform per seed
-  EXPECT_EQ(r.searches[0].agent, Agent::kSensitivity);
+  EXPECT_EQ(r.searches[0].result.agent, Agent::kSensitivity);
   std::ifstream csv(out / "sensitivity.csv");
   int lines = 0;
   for (std::string line; std::getline(csv, line);) ++lines;
