@@ -31,7 +31,7 @@ struct At {
 struct IntRange {
   std::int64_t lo = std::numeric_limits<std::int64_t>::min();
   std::int64_t hi = std::numeric_limits<std::int64_t>::max();
-  bool whole_floats = false;  // also accept 28.0 for 28 (one older reader did)
+  bool whole_floats = false;  // also accept 28.0 for 28 (cnn model input shapes)
   // Every value of T that TOML's int64 can hold.
   template <typename T>
   static constexpr IntRange Of() {

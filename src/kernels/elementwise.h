@@ -2,9 +2,8 @@
 // Adam update (the one float Adam of nn and cnn), the soft (Polyak) target update, and
 // requantization of an int32 buffer into a narrower format.
 //
-// Each has a scalar reference (the definition; the callers in nn/ used to run it
-// inline) and a Highway path per kernel Path, chosen like the matrix products
-// (ActivePath(), FIXAR_KERNEL_PATH). The SIMD paths are bit-identical to the reference
+// Each has a scalar reference (the definition) and a Highway path per kernel Path, chosen
+// like the matrix products (ActivePath(), FIXAR_KERNEL_PATH). The SIMD paths are bit-identical to the reference
 // for every input: a vector whose values leave the range where 64-bit lanes provably
 // equal the reference's 128-bit arithmetic is handed to the reference, lane by lane.
 // Large buffers are split over the thread pool in fixed blocks; saturation counts are
