@@ -87,9 +87,4 @@ void ConvertToFixed(TensorView x, const num::Format& f, num::Quant q, num::Overf
         num::FromDouble(x.value(i), f, q, o, num::CounterRandomBits(seed, first_index + i), saturations));
 }
 
-void FixedToDouble(std::span<const std::int32_t> x, const num::Format& f, std::span<double> out) {
-  const double lsb = f.lsb();
-  for (std::size_t i = 0; i < x.size(); ++i) out[i] = static_cast<double>(x[i]) * lsb;
-}
-
 }  // namespace fixar::nn

@@ -27,6 +27,5 @@ void QuantizeToFixed(std::span<const double> x, const num::Format& f, num::Quant
 // rounded from its real value as QuantizeToFixed rounds (exact values stay exact).
 void ConvertToFixed(TensorView x, const num::Format& f, num::Quant q, num::Overflow o, std::span<std::int32_t> out,
                     std::uint64_t* saturations, std::uint64_t seed = 0, std::uint64_t first_index = 0);
-void FixedToDouble(std::span<const std::int32_t> x, const num::Format& f, std::span<double> out);
 
 }  // namespace fixar::nn

@@ -42,8 +42,10 @@ TEST(ConvertToFixed, KeepsIntegersOfItsOwnFormatAndRoundsOthersAsTheirValue) {
   EXPECT_EQ(same, raw);
   EXPECT_EQ(sat, 0u);
   ConvertToFixed(TensorView::Fixed(raw, A), B, num::Quant::kStochastic, num::Overflow::kSaturate, other, &sat, 7, 5);
+  Tensor t;
+  t.Assign(TensorView::Fixed(raw, A));
   std::vector<double> values(4);
-  FixedToDouble(raw, A, values);
+  t.CopyTo(values);
   QuantizeToFixed(values, B, num::Quant::kStochastic, num::Overflow::kSaturate, via_double, &sat_ref, 7, 5);
   EXPECT_EQ(other, via_double);
   EXPECT_EQ(sat, sat_ref);
