@@ -18,7 +18,7 @@
 namespace fixar::nn {
 namespace {
 
-std::vector<double> Random(std::size_t n, std::uint64_t seed) {
+std::vector<double> UniformValues(std::size_t n, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(-1.0, 1.0);
   std::vector<double> v(n);
@@ -26,7 +26,7 @@ std::vector<double> Random(std::size_t n, std::uint64_t seed) {
   return v;
 }
 
-MlpSpec Spec(std::vector<int> sizes) {
+MlpSpec NetSpec(std::vector<int> sizes) {
   MlpSpec s;
   s.name = "net";
   s.sizes = std::move(sizes);
@@ -71,11 +71,11 @@ TEST(InputColumns, TwoBlocksComputeWhatTheConcatenatedDoublesComputed) {
   for (const std::string precision : {"float32", "fixed32", "fixed16"}) {
     PrecisionPolicy p = MakePrecision(precision);
     p.rounding = p.is_float ? p.rounding : num::Quant::kStochastic;
-    auto actor = Mlp::Create(Spec({3, 8, 2}), p, 1);
-    auto critic = Mlp::Create(Spec({5, 8, 1}), p, 2);
-    auto twin = Mlp::Create(Spec({5, 8, 1}), p, 2);
+    auto actor = Mlp::Create(NetSpec({3, 8, 2}), p, 1);
+    auto critic = Mlp::Create(NetSpec({5, 8, 1}), p, 2);
+    auto twin = Mlp::Create(NetSpec({5, 8, 1}), p, 2);
     const int B = 4;
-    const std::vector<double> s = Random(B * 3, 3);
+    const std::vector<double> s = UniformValues(B * 3, 3);
     Tensor a, q, dx;
     actor->Forward(TensorView::Real(s), B, a);
     EXPECT_EQ(a.is_fixed(), !p.is_float);
