@@ -62,7 +62,7 @@ std::vector<double> CheckObservations(const envs::Box& space, int count, std::ui
   return obs;
 }
 
-std::string CheckDataCsv(nn::Mlp& actor, const std::vector<double>& observations) {
+std::string CheckDataCsv(nn::Network& actor, const std::vector<double>& observations) {
   const int S = actor.inputs(), A = actor.outputs();
   if (observations.size() % static_cast<std::size_t>(S) != 0)
     throw std::invalid_argument(fmt::format("check data: {} values are not rows of {} observations",

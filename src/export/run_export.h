@@ -10,7 +10,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "envs/env.h"
-#include "nn/mlp.h"
+#include "nn/network.h"
 
 namespace fixar::exporting {
 
@@ -40,6 +40,6 @@ std::vector<double> CheckObservations(const envs::Box& space, int count, std::ui
 // The CSV of check data: a header obs0…, act0…, then one row per observation with the
 // network's action from Forward with batch 1 (as rl::Ddpg::Act), every value printed
 // so that it reads back as the same double (17 significant digits).
-std::string CheckDataCsv(nn::Mlp& actor, const std::vector<double>& observations);
+std::string CheckDataCsv(nn::Network& actor, const std::vector<double>& observations);
 
 }  // namespace fixar::exporting

@@ -1,9 +1,9 @@
 // Read access to a fixed-point network's datapath for exporters (src/export): the
 // integers and formats FixedMlp::Forward computes with, nothing else.
 //
-// Why a free function and not a method of Mlp: only exporters need the raw state, and
+// Why a free function and not a method of the network: only exporters need the raw state, and
 // the class behind it (FixedMlp) is private to fixed_mlp.cpp; a function implemented
-// there reads it without widening the Mlp interface every network implements.
+// there reads it without widening the interfaces every network implements.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "nn/layers.h"
-#include "nn/mlp.h"
+#include "nn/network.h"
 #include "nn/precision.h"
 #include "numerics/format.h"
 
@@ -50,7 +50,7 @@ struct FixedExport {
 
 // The datapath state of a fixed-point network. Throws std::invalid_argument naming the
 // network when it is not fixed point (a float32 policy).
-FixedExport ExportFixed(const Mlp& net);
+FixedExport ExportFixed(const Network& net);
 
 // The table FixedTanh (nn/fixed_math.h) interpolates and its constants: entries[i] =
 // tanh(i·2^-step_bits) in Q(table_frac_bits), i = 0 … 8·2^step_bits; the input is aligned

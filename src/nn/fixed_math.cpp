@@ -1,5 +1,6 @@
 #include "nn/fixed_math.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -52,7 +53,8 @@ FixedTanhTableExport ExportFixedTanhTable() {
 }
 
 void QuantizeToFixed(std::span<const double> x, const num::Format& f, num::Quant q, num::Overflow o,
-                     std::span<std::int32_t> out, std::uint64_t* saturations, std::uint64_t seed) {
+                     std::span<std::int32_t> out, std::uint64_t* saturations, std::uint64_t seed,
+                     std::uint64_t first_index) {
   const double scale = std::ldexp(1.0, f.frac_bits);
   const double hi = static_cast<double>(f.max_raw()), lo = static_cast<double>(f.min_raw());
   for (std::size_t i = 0; i < x.size(); ++i) {
@@ -62,14 +64,27 @@ void QuantizeToFixed(std::span<const double> x, const num::Format& f, num::Quant
     if (q == num::Quant::kHalfEven && s >= lo && s <= hi) {
       out[i] = static_cast<std::int32_t>(std::nearbyint(s));
     } else {
-      out[i] = static_cast<std::int32_t>(num::FromDouble(x[i], f, q, o, num::CounterRandomBits(seed, i), saturations));
+      out[i] = static_cast<std::int32_t>(num::FromDouble(x[i], f, q, o, num::CounterRandomBits(seed, first_index + i),
+                                                          saturations));
     }
   }
 }
 
-void FixedToDouble(std::span<const std::int32_t> x, const num::Format& f, std::span<double> out) {
-  const double lsb = f.lsb();
-  for (std::size_t i = 0; i < x.size(); ++i) out[i] = static_cast<double>(x[i]) * lsb;
+void ConvertToFixed(TensorView x, const num::Format& f, num::Quant q, num::Overflow o, std::span<std::int32_t> out,
+                    std::uint64_t* saturations, std::uint64_t seed, std::uint64_t first_index) {
+  if (!x.is_fixed()) {
+    QuantizeToFixed(x.real(), f, q, o, out, saturations, seed, first_index);
+    return;
+  }
+  if (x.format() == f) {
+    std::copy(x.raw().begin(), x.raw().end(), out.begin());
+    return;
+  }
+  // Another format: rounded as its real value would be at this boundary (the random
+  // bits of stochastic rounding are drawn per element as for a real input).
+  for (std::size_t i = 0; i < x.size(); ++i)
+    out[i] = static_cast<std::int32_t>(
+        num::FromDouble(x.value(i), f, q, o, num::CounterRandomBits(seed, first_index + i), saturations));
 }
 
 }  // namespace fixar::nn

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 
+#include "nn/tensor.h"
 #include "numerics/format.h"
 
 namespace fixar::nn {
@@ -18,9 +19,13 @@ std::int64_t FixedTanh(std::int64_t x, const num::Format& in, const num::Format&
                        std::uint64_t* saturations, std::uint64_t random_bits = 0);
 
 // Boundary conversions, elementwise, counting saturations. With q = kStochastic element i
-// rounds with num::CounterRandomBits(seed, i).
+// rounds with num::CounterRandomBits(seed, first_index + i).
 void QuantizeToFixed(std::span<const double> x, const num::Format& f, num::Quant q, num::Overflow o,
-                     std::span<std::int32_t> out, std::uint64_t* saturations, std::uint64_t seed = 0);
-void FixedToDouble(std::span<const std::int32_t> x, const num::Format& f, std::span<double> out);
+                     std::span<std::int32_t> out, std::uint64_t* saturations, std::uint64_t seed = 0,
+                     std::uint64_t first_index = 0);
+// x into format f: a fixed tensor already in f is copied as it is; any other value is
+// rounded from its real value as QuantizeToFixed rounds (exact values stay exact).
+void ConvertToFixed(TensorView x, const num::Format& f, num::Quant q, num::Overflow o, std::span<std::int32_t> out,
+                    std::uint64_t* saturations, std::uint64_t seed = 0, std::uint64_t first_index = 0);
 
 }  // namespace fixar::nn

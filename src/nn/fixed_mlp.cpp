@@ -146,17 +146,15 @@ class FixedMlp final : public Mlp {
   FixedMlp(const FixedMlp&) = delete;
   FixedMlp& operator=(const FixedMlp&) = delete;
 
-  void Forward(std::span<const double> x, int batch, std::span<double> y) override {
-    CheckSize("Forward input", x.size(), static_cast<std::size_t>(batch) * inputs());
-    CheckSize("Forward output", y.size(), static_cast<std::size_t>(batch) * outputs());
+  void Forward(const InputColumns& x, int batch, Tensor& y) override {
+    CheckInput(x, batch);
     batch_ = batch;
     ++rounding_step_;
     const kern::Split split = SplitFor(batch);
     const std::size_t n = layers_.size();
     // The network input enters in the 32-bit activation format, then like every layer input.
     wide_.resize(x.size());
-    QuantizeToFixed(x, policy_.activation, policy_.rounding, policy_.overflow, wide_, &layers_[0].saturations,
-                    Seed(RoundingSite::kInput, 0));
+    QuantizeInput(x, batch);
     StoreLayerInput(0, wide_);
     for (std::size_t l = 0; l < n; ++l) {
       FixedLayer& L = layers_[l];
@@ -199,13 +197,14 @@ class FixedMlp final : public Mlp {
         Y.narrow = false;
         Y.i32.swap(wide_);  // wide_ is scratch: resized before its next use
         if (!switched_) observers_[n].Observe(Y.i32.data(), static_cast<int>(Y.i32.size()), Y.fmt.lsb());
-        FixedToDouble(Y.i32, Y.fmt, y);
+        const std::span<std::int32_t> out = y.MakeFixed(Y.fmt, Y.i32.size());
+        std::copy(Y.i32.begin(), Y.i32.end(), out.begin());
       }
     }
     if (pending_switch_) SwitchToQuantized();
   }
 
-  void Backward(std::span<const double> dy, std::span<double> dx, bool param_grads) override {
+  void Backward(TensorView dy, Tensor* dx, bool param_grads) override {
     CheckSize("Backward dy", dy.size(), static_cast<std::size_t>(batch_) * outputs());
     ++rounding_step_;
     const kern::Split split = SplitFor(batch_);
@@ -214,7 +213,7 @@ class FixedMlp final : public Mlp {
     Format gf = grad_rules_[n].format();
     grad_.resize(dy.size());
     std::uint64_t sat = 0;
-    QuantizeToFixed(dy, gf, policy_.rounding, policy_.overflow, grad_, &sat, Seed(RoundingSite::kOutputGrad, 0));
+    ConvertToFixed(dy, gf, policy_.rounding, policy_.overflow, grad_, &sat, Seed(RoundingSite::kOutputGrad, 0));
     layers_.back().saturations += sat;
     grad_rules_[n].Observe(grad_.data(), grad_.size(), sat, policy_.gradient_rule);
     for (int l = n - 1; l >= 0; --l) {
@@ -225,7 +224,7 @@ class FixedMlp final : public Mlp {
       G.fmt = gf;
       G.i32.swap(grad_);
       if (param_grads) WeightGradients(l, G);
-      const bool need_dx = l > 0 || !dx.empty();
+      const bool need_dx = l > 0 || dx;
       if (need_dx) {
         // dX[batch×in] = G·W at frac(G) + frac(W), into the format of layer l's input gradient.
         kern::OutputStage st;
@@ -245,9 +244,9 @@ class FixedMlp final : public Mlp {
       grad_.swap(G.i32);
       grad_.swap(prev_grad_);
     }
-    if (!dx.empty()) {
-      CheckSize("Backward dx", dx.size(), static_cast<std::size_t>(batch_) * inputs());
-      FixedToDouble(grad_, gf, dx);
+    if (dx) {
+      const std::span<std::int32_t> out = dx->MakeFixed(gf, grad_.size());
+      std::copy(grad_.begin(), grad_.end(), out.begin());
     }
   }
 
@@ -267,7 +266,7 @@ class FixedMlp final : public Mlp {
     RefreshComputeWeights();
   }
 
-  void SoftUpdateFrom(const Mlp& online, double tau) override {
+  void SoftUpdateFrom(const Network& online, double tau) override {
     // w ← τ·w_online + (1−τ)·w with τ in Q30 and 1−τ = 2^30 − τ (an exact convex
     // combination; each product < 2^61, so 64-bit integers hold it exactly).
     const auto& o = AsSameKind(online);
@@ -282,7 +281,7 @@ class FixedMlp final : public Mlp {
 
   // Weights and biases; with dynamic gradient formats on both sides also the formats they
   // have reached (a twin at the same weights then computes the same gradients).
-  void CopyParametersFrom(const Mlp& other) override {
+  void CopyParametersFrom(const Network& other) override {
     const auto& o = AsSameKind(other);
     const bool formats = policy_.gradient_rule.dynamic && o.policy_.gradient_rule.dynamic &&
                          o.policy_.gradient.word_bits == policy_.gradient.word_bits;
@@ -425,6 +424,26 @@ class FixedMlp final : public Mlp {
   }
 
  private:
+  // The network input into wide_ in the 32-bit activation format, block by block; element
+  // i of the input rounds with the random bits of index i (one block: as one span).
+  void QuantizeInput(const InputColumns& x, int batch) {
+    const std::uint64_t seed = Seed(RoundingSite::kInput, 0);
+    const auto convert = [&](TensorView v, std::span<std::int32_t> out, std::size_t first) {
+      ConvertToFixed(v, policy_.activation, policy_.rounding, policy_.overflow, out, &layers_[0].saturations, seed,
+                     first);
+    };
+    if (x.one_block()) {
+      convert(x.left(), wide_, 0);
+      return;
+    }
+    const std::size_t cl = x.left_cols(), cr = x.right_cols(), c = cl + cr;
+    const std::span<std::int32_t> wide(wide_);
+    for (std::size_t r = 0; r < static_cast<std::size_t>(batch); ++r) {
+      convert(x.left().Slice(r * cl, cl), wide.subspan(r * c, cl), r * c);
+      convert(x.right().Slice(r * cr, cr), wide.subspan(r * c + cl, cr), r * c + cl);
+    }
+  }
+
   // Stores the (32-bit) values `wide` as the input of layer l: recorded before the
   // switch, narrowed to the layer's input format after it.
   // `wide` is scratch: before the switch its buffer is swapped into the layer input.
@@ -598,15 +617,11 @@ class FixedMlp final : public Mlp {
                            policy_.gradient_rule);
   }
 
-  const FixedMlp& AsSameKind(const Mlp& other) const {
+  const FixedMlp& AsSameKind(const Network& other) const {
     const auto* o = dynamic_cast<const FixedMlp*>(&other);
     if (!o || o->spec_.sizes != spec_.sizes || !(o->policy_.weight == policy_.weight))
       throw std::invalid_argument(fmt::format("{}: the other network has a different precision or shape", spec_.name));
     return *o;
-  }
-  void CheckSize(const char* what, std::size_t got, std::size_t want) const {
-    if (got != want)
-      throw std::invalid_argument(fmt::format("{}: {} has {} values, expected {}", spec_.name, what, got, want));
   }
 
   std::vector<FixedLayer> layers_;
@@ -625,7 +640,7 @@ class FixedMlp final : public Mlp {
 
 }  // namespace
 
-FixedExport ExportFixed(const Mlp& net) {
+FixedExport ExportFixed(const Network& net) {
   const auto* fixed = dynamic_cast<const FixedMlp*>(&net);
   if (!fixed)
     throw std::invalid_argument(fmt::format("{}: precision '{}' is not fixed point; only fixed-point networks have "

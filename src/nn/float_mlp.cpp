@@ -36,12 +36,11 @@ class FloatMlp final : public Mlp {
     acts_.resize(layers_.size() + 1);
   }
 
-  void Forward(std::span<const double> x, int batch, std::span<double> y) override {
-    CheckSize("Forward input", x.size(), static_cast<std::size_t>(batch) * inputs());
-    CheckSize("Forward output", y.size(), static_cast<std::size_t>(batch) * outputs());
+  void Forward(const InputColumns& x, int batch, Tensor& y) override {
+    CheckInput(x, batch);
     batch_ = batch;
     const kern::Split split = SplitFor(batch);
-    acts_[0].assign(x.begin(), x.end());
+    LoadInput(x, batch);
     for (std::size_t l = 0; l < layers_.size(); ++l) {
       const FloatLayer& L = layers_[l];
       std::vector<float>& out = acts_[l + 1];
@@ -49,17 +48,19 @@ class FloatMlp final : public Mlp {
       LinearForward(batch, L.in, L.out, acts_[l].data(), L.W.data(), L.b.data(), out.data(), split);
       ActivationForward<float>(ActivationOf(l), out);
     }
-    std::copy(acts_.back().begin(), acts_.back().end(), y.begin());
+    const std::span<double> out = y.MakeReal(acts_.back().size());
+    std::copy(acts_.back().begin(), acts_.back().end(), out.begin());
   }
 
-  void Backward(std::span<const double> dy, std::span<double> dx, bool param_grads) override {
+  void Backward(TensorView dy, Tensor* dx, bool param_grads) override {
     CheckSize("Backward dy", dy.size(), static_cast<std::size_t>(batch_) * outputs());
     const kern::Split split = SplitFor(batch_);
-    grad_.assign(dy.begin(), dy.end());
+    grad_.resize(dy.size());
+    ToFloat(dy, grad_.data());
     for (int l = static_cast<int>(layers_.size()) - 1; l >= 0; --l) {
       FloatLayer& L = layers_[l];
       ActivationBackward<float>(ActivationOf(l), acts_[l + 1], grad_);
-      const bool need_dx = l > 0 || !dx.empty();
+      const bool need_dx = l > 0 || dx;
       prev_grad_.resize(static_cast<std::size_t>(batch_) * L.in);
       if (param_grads) {
         LinearBackward(batch_, L.in, L.out, acts_[l].data(), L.W.data(), grad_.data(), L.dW.data(), L.db.data(),
@@ -69,9 +70,9 @@ class FloatMlp final : public Mlp {
       }
       std::swap(grad_, prev_grad_);
     }
-    if (!dx.empty()) {
-      CheckSize("Backward dx", dx.size(), static_cast<std::size_t>(batch_) * inputs());
-      std::copy(grad_.begin(), grad_.end(), dx.begin());
+    if (dx) {
+      const std::span<double> out = dx->MakeReal(grad_.size());
+      std::copy(grad_.begin(), grad_.end(), out.begin());
     }
   }
 
@@ -83,7 +84,7 @@ class FloatMlp final : public Mlp {
     }
   }
 
-  void SoftUpdateFrom(const Mlp& online, double tau) override {
+  void SoftUpdateFrom(const Network& online, double tau) override {
     const auto& o = AsSameKind(online);
     const float t = static_cast<float>(tau);
     for (std::size_t l = 0; l < layers_.size(); ++l) {
@@ -95,7 +96,7 @@ class FloatMlp final : public Mlp {
     }
   }
 
-  void CopyParametersFrom(const Mlp& other) override {
+  void CopyParametersFrom(const Network& other) override {
     const auto& o = AsSameKind(other);
     for (std::size_t l = 0; l < layers_.size(); ++l) {
       layers_[l].W = o.layers_[l].W;
@@ -151,15 +152,33 @@ class FloatMlp final : public Mlp {
 
  private:
   Activation ActivationOf(std::size_t l) const { return l + 1 == layers_.size() ? spec_.output : spec_.hidden; }
-  const FloatMlp& AsSameKind(const Mlp& other) const {
+  const FloatMlp& AsSameKind(const Network& other) const {
     const auto* o = dynamic_cast<const FloatMlp*>(&other);
     if (!o || o->spec_.sizes != spec_.sizes)
       throw std::invalid_argument(fmt::format("{}: the other network has a different precision or shape", spec_.name));
     return *o;
   }
-  void CheckSize(const char* what, std::size_t got, std::size_t want) const {
-    if (got != want)
-      throw std::invalid_argument(fmt::format("{}: {} has {} values, expected {}", spec_.name, what, got, want));
+  // Values as float (a double's nearest float; exact for a float network's values).
+  static void ToFloat(TensorView v, float* out) {
+    if (!v.is_fixed()) {
+      std::copy(v.real().begin(), v.real().end(), out);
+      return;
+    }
+    for (std::size_t i = 0; i < v.size(); ++i) out[i] = static_cast<float>(v.value(i));
+  }
+  // acts_[0] from the input's blocks, row by row.
+  void LoadInput(const InputColumns& x, int batch) {
+    acts_[0].resize(x.size());
+    float* a = acts_[0].data();
+    if (x.one_block()) {
+      ToFloat(x.left(), a);
+      return;
+    }
+    const int cl = x.left_cols(), cr = x.right_cols(), c = cl + cr;
+    for (int r = 0; r < batch; ++r) {
+      ToFloat(x.left().Slice(static_cast<std::size_t>(r) * cl, cl), a + static_cast<std::size_t>(r) * c);
+      ToFloat(x.right().Slice(static_cast<std::size_t>(r) * cr, cr), a + static_cast<std::size_t>(r) * c + cl);
+    }
   }
 
   std::vector<FloatLayer> layers_;

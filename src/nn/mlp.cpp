@@ -14,35 +14,10 @@ namespace fixar::nn {
 std::unique_ptr<Mlp> MakeFloatMlp(const MlpSpec& spec, const PrecisionPolicy& policy, std::uint64_t seed);
 std::unique_ptr<Mlp> MakeFixedMlp(const MlpSpec& spec, const PrecisionPolicy& policy, std::uint64_t seed);
 
-InitScheme parse_init_scheme(const std::string& name) {
-  if (name == "fan_in_uniform") return InitScheme::kFanInUniform;
-  if (name == "xavier_uniform") return InitScheme::kXavierUniform;
-  if (name == "he_uniform") return InitScheme::kHeUniform;
-  throw std::invalid_argument(
-      fmt::format("unknown init scheme '{}'; valid: fan_in_uniform, xavier_uniform, he_uniform", name));
-}
-
-void MlpSpec::validate() const {
-  if (sizes.size() < 2)
-    throw std::invalid_argument(fmt::format("network '{}': needs at least an input and an output size, got {}", name,
-                                            sizes.size()));
-  for (std::size_t i = 0; i < sizes.size(); ++i)
-    if (sizes[i] < 1 || sizes[i] > (1 << 16))
-      throw std::invalid_argument(
-          fmt::format("network '{}': layer size #{} = {}; valid: 1..65536", name, i, sizes[i]));
-}
-
 std::unique_ptr<Mlp> Mlp::Create(const MlpSpec& spec, const PrecisionPolicy& policy, std::uint64_t seed) {
   spec.validate();
   policy.validate("precision of " + spec.name);
   return policy.is_float ? MakeFloatMlp(spec, policy, seed) : MakeFixedMlp(spec, policy, seed);
-}
-
-std::int64_t Mlp::num_parameters() const {
-  std::int64_t n = 0;
-  for (std::size_t l = 0; l + 1 < spec_.sizes.size(); ++l)
-    n += static_cast<std::int64_t>(spec_.sizes[l] + 1) * spec_.sizes[l + 1];
-  return n;
 }
 
 void Mlp::CheckParameterCount(std::size_t n) const {

@@ -8,7 +8,10 @@
 //   targets: θ' ← τ θ + (1 − τ) θ'
 //
 // In fixed point the TD target and the loss gradient are integer operations in the
-// critic's formats (nn/td_loss.h), so the whole update is bit-accurate.
+// critic's formats (nn/td_loss.h), and values pass between the networks as raw integers
+// with their formats (nn/tensor.h), so the whole update is bit-accurate. Observations,
+// actions of the replay buffer and rewards are doubles: each network rounds them at its
+// input.
 #include "rl/ddpg.h"
 
 #include <chrono>
@@ -62,28 +65,27 @@ void Ddpg::Act(std::span<const double> obs, std::span<double> action) {
 
 // y = r + γ (1 − d) q'  into y_, from q_next_ (nn/td_loss.h: in the critic's precision).
 void Ddpg::TdTargets(const Batch& b) {
-  y_.resize(b.size);
   nn::TdTargets(spec_.critic_policy, spec_.gamma, b.reward, b.not_terminated, q_next_, y_, RoundingSeed(0));
 }
 
 // dq_ = ∂L_Q/∂q = 2 (q − y) / B; returns L_Q = mean (q − y)².
-double Ddpg::LossGradient(std::span<const double> q, int B, int site) {
-  dq_.resize(B);
-  return nn::MseLossGradient(spec_.critic_policy, q.first(B), std::span<const double>(y_).first(B), dq_,
-                             RoundingSeed(site));
+double Ddpg::LossGradient(int site) {
+  return nn::MseLossGradient(spec_.critic_policy, q_, y_, dq_, RoundingSeed(site));
 }
 
 // Q(s, a) forward, ∂L_Q/∂Q, backward, Adam.
 void Ddpg::UpdateCritic(nn::Mlp& critic, const Batch& b, bool apply, int site, UpdateStats& stats) {
-  const int B = b.size;
-  nn::ConcatColumns(B, spec_.obs_dim, b.obs.data(), spec_.action_dim, b.action.data(), critic_in_.data());
-  critic.Forward(critic_in_, B, q_);                                      // Q(s, a)
-  stats.critic_loss += LossGradient(q_, B, site);                         // ∂L_Q/∂Q
-  critic.Backward(dq_, {}, /*param_grads=*/true);
+  const int S = spec_.obs_dim, A = spec_.action_dim;
+  const auto reals = [&](const std::vector<double>& v, int cols) {
+    return nn::TensorView::Real(std::span<const double>(v).first(static_cast<std::size_t>(b.size) * cols));
+  };
+  critic.Forward(nn::InputColumns(reals(b.obs, S), S, reals(b.action, A), A), b.size, q_);  // Q(s, a)
+  stats.critic_loss += LossGradient(site);                                                  // ∂L_Q/∂Q
+  critic.Backward(dq_, nullptr, /*param_grads=*/true);
   if (apply) critic.AdamStep(spec_.critic_adam);
 }
 
-void Ddpg::TargetQ(std::span<const double> critic_in, int B, std::span<double> q_next) {
+void Ddpg::TargetQ(const nn::InputColumns& critic_in, int B, nn::Tensor& q_next) {
   critic_target_->Forward(critic_in, B, q_next);
 }
 
@@ -110,17 +112,13 @@ UpdateStats Ddpg::Step(const Batch& b, bool apply) {
   using Clock = std::chrono::steady_clock;
   const auto seconds = [](Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); };
   const auto t0 = Clock::now();
-  critic_in_.resize(static_cast<std::size_t>(B) * (S + A));
-  next_action_.resize(static_cast<std::size_t>(B) * A);
-  q_.resize(B);
-  q_next_.resize(B);
   if (apply) ++updates_;
+  const nn::TensorView next_obs = nn::TensorView::Real(b.next_obs), obs = nn::TensorView::Real(b.obs);
 
   // ---- Critic: forward, backward, update -------------------------------------------
-  actor_target_->Forward(b.next_obs, B, next_action_);                   // μ'(s')
+  actor_target_->Forward(next_obs, B, next_action_);                            // μ'(s')
   SmoothTargetActions(next_action_);                                            // a'
-  nn::ConcatColumns(B, S, b.next_obs.data(), A, next_action_.data(), critic_in_.data());
-  TargetQ(critic_in_, B, q_next_);                                              // Q'(s', a')
+  TargetQ(nn::InputColumns(next_obs, S, next_action_, A), B, q_next_);          // Q'(s', a')
   TdTargets(b);                                                                 // y
   UpdateCritics(b, apply, stats);
   const auto t1 = Clock::now();
@@ -130,19 +128,13 @@ UpdateStats Ddpg::Step(const Batch& b, bool apply) {
   }
 
   // ---- Actor: forward, backward, update --------------------------------------------
-  act_out_.resize(static_cast<std::size_t>(B) * A);
-  actor_->Forward(b.obs, B, act_out_);                                    // μ(s)
-  nn::ConcatColumns(B, S, b.obs.data(), A, act_out_.data(), critic_in_.data());
-  critic_->Forward(critic_in_, B, q_);                                    // Q(s, μ(s))
-  double q_sum = 0;
-  for (double q : q_) q_sum += q;
-  stats.q_mean = q_sum / B;
-  dq_.assign(B, -1.0 / B);                                                      // ∂(−J)/∂Q
-  dcritic_in_.resize(critic_in_.size());
-  critic_->Backward(dq_, dcritic_in_, /*param_grads=*/false);                   // ∂(−J)/∂[s, a]
-  action_grad_.resize(act_out_.size());
-  nn::SplitColumns<double>(B, S, A, dcritic_in_.data(), nullptr, action_grad_.data()); // ∂(−J)/∂a
-  actor_->Backward(action_grad_, {}, /*param_grads=*/true);
+  actor_->Forward(obs, B, act_out_);                                            // μ(s)
+  critic_->Forward(nn::InputColumns(obs, S, act_out_, A), B, q_);               // Q(s, μ(s))
+  stats.q_mean = q_.Sum() / B;
+  dj_dq_.assign(B, -1.0 / B);                                                   // ∂(−J)/∂Q
+  critic_->Backward(nn::TensorView::Real(dj_dq_), &dcritic_in_, /*param_grads=*/false);  // ∂(−J)/∂[s, a]
+  nn::TakeColumns(dcritic_in_, B, S + A, S, A, action_grad_);                   // ∂(−J)/∂a
+  actor_->Backward(action_grad_, nullptr, /*param_grads=*/true);
   if (!apply) {
     stats.critic_s = seconds(t0, t1);
     stats.actor_s = seconds(t1, Clock::now());

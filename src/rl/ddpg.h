@@ -1,7 +1,9 @@
 // DDPG (Lillicrap et al.) as FIXAR runs it: one update per environment step, in the
 // paper's order — critic forward, backward, update; actor forward, backward, update —
-// then the soft target updates. Networks are nn::Mlp in any precision policy.
-// TD3 (rl/td3.h) is DDPG with the protected hooks below replaced.
+// then the soft target updates. Networks are nn::Mlp in any precision policy; values pass
+// between them, the TD target and the loss as typed tensors (nn/tensor.h: raw integers in
+// their formats for fixed point). TD3 (rl/td3.h) is DDPG with the protected hooks below
+// replaced.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "nn/mlp.h"
+#include "nn/tensor.h"
 #include "numerics/rounding.h"
 #include "rl/replay_buffer.h"
 
@@ -67,9 +70,9 @@ class Ddpg {
  protected:
   // The hooks of a variant (Td3), called by every update in this order:
   // the target action a' in place of μ'(s') (DDPG: a' = μ'(s')), before Q' sees it;
-  virtual void SmoothTargetActions(std::span<double> next_action) { (void)next_action; }
+  virtual void SmoothTargetActions(nn::Tensor& next_action) { (void)next_action; }
   // q_next = the value the TD target bootstraps from at critic_in = [s', a'] (DDPG: Q');
-  virtual void TargetQ(std::span<const double> critic_in, int batch, std::span<double> q_next);
+  virtual void TargetQ(const nn::InputColumns& critic_in, int batch, nn::Tensor& q_next);
   // every critic's step towards y: forward, ∂L_Q/∂Q, backward, Adam (when apply);
   virtual void UpdateCritics(const Batch& b, bool apply, UpdateStats& stats);
   // whether an applied update goes on to the actor and the targets;
@@ -87,8 +90,8 @@ class Ddpg {
 
  private:
   void TdTargets(const Batch& b);                                  // y_ from q_next_
-  // dq_ from q and y_; returns L_Q. site: which critic (stochastic rounding's stream).
-  double LossGradient(std::span<const double> q, int batch, int site);
+  // dq_ from q_ and y_; returns L_Q. site: which critic (stochastic rounding's stream).
+  double LossGradient(int site);
   // The seed of a stochastic-rounding site of this update (num::RoundingSeed).
   std::uint64_t RoundingSeed(int site) const {
     return num::RoundingSeed(spec_.seed ^ 0x10557ull, static_cast<std::uint64_t>(updates_), static_cast<std::uint64_t>(site));
@@ -99,7 +102,8 @@ class Ddpg {
   std::unique_ptr<nn::Mlp> actor_, critic_, actor_target_, critic_target_;
   std::int64_t updates_ = 0;
   // Scratch, reused every update (no allocation in steady state).
-  std::vector<double> next_action_, critic_in_, q_, q_next_, y_, dq_, dcritic_in_, action_grad_, act_out_;
+  nn::Tensor next_action_, q_, q_next_, y_, dq_, dcritic_in_, action_grad_, act_out_;
+  std::vector<double> dj_dq_;  // ∂(−J)/∂Q = −1/B, real
 };
 
 }  // namespace fixar::rl

@@ -21,8 +21,10 @@ Td3::Td3(const DdpgSpec& spec, const Td3Spec& td3) : Ddpg(spec), td3_(td3) {
 
 std::unique_ptr<Ddpg> Td3::MakeTwin(const DdpgSpec& spec) const { return std::make_unique<Td3>(spec, td3_); }
 
-// a' = clip(μ'(s') + clip(σε, ±c), ±1)
-void Td3::SmoothTargetActions(std::span<double> next_action) {
+// a' = clip(μ'(s') + clip(σε, ±c), ±1), in double: the critics round a' at their input.
+void Td3::SmoothTargetActions(nn::Tensor& next_action_tensor) {
+  next_action_tensor.ToReal();
+  const std::span<double> next_action = next_action_tensor.real();
   const std::uint64_t seed = spec().seed ^ 0x7D3ull;
   for (std::size_t i = 0; i < next_action.size(); ++i) {
     const double eps = std::clamp(td3_.target_noise * CounterNormal(seed, updates() * next_action.size() + i),
@@ -32,11 +34,10 @@ void Td3::SmoothTargetActions(std::span<double> next_action) {
 }
 
 // min(Q1'(s', a'), Q2'(s', a'))
-void Td3::TargetQ(std::span<const double> critic_in, int B, std::span<double> q_next) {
+void Td3::TargetQ(const nn::InputColumns& critic_in, int B, nn::Tensor& q_next) {
   Ddpg::TargetQ(critic_in, B, q_next);
-  q_next2_.resize(B);
   critic2_target_->Forward(critic_in, B, q_next2_);
-  for (int i = 0; i < B; ++i) q_next[i] = std::min(q_next[i], q_next2_[i]);
+  nn::ElementwiseMin(q_next, q_next2_);
 }
 
 void Td3::UpdateCritics(const Batch& b, bool apply, UpdateStats& stats) {

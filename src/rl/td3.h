@@ -31,8 +31,8 @@ class Td3 final : public Ddpg {
   std::unique_ptr<Ddpg> MakeTwin(const DdpgSpec& spec) const override;
 
  private:
-  void SmoothTargetActions(std::span<double> next_action) override;
-  void TargetQ(std::span<const double> critic_in, int batch, std::span<double> q_next) override;
+  void SmoothTargetActions(nn::Tensor& next_action) override;
+  void TargetQ(const nn::InputColumns& critic_in, int batch, nn::Tensor& q_next) override;
   void UpdateCritics(const Batch& b, bool apply, UpdateStats& stats) override;
   bool ActorStepDue() const override;
   void SoftUpdateCriticTargets() override;
@@ -40,7 +40,7 @@ class Td3 final : public Ddpg {
 
   Td3Spec td3_;
   std::unique_ptr<nn::Mlp> critic2_, critic2_target_;
-  std::vector<double> q_next2_;
+  nn::Tensor q_next2_;
 };
 
 }  // namespace fixar::rl

@@ -14,6 +14,7 @@
 #include "export_test_util.h"
 #include "nn/export.h"
 #include "nn/fixed_math.h"
+#include "nn/mlp.h"
 #include "numerics/rounding.h"
 
 namespace fixar::exporting {
