@@ -33,6 +33,7 @@
 #include "kernels/detail/output_stage.h"
 #include "kernels/detail/pieces.h"
 #include "kernels/detail/simd_kernels.h"
+#include "kernels/detail/split_pieces.h"
 #include "kernels/parallel.h"
 #include "kernels/weight_pieces.h"
 #include "numerics/rounding.h"
@@ -336,18 +337,9 @@ template <typename T>
 void SplitRows(const T* x, int r0, int r1, int cols, int ld, int count, std::int16_t* const* out, int out_ld,
                const SimdKernels& kt) {
   for (int r = r0; r < r1; ++r) {
-    const T* src = x + static_cast<long>(r) * ld;
     std::int16_t* dst[kMaxPieces];
     for (int p = 0; p < count; ++p) dst[p] = out[p] + static_cast<long>(r) * out_ld;
-    if constexpr (std::is_same_v<T, std::int32_t>) {
-      kt.split_pieces_i32(src, static_cast<std::size_t>(cols), count, dst);
-    } else {
-      std::int16_t pc[kMaxPieces];
-      for (int c = 0; c < cols; ++c) {
-        detail::PiecesOf(src[c], count, pc);
-        for (int p = 0; p < count; ++p) dst[p][c] = pc[p];
-      }
-    }
+    detail::SplitPiecesRow(x + static_cast<long>(r) * ld, static_cast<std::size_t>(cols), count, dst, &kt);
   }
 }
 

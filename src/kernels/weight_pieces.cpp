@@ -9,35 +9,9 @@
 
 #include "kernels/detail/pieces.h"
 #include "kernels/detail/simd_kernels.h"
+#include "kernels/detail/split_pieces.h"
 
 namespace fixar::kern {
-namespace {
-
-// One row of n values into `count` piece rows.
-template <typename T>
-void SplitRow(const T* x, std::size_t n, int count, std::int16_t* const* out, const detail::SimdKernels* kt) {
-  if (kt == nullptr) {
-    std::int16_t pc[detail::kMaxPieces];
-    for (std::size_t c = 0; c < n; ++c) {
-      detail::PiecesOf(x[c], count, pc);
-      for (int p = 0; p < count; ++p) out[p][c] = pc[p];
-    }
-  } else if constexpr (std::is_same_v<T, std::int32_t>) {
-    kt->split_pieces_i32(x, n, count, out);
-  } else {  // int16: widened in blocks for the 32-bit splitter
-    constexpr std::size_t kBlock = 256;
-    std::int32_t wide[kBlock];
-    for (std::size_t c0 = 0; c0 < n; c0 += kBlock) {
-      const std::size_t len = std::min(kBlock, n - c0);
-      std::copy(x + c0, x + c0 + len, wide);
-      std::int16_t* dst[detail::kMaxPieces];
-      for (int p = 0; p < count; ++p) dst[p] = out[p] + c0;
-      kt->split_pieces_i32(wide, len, count, dst);
-    }
-  }
-}
-
-}  // namespace
 
 template <typename T>
 void WeightPieces::SplitT(const T* x, int rows, int cols, int ld, std::int64_t max_abs, std::int64_t plan_max) {
@@ -62,7 +36,7 @@ void WeightPieces::SplitT(const T* x, int rows, int cols, int ld, std::int64_t m
       out[p] = data_.data() + p * piece_size() + static_cast<std::size_t>(r) * ld_;
       std::fill(out[p] + cols, out[p] + ld_, std::int16_t{0});
     }
-    SplitRow(x + static_cast<std::size_t>(r) * ld, static_cast<std::size_t>(cols), count_, out, kt);
+    detail::SplitPiecesRow(x + static_cast<std::size_t>(r) * ld, static_cast<std::size_t>(cols), count_, out, kt);
   }
 }
 
