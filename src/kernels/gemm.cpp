@@ -611,7 +611,8 @@ bool TryGemvPieces(const IntCall<TA, TB, TC>& c, Stats* stats, std::vector<std::
   for (int p = 0; p < pa.count; ++p)
     for (int q = 0; q < g.b_pieces->count(); ++q)
       if (2 * pa.bound[p] * g.b_pieces->bound(q) > int32_max) return false;
-  if (IntCall<TA, TB, TC>::kBoth16) stats->widened_calls = 1;
+  // int16 × int16 counts as widened where its sum would not fit int32 (as on the other routes).
+  if (IntCall<TA, TB, TC>::kBoth16 && c.sum_bound > int32_max) stats->widened_calls = 1;
   RunGemvPieces(g, pa, c.kt, c.ctx, task_sat);
   return true;
 }

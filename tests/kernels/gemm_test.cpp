@@ -161,6 +161,9 @@ void CheckAllPathsMatchReference(Values values, std::uint64_t seed, int expect_w
           const Stats cached = Gemm(args, stage);
           ASSERT_EQ(got, expected) << what << " path " << to_string(path) << " threads " << threads << " cached pieces";
           ASSERT_EQ(cached.saturations, ref_stats.saturations) << what << " cached pieces";
+          if (expect_widened >= 0 && path != Path::kReference && shape.K > 1) {
+            EXPECT_EQ(cached.widened_calls, static_cast<std::uint64_t>(expect_widened)) << what << " cached pieces";
+          }
         }
       }
     }
