@@ -7,14 +7,16 @@
 //   B' is packed per call into panels of NR columns (O(N·K) work against O(M·N·K));
 //   A' is read in place for kNT / kNN and transposed into scratch for kTN.
 // Batch-1 forward products (kNT, M <= kGemvMaxRows) skip the packing: a matrix-vector
-// kernel reads the weight rows directly.
+// kernel reads the weight rows directly, or their int16 pieces cached by the weights' owner
+// (GemmArgs::b_pieces, kernels/weight_pieces.h) with int16 dot products (vpdpwssd).
 //
 // Accumulator bound: with |A'| <= a_max and |B'| <= b_max, any partial sum of k products
 // is at most k·a_max·b_max. int16 products sum in int32 when K·a_max·b_max < 2^31;
 // otherwise the k range is cut into chunks that each fit int32 and the chunk sums are
 // added in int64 (Stats::widened_calls). 32-bit operands sum in int64 under the same
 // rule, with chunk sums added in int128. Where the int64 bound holds, 32-bit operands are
-// split into int16 pieces and multiplied on the int16 tile (RunPieces, below).
+// split into int16 pieces (detail/pieces.h) and multiplied on the int16 tile (RunPieces,
+// below) or, for a batch-1 forward on cached pieces, the int16 GEMV (RunGemvPieces).
 #include "kernels/gemm.h"
 
 #include <atomic>
@@ -29,8 +31,11 @@
 
 #include "kernels/detail/operands.h"
 #include "kernels/detail/output_stage.h"
+#include "kernels/detail/pieces.h"
 #include "kernels/detail/simd_kernels.h"
+#include "kernels/detail/split_pieces.h"
 #include "kernels/parallel.h"
+#include "kernels/weight_pieces.h"
 #include "numerics/rounding.h"
 #include "util/int_math.h"
 
@@ -76,7 +81,7 @@ class Scratch {
 
 thread_local Scratch t_packed_b;      // B' panels of the call this thread started
 thread_local Scratch t_transposed_a;  // A' rows for kTN
-thread_local Scratch t_split_a;       // int16 pieces of a 32-bit A (gemm of pieces)
+thread_local Scratch t_split_a;       // int16 pieces of a 32-bit A (gemm of pieces; padded rows of a GEMV)
 thread_local Scratch t_split_b;       // int16 pieces of a 32-bit B
 
 
@@ -286,9 +291,9 @@ auto MakeFinishEither(const FinishContext& ctx, TC* C, int ldc, const SimdKernel
   };
 }
 
-// Batch-1 forwards (kNT, few rows of A): dot(a_row, b_rows, n, out) gives n accumulators
-// of one output row straight from the weight rows, no packing; rows or column blocks of
-// 16 split over threads.
+// Batch-1 forwards (kNT, few rows of A): dot(i, j, n, out) gives the n accumulators
+// C(i, j .. j+n) straight from the weight rows, no packing; rows or column blocks of 16
+// split over threads.
 template <typename Acc, typename TA, typename TB, typename TC, typename DotFn>
 void RunGemv(const GemmArgs<TA, TB, TC>& g, const FinishContext& ctx, const SimdKernels& kt, const DotFn& dot,
              std::vector<std::uint64_t>* task_sat) {
@@ -303,96 +308,58 @@ void RunGemv(const GemmArgs<TA, TB, TC>& g, const FinishContext& ctx, const Simd
     for (int i = rows.begin; i < rows.end; ++i) {
       for (int j = cols.begin; j < cols.end; j += kChunk) {
         const int n = std::min(kChunk, cols.end - j);
-        dot(g.A + static_cast<long>(i) * g.lda, g.B + static_cast<long>(j) * g.ldb, n, acc);
+        dot(i, j, n, acc);
         finish_row(acc, n, i, j, g.C + static_cast<long>(i) * g.ldc, ctx, &(*task_sat)[t]);
       }
     }
   });
 }
 
-// ---- 32-bit operands as sums of int16 pieces ------------------------------------------
-// FIXAR's PE computes 32 × 16 as two 16 × 16 products. Here a 32-bit operand x is written
-// x = Σ_p piece_p · 2^(11·p): balanced 11-bit digits piece_p in [-1024, 1023] and a top
-// piece that fits int16 (2 pieces when |x| < ~2^26, 3 for any int32). Then
-//   A'·B'ᵀ = Σ_{p,q} 2^(11·(p+q)) · (A'_p · B'_qᵀ),
-// each A'_p · B'_qᵀ an int16 product summed exactly in int32 chunks (bounded like the
-// int16 path), the chunk sums shifted and added in int64. int64 addition wraps modulo 2^64,
-// so the result is exact whenever the true sum fits int64 (the narrow64 bound).
-constexpr int kPieceBits = 11;
-constexpr std::int64_t kPieceHalf = std::int64_t{1} << (kPieceBits - 1);
-constexpr int kMaxPieces = 3;
+// ---- 32-bit operands as sums of int16 pieces (detail/pieces.h) ---------------------------
+using detail::kMaxPieces;
+using detail::kPieceBits;
+using detail::Pieces;
+using detail::PlanPieces;
 constexpr int kMaxPieceProducts = 4;  // beyond this the int64 kernel is as fast
 constexpr int kPieceMinRows = 8;      // below a tile of rows, packing pieces does not pay
 
-struct Pieces {
-  int count = 1;
-  std::int64_t bound[kMaxPieces] = {};  // max |piece p|
-};
-
-// max_abs: max |x| of the operand; int16 operands (max_abs <= 32768) stay one piece.
-Pieces PlanPieces(std::int64_t max_abs, bool is_int16) {
+// The pieces of a WeightPieces cache as a plan.
+Pieces PlanOf(const WeightPieces& w) {
   Pieces pc;
-  if (is_int16 || max_abs <= 32767) {
-    pc.bound[0] = max_abs;
-    return pc;
-  }
-  // |rest after p digits| <= floor(max_abs / 2^(11p)) + 1 (each digit step rounds to nearest).
-  pc.count = 2;
-  while (pc.count < kMaxPieces && (max_abs >> (kPieceBits * (pc.count - 1))) + 1 > 32767) ++pc.count;
-  for (int p = 0; p + 1 < pc.count; ++p) pc.bound[p] = kPieceHalf;
-  pc.bound[pc.count - 1] = (max_abs >> (kPieceBits * (pc.count - 1))) + 1;
+  pc.count = w.count();
+  for (int p = 0; p < pc.count; ++p) pc.bound[p] = w.bound(p);
   return pc;
 }
 
-// All `count` pieces of x, lowest first.
-inline void PiecesOf(std::int64_t x, int count, std::int16_t* out) {
-  for (int p = 0; p + 1 < count; ++p) {
-    const std::int64_t digit = ((x + kPieceHalf) & (2 * kPieceHalf - 1)) - kPieceHalf;
-    out[p] = static_cast<std::int16_t>(digit);
-    x = (x - digit) >> kPieceBits;  // exact
-  }
-  out[count - 1] = static_cast<std::int16_t>(x);
-}
-
 // Rows [r0, r1) of a rows x cols matrix (row stride ld) into `count` int16 piece
-// matrices out[p] (row stride cols).
+// matrices out[p] (row stride out_ld >= cols; columns past cols are left as they are).
 template <typename T>
-void SplitRows(const T* x, int r0, int r1, int cols, int ld, int count, std::int16_t* const* out,
+void SplitRows(const T* x, int r0, int r1, int cols, int ld, int count, std::int16_t* const* out, int out_ld,
                const SimdKernels& kt) {
   for (int r = r0; r < r1; ++r) {
-    const T* src = x + static_cast<long>(r) * ld;
     std::int16_t* dst[kMaxPieces];
-    for (int p = 0; p < count; ++p) dst[p] = out[p] + static_cast<long>(r) * cols;
-    if constexpr (std::is_same_v<T, std::int32_t>) {
-      kt.split_pieces_i32(src, static_cast<std::size_t>(cols), count, dst);
-    } else {
-      std::int16_t pc[kMaxPieces];
-      for (int c = 0; c < cols; ++c) {
-        PiecesOf(src[c], count, pc);
-        for (int p = 0; p < count; ++p) dst[p][c] = pc[p];
-      }
-    }
+    for (int p = 0; p < count; ++p) dst[p] = out[p] + static_cast<long>(r) * out_ld;
+    detail::SplitPiecesRow(x + static_cast<long>(r) * ld, static_cast<std::size_t>(cols), count, dst, &kt);
   }
 }
 
-template <typename TA, typename TB, typename TC>
-void RunPieces(const GemmArgs<TA, TB, TC>& g, const Pieces& pa, const Pieces& pb, const SimdKernels& kt,
-               const FinishContext& ctx, std::vector<std::uint64_t>* task_saturations) {
-  const int MR = kt.i16_rows, NR = kt.i16_cols;
-  const int pairs = util::CeilDiv<int>(g.K, 2);
-  const std::size_t panel_elems = 2 * static_cast<std::size_t>(pairs) * NR;
-  const int num_panels = util::CeilDiv<int>(g.N, NR), row_blocks = util::CeilDiv<int>(g.M, MR);
-  const int threads = NumThreads();
-  const bool transpose_a = g.layout == Layout::kTN;
+// The int16 views A'_p and B'_q of a piece product: the operand itself when it is one
+// int16 piece, the cached pieces of B (GemmArgs::b_pieces) when they are the planned ones,
+// else pieces split here into thread-local scratch (rows packed), over threads.
+template <typename TC>
+struct PieceViews {
+  GemmArgs<std::int16_t, std::int16_t, TC> a[kMaxPieces], b[kMaxPieces];
+};
 
-  // Phase 0: each operand that is not already one int16 piece -> int16 piece matrices
-  // (the storage layout of the operand, rows packed), so that every piece product is an
-  // ordinary int16 product of the same layout.
+template <typename TA, typename TB, typename TC>
+PieceViews<TC> SplitPieceOperands(const GemmArgs<TA, TB, TC>& g, const Pieces& pa, const Pieces& pb,
+                                  const SimdKernels& kt) {
   const bool a_t = g.layout == Layout::kTN, b_t = g.layout == Layout::kNT;
   const int a_rows_st = a_t ? g.K : g.M, a_cols_st = a_t ? g.M : g.K;
   const int b_rows_st = b_t ? g.N : g.K, b_cols_st = b_t ? g.K : g.N;
   const bool split_a = !std::is_same_v<TA, std::int16_t> || pa.count > 1;
-  const bool split_b = !std::is_same_v<TB, std::int16_t> || pb.count > 1;
+  const bool cached_b = g.b_pieces != nullptr && g.b_pieces->count() == pb.count && pb.count > 1;
+  const bool split_b = !cached_b && (!std::is_same_v<TB, std::int16_t> || pb.count > 1);
   const std::size_t a_piece = static_cast<std::size_t>(a_rows_st) * a_cols_st;
   const std::size_t b_piece = static_cast<std::size_t>(b_rows_st) * b_cols_st;
   std::int16_t* a_split = split_a ? t_split_a.Get<std::int16_t>(a_piece * pa.count) : nullptr;
@@ -402,63 +369,80 @@ void RunPieces(const GemmArgs<TA, TB, TC>& g, const Pieces& pa, const Pieces& pb
   for (int p = 0; p < pa.count; ++p) a_out[p] = split_a ? a_split + p * a_piece : nullptr;
   for (int q = 0; q < pb.count; ++q) b_out[q] = split_b ? b_split + q * b_piece : nullptr;
   if (split_a || split_b) {
+    const int threads = NumThreads();
     const int tasks =
         threads == 1 ? 1 : std::max(1, std::min(threads * kTasksPerThread, std::max(a_rows_st, b_rows_st)));
     ParallelFor(tasks, [&](int t) {
       if (split_a) {
         const Range r = BlockRange(a_rows_st, tasks, t);
-        SplitRows(g.A, r.begin, r.end, a_cols_st, g.lda, pa.count, a_out, kt);
+        SplitRows(g.A, r.begin, r.end, a_cols_st, g.lda, pa.count, a_out, a_cols_st, kt);
       }
       if (split_b) {
         const Range r = BlockRange(b_rows_st, tasks, t);
-        SplitRows(g.B, r.begin, r.end, b_cols_st, g.ldb, pb.count, b_out, kt);
+        SplitRows(g.B, r.begin, r.end, b_cols_st, g.ldb, pb.count, b_out, b_cols_st, kt);
       }
     });
   }
-  // int16 views of the pieces (or of the operand itself).
-  GemmArgs<std::int16_t, std::int16_t, TC> ga[kMaxPieces], gb[kMaxPieces];
+  PieceViews<TC> v;
   for (int p = 0; p < pa.count; ++p) {
-    ga[p].layout = g.layout;
-    ga[p].M = g.M, ga[p].N = g.N, ga[p].K = g.K;
-    ga[p].A = split_a ? a_out[p] : reinterpret_cast<const std::int16_t*>(g.A);
-    ga[p].lda = split_a ? a_cols_st : g.lda;
+    v.a[p].layout = g.layout;
+    v.a[p].M = g.M, v.a[p].N = g.N, v.a[p].K = g.K;
+    v.a[p].A = split_a ? a_out[p] : reinterpret_cast<const std::int16_t*>(g.A);
+    v.a[p].lda = split_a ? a_cols_st : g.lda;
   }
   for (int q = 0; q < pb.count; ++q) {
-    gb[q].layout = g.layout;
-    gb[q].M = g.M, gb[q].N = g.N, gb[q].K = g.K;
-    gb[q].B = split_b ? b_out[q] : reinterpret_cast<const std::int16_t*>(g.B);
-    gb[q].ldb = split_b ? b_cols_st : g.ldb;
+    v.b[q].layout = g.layout;
+    v.b[q].M = g.M, v.b[q].N = g.N, v.b[q].K = g.K;
+    v.b[q].B = cached_b ? g.b_pieces->piece(q) : split_b ? b_out[q] : reinterpret_cast<const std::int16_t*>(g.B);
+    v.b[q].ldb = cached_b ? static_cast<int>(g.b_pieces->ld()) : split_b ? b_cols_st : g.ldb;
   }
+  return v;
+}
 
-  // Phase 1: pack every piece of B' into pair panels; transpose the pieces of A for kTN.
-  const int a_ld = transpose_a ? g.K + (g.K & 1) : 0;
-  std::int16_t* packed = t_packed_b.Get<std::int16_t>(panel_elems * num_panels * pb.count);
-  std::int16_t* at =
-      transpose_a ? t_transposed_a.Get<std::int16_t>(static_cast<std::size_t>(pa.count) * g.M * a_ld + 1) : nullptr;
+// Every piece of B' packed into pair panels (panel-major, piece-minor), and for kTN the
+// pieces of A transposed (piece-major, row stride a_ld), over threads.
+template <typename TC>
+void PackPieces(const PieceViews<TC>& v, int a_count, int b_count, int MR, int NR, std::size_t panel_elems, int a_ld,
+                std::int16_t* packed, std::int16_t* at) {
+  const GemmArgs<std::int16_t, std::int16_t, TC>& g = v.b[0];
+  const int num_panels = util::CeilDiv<int>(g.N, NR), row_blocks = util::CeilDiv<int>(g.M, MR);
+  const int threads = NumThreads();
   const int prep_tasks =
       threads == 1 ? 1 : std::max(1, std::min(threads * kTasksPerThread, std::max(num_panels, row_blocks)));
   ParallelFor(prep_tasks, [&](int t) {
     const Range pr = BlockRange(num_panels, prep_tasks, t);
     for (int p = pr.begin; p < pr.end; ++p)
-      for (int q = 0; q < pb.count; ++q)
-        PackPanelPairs(gb[q], p, NR, packed + (static_cast<std::size_t>(p) * pb.count + q) * panel_elems);
-    if (transpose_a) {
+      for (int q = 0; q < b_count; ++q)
+        PackPanelPairs(v.b[q], p, NR, packed + (static_cast<std::size_t>(p) * b_count + q) * panel_elems);
+    if (at != nullptr) {
       const Range rr = BlockRange(g.M, prep_tasks, t);
-      for (int pp = 0; pp < pa.count; ++pp)
-        TransposeRowsA(ga[pp], rr.begin, rr.end, a_ld, at + static_cast<std::size_t>(pp) * g.M * a_ld);
+      for (int pp = 0; pp < a_count; ++pp)
+        TransposeRowsA(v.a[pp], rr.begin, rr.end, a_ld, at + static_cast<std::size_t>(pp) * g.M * a_ld);
     }
   });
+}
 
-  // Chunk length (pairs) of each piece product: 2·chunk·|A'_p|·|B'_q| <= INT32_MAX.
+// The tiled product of pieces: each tile sums every A'_p · B'_qᵀ in int32 chunks
+// (detail::ChunkPairs) shifted into int64 accumulators, then the output stage.
+template <typename TA, typename TB, typename TC>
+void RunPieces(const GemmArgs<TA, TB, TC>& g, const Pieces& pa, const Pieces& pb, const SimdKernels& kt,
+               const FinishContext& ctx, std::vector<std::uint64_t>* task_saturations) {
+  const int MR = kt.i16_rows, NR = kt.i16_cols;
+  const int pairs = util::CeilDiv<int>(g.K, 2);
+  const std::size_t panel_elems = 2 * static_cast<std::size_t>(pairs) * NR;
+  const int num_panels = util::CeilDiv<int>(g.N, NR), row_blocks = util::CeilDiv<int>(g.M, MR);
+  const bool transpose_a = g.layout == Layout::kTN;
+  const PieceViews<TC> v = SplitPieceOperands(g, pa, pb, kt);
+  const int a_ld = transpose_a ? g.K + (g.K & 1) : 0;
+  std::int16_t* packed = t_packed_b.Get<std::int16_t>(panel_elems * num_panels * pb.count);
+  std::int16_t* at =
+      transpose_a ? t_transposed_a.Get<std::int16_t>(static_cast<std::size_t>(pa.count) * g.M * a_ld + 1) : nullptr;
+  PackPieces(v, pa.count, pb.count, MR, NR, panel_elems, a_ld, packed, at);
+
   std::size_t chunk[kMaxPieces][kMaxPieces];
   for (int p = 0; p < pa.count; ++p)
-    for (int q = 0; q < pb.count; ++q) {
-      const std::int64_t prod = pa.bound[p] * pb.bound[q];
-      chunk[p][q] = prod == 0 ? static_cast<std::size_t>(std::max(pairs, 1))
-                              : static_cast<std::size_t>(std::max<std::int64_t>(
-                                    1, std::min<std::int64_t>(std::max(pairs, 1),
-                                                              std::numeric_limits<std::int32_t>::max() / (2 * prod))));
-    }
+    for (int q = 0; q < pb.count; ++q)
+      chunk[p][q] = static_cast<std::size_t>(detail::ChunkPairs(pa.bound[p], pb.bound[q], std::max(pairs, 1)));
   auto finish = MakeFinish<std::int64_t, TC>(ctx, g.C, g.ldc, &kt);
   const SplitPlan plan = PlanSplit(g.split, g.M, row_blocks, num_panels);
   task_saturations->assign(plan.tasks, 0);
@@ -476,7 +460,7 @@ void RunPieces(const GemmArgs<TA, TB, TC>& g, const Pieces& pa, const Pieces& pb
           const int i = i0 + std::min(r, valid_rows - 1);
           for (int pp = 0; pp < pa.count; ++pp) {
             a_rows[pp][r] = transpose_a ? at + (static_cast<std::size_t>(pp) * g.M + i) * a_ld
-                                        : ga[pp].A + static_cast<long>(i) * ga[pp].lda;
+                                        : v.a[pp].A + static_cast<long>(i) * v.a[pp].lda;
           }
         }
         std::fill(acc64, acc64 + MR * NR, 0);
@@ -491,15 +475,64 @@ void RunPieces(const GemmArgs<TA, TB, TC>& g, const Pieces& pa, const Pieces& pb
   });
 }
 
-// ---- integer paths ------------------------------------------------------------------
+// Batch-1 forward on the cached pieces of B (GemmArgs::b_pieces): the rows of A split into
+// int16 pieces (or copied, for int16 A) into zero-padded scratch rows of the cache's
+// stride, then kt.i16_gemv_pieces over the padded rows: whole vectors, no packing.
 template <typename TA, typename TB, typename TC>
-Stats GemmIntFast(const GemmArgs<TA, TB, TC>& g, const OutputStage& stage, const SimdKernels& kt) {
-  Stats stats;
-  if (g.M == 0 || g.N == 0) return stats;
-  const FinishContext ctx = detail::MakeFinishContext(stage, g.N);
-  std::vector<std::uint64_t> task_sat;
+void RunGemvPieces(const GemmArgs<TA, TB, TC>& g, const Pieces& pa, const SimdKernels& kt,
+                   const FinishContext& ctx, std::vector<std::uint64_t>* task_sat) {
+  const WeightPieces& wb = *g.b_pieces;
+  const std::size_t ld = wb.ld();
+  std::int16_t* a_pad = t_split_a.Get<std::int16_t>(static_cast<std::size_t>(pa.count) * g.M * ld);
+  for (int i = 0; i < g.M; ++i) {
+    std::int16_t* rows[kMaxPieces];
+    for (int p = 0; p < pa.count; ++p) {
+      rows[p] = a_pad + (static_cast<std::size_t>(p) * g.M + i) * ld;
+      std::fill(rows[p] + g.K, rows[p] + ld, std::int16_t{0});
+    }
+    if constexpr (std::is_same_v<TA, std::int16_t>) {
+      std::copy(g.A + static_cast<long>(i) * g.lda, g.A + static_cast<long>(i) * g.lda + g.K, rows[0]);
+    } else {
+      SplitRows(g.A + static_cast<long>(i) * g.lda, 0, 1, g.K, g.lda, pa.count, rows, static_cast<int>(ld), kt);
+    }
+  }
+  detail::PieceGemv pg;
+  pg.a_count = pa.count;
+  pg.b_count = wb.count();
+  pg.ld = ld;
+  for (int p = 0; p < pa.count; ++p)
+    for (int q = 0; q < wb.count(); ++q)
+      pg.chunk_pairs[p][q] = static_cast<std::size_t>(detail::ChunkPairs(pa.bound[p], wb.bound(q), static_cast<std::int64_t>(ld)));
+  RunGemv<std::int64_t>(
+      g, ctx, kt,
+      [&](int i, int j, int n, std::int64_t* out) {
+        detail::PieceGemv call = pg;
+        for (int p = 0; p < pa.count; ++p) call.a[p] = a_pad + (static_cast<std::size_t>(p) * g.M + i) * ld;
+        for (int q = 0; q < wb.count(); ++q) call.b[q] = wb.piece(q) + static_cast<std::size_t>(j) * ld;
+        kt.i16_gemv_pieces(call, static_cast<std::size_t>(n), out);
+      },
+      task_sat);
+}
 
-  // |A'| and |B'| bounds (the same element sets as A and B).
+// ---- integer paths ------------------------------------------------------------------
+// One integer call: its operands, the kernels, the output stage and the accumulator bound.
+template <typename TA, typename TB, typename TC>
+struct IntCall {
+  static constexpr bool kBoth16 = std::is_same_v<TA, std::int16_t> && std::is_same_v<TB, std::int16_t>;
+  const GemmArgs<TA, TB, TC>& g;
+  const SimdKernels& kt;
+  FinishContext ctx;
+  std::int64_t a_max = 0, b_max = 0;  // bounds on |A'| and |B'|
+  num::int128 product_max = 0;        // a_max · b_max <= 2^62
+  num::int128 sum_bound = 0;          // K · product_max
+  bool narrow64 = false;              // every partial sum fits int64
+  bool gemv = false;                  // kNT with at most kGemvMaxRows rows of A: a batch-1 forward
+};
+
+// |A'| and |B'| bounds (the same element sets as A and B): given, the cache's, or scanned.
+template <typename TA, typename TB, typename TC>
+IntCall<TA, TB, TC> MakeIntCall(const GemmArgs<TA, TB, TC>& g, const OutputStage& stage, const SimdKernels& kt) {
+  IntCall<TA, TB, TC> c{g, kt, detail::MakeFinishContext(stage, g.N)};
   auto max_abs = [&](const auto* p, int rows, int cols, int ld) -> std::int64_t {
     if (rows == 0 || cols == 0) return 0;
     using T = std::remove_cv_t<std::remove_pointer_t<decltype(p)>>;
@@ -510,99 +543,141 @@ Stats GemmIntFast(const GemmArgs<TA, TB, TC>& g, const OutputStage& stage, const
     }
   };
   const bool a_t = g.layout == Layout::kTN, b_t = g.layout == Layout::kNT;
-  const std::int64_t a_max = g.a_max_abs >= 0 ? g.a_max_abs : max_abs(g.A, a_t ? g.K : g.M, a_t ? g.M : g.K, g.lda);
-  const std::int64_t b_max = g.b_max_abs >= 0 ? g.b_max_abs : max_abs(g.B, b_t ? g.N : g.K, b_t ? g.K : g.N, g.ldb);
-  const num::int128 product_max = static_cast<num::int128>(a_max) * b_max;  // <= 2^62
-  const num::int128 sum_bound = product_max * g.K;
+  c.a_max = g.a_max_abs >= 0 ? g.a_max_abs : max_abs(g.A, a_t ? g.K : g.M, a_t ? g.M : g.K, g.lda);
+  c.b_max = g.b_max_abs >= 0     ? g.b_max_abs
+            : g.b_pieces != nullptr ? g.b_pieces->max_abs()
+                                    : max_abs(g.B, b_t ? g.N : g.K, b_t ? g.K : g.N, g.ldb);
+  c.product_max = static_cast<num::int128>(c.a_max) * c.b_max;
+  c.sum_bound = c.product_max * g.K;
+  c.narrow64 = c.sum_bound <= std::numeric_limits<std::int64_t>::max();
+  c.gemv = g.layout == Layout::kNT && g.M <= kGemvMaxRows;
+  return c;
+}
 
-  constexpr bool kBoth16 = std::is_same_v<TA, std::int16_t> && std::is_same_v<TB, std::int16_t>;
-  if constexpr (kBoth16) {
+// int16 × int16 whose sums fit int32 chunks of at least kMinChunkPairs pairs: int32 dot
+// products for a batch-1 forward whose whole sum fits int32, else the int16 tiles.
+template <typename TA, typename TB, typename TC>
+bool TryInt32Sums(const IntCall<TA, TB, TC>& c, Stats* stats, std::vector<std::uint64_t>* task_sat) {
+  if constexpr (!IntCall<TA, TB, TC>::kBoth16) {
+    return false;
+  } else {
+    const auto& g = c.g;
+    const auto& kt = c.kt;
     const std::int64_t int32_max = std::numeric_limits<std::int32_t>::max();
     const int pairs = util::CeilDiv<int>(g.K, 2);
     // Pairs per int32 chunk: 2·chunk·a_max·b_max <= INT32_MAX.
     const std::int64_t chunk_pairs =
-        product_max == 0 ? pairs : static_cast<std::int64_t>(int32_max / (2 * product_max));
-    const bool narrow = sum_bound <= int32_max;
+        c.product_max == 0 ? pairs : static_cast<std::int64_t>(int32_max / (2 * c.product_max));
+    const bool narrow = c.sum_bound <= int32_max;
     constexpr std::int64_t kMinChunkPairs = 16;  // below this, int64 products are faster
-    if (narrow || chunk_pairs >= kMinChunkPairs) {
-      if (!narrow) stats.widened_calls = 1;
-      if (narrow && g.layout == Layout::kNT && g.M <= kGemvMaxRows &&
-          static_cast<std::size_t>(g.K) >= kt.i16_gemv_min_k) {
-        // Batch-1 forward: int32 dot products.
-        RunGemv<std::int32_t>(
-            g, ctx, kt,
-            [&](const TA* a, const TB* b, int n, std::int32_t* out) { kt.i16_gemv(a, g.K, b, g.ldb, n, out); },
-            &task_sat);
-      } else {
-        const int MR = kt.i16_rows, NR = kt.i16_cols;
-        const std::size_t panel_elems = 2 * static_cast<std::size_t>(pairs) * NR;
-        auto pack = [&](int p, std::byte* dst) {
-          PackPanelPairs(g, p, NR, reinterpret_cast<std::int16_t*>(dst));
-        };
-        const std::size_t chunk = narrow ? pairs : static_cast<std::size_t>(chunk_pairs);
-        auto tile = [&](const std::int16_t* const* a_rows, const std::byte* panel, auto&& consume) {
-          const auto* pp = reinterpret_cast<const std::int16_t*>(panel);
-          AccumulateTile<std::int32_t, std::int64_t>(
-              static_cast<std::size_t>(pairs), chunk, MR * NR,
-              [&](std::size_t p0, std::size_t p1, std::int32_t* out) { kt.i16_tile(a_rows, g.K, p0, p1, pp, out); },
-              consume);
-        };
-        const auto finish = MakeFinishEither<std::int32_t, std::int64_t>(ctx, g.C, g.ldc, &kt);
-        RunTiled(g, MR, NR, panel_elems, sizeof(std::int16_t), pack, tile, finish, &task_sat);
-      }
-      for (auto s : task_sat) stats.saturations += s;
-      return stats;
+    if (!narrow && chunk_pairs < kMinChunkPairs) return false;
+    if (!narrow) stats->widened_calls = 1;
+    if (narrow && c.gemv && static_cast<std::size_t>(g.K) >= kt.i16_gemv_min_k) {
+      RunGemv<std::int32_t>(
+          g, c.ctx, kt,
+          [&](int i, int j, int n, std::int32_t* out) {
+            kt.i16_gemv(g.A + static_cast<long>(i) * g.lda, g.K, g.B + static_cast<long>(j) * g.ldb, g.ldb, n, out);
+          },
+          task_sat);
+      return true;
     }
-  }
-
-  // 64-bit accumulators (32-bit operands, or int16 whose bound rules out int32 sums).
-  const num::int128 int64_max = std::numeric_limits<std::int64_t>::max();
-  const bool narrow64 = sum_bound <= int64_max;
-  if (narrow64 && g.layout == Layout::kNT && g.M <= kGemvMaxRows && g.K > 0 && kt.i64_gemv_16_16 != nullptr) {
-    // Batch-1 forward (32-bit operands, or int16 too wide for int32 sums): int64 dot
-    // products straight from the weight rows, columns split over threads, no packing.
-    if (kBoth16) stats.widened_calls = 1;
-    auto gemv = [&](const TA* a, const TB* b, std::size_t n, std::int64_t* out) {
-      if constexpr (std::is_same_v<TA, std::int16_t> && std::is_same_v<TB, std::int16_t>) {
-        kt.i64_gemv_16_16(a, g.K, b, g.ldb, n, out);
-      } else if constexpr (std::is_same_v<TA, std::int16_t>) {
-        kt.i64_gemv_16_32(a, g.K, b, g.ldb, n, out);
-      } else if constexpr (std::is_same_v<TB, std::int16_t>) {
-        kt.i64_gemv_32_16(a, g.K, b, g.ldb, n, out);
-      } else {
-        kt.i64_gemv_32_32(a, g.K, b, g.ldb, n, out);
-      }
+    const int MR = kt.i16_rows, NR = kt.i16_cols;
+    const std::size_t panel_elems = 2 * static_cast<std::size_t>(pairs) * NR;
+    auto pack = [&](int p, std::byte* dst) { PackPanelPairs(g, p, NR, reinterpret_cast<std::int16_t*>(dst)); };
+    const std::size_t chunk = narrow ? pairs : static_cast<std::size_t>(chunk_pairs);
+    auto tile = [&](const std::int16_t* const* a_rows, const std::byte* panel, auto&& consume) {
+      const auto* pp = reinterpret_cast<const std::int16_t*>(panel);
+      AccumulateTile<std::int32_t, std::int64_t>(
+          static_cast<std::size_t>(pairs), chunk, MR * NR,
+          [&](std::size_t p0, std::size_t p1, std::int32_t* out) { kt.i16_tile(a_rows, g.K, p0, p1, pp, out); },
+          consume);
     };
-    RunGemv<std::int64_t>(g, ctx, kt, gemv, &task_sat);
-    for (auto s : task_sat) stats.saturations += s;
-    return stats;
+    const auto finish = MakeFinishEither<std::int32_t, std::int64_t>(c.ctx, g.C, g.ldc, &kt);
+    RunTiled(g, MR, NR, panel_elems, sizeof(std::int16_t), pack, tile, finish, task_sat);
+    return true;
   }
-  if (narrow64 && g.M >= kPieceMinRows && g.K > 0 && kt.i16_tile_wide != nullptr) {
-    // int16 × int16 reaches here when both operands come near ±32768 (int32 pair sums
-    // could overflow): the larger operand goes in two pieces, which keeps chunks long.
-    const bool split_a = kBoth16 && a_max >= b_max, split_b = kBoth16 && !split_a;
-    const Pieces pa = PlanPieces(split_a ? std::max<std::int64_t>(a_max, 32768) : a_max,
-                                 std::is_same_v<TA, std::int16_t> && !split_a);
-    const Pieces pb = PlanPieces(split_b ? std::max<std::int64_t>(b_max, 32768) : b_max,
-                                 std::is_same_v<TB, std::int16_t> && !split_b);
-    if (pa.count * pb.count <= kMaxPieceProducts) {
-      if (kBoth16) stats.widened_calls = 1;
-      RunPieces(g, pa, pb, kt, ctx, &task_sat);
-      for (auto s : task_sat) stats.saturations += s;
-      return stats;
+}
+
+// A batch-1 forward on the cached int16 pieces of B, when the pieces of A times those of
+// B are at most kMaxPieceProducts products.
+template <typename TA, typename TB, typename TC>
+bool TryGemvPieces(const IntCall<TA, TB, TC>& c, Stats* stats, std::vector<std::uint64_t>* task_sat) {
+  const auto& g = c.g;
+  if (!c.narrow64 || !c.gemv || g.K == 0 || g.b_pieces == nullptr || c.kt.i16_gemv_pieces == nullptr) return false;
+  const Pieces pa = PlanPieces(c.a_max, std::is_same_v<TA, std::int16_t>);
+  if (pa.count * g.b_pieces->count() > kMaxPieceProducts) return false;
+  // One pair per int32 lane must be exact (only ±32768 · ±32768 pairs are not).
+  const std::int64_t int32_max = std::numeric_limits<std::int32_t>::max();
+  for (int p = 0; p < pa.count; ++p)
+    for (int q = 0; q < g.b_pieces->count(); ++q)
+      if (2 * pa.bound[p] * g.b_pieces->bound(q) > int32_max) return false;
+  // int16 × int16 counts as widened where its sum would not fit int32 (as on the other routes).
+  if (IntCall<TA, TB, TC>::kBoth16 && c.sum_bound > int32_max) stats->widened_calls = 1;
+  RunGemvPieces(g, pa, c.kt, c.ctx, task_sat);
+  return true;
+}
+
+// A batch-1 forward with int64 dot products straight from the weight rows (32-bit
+// operands, or int16 too wide for int32 sums), columns split over threads, no packing.
+template <typename TA, typename TB, typename TC>
+bool TryInt64Gemv(const IntCall<TA, TB, TC>& c, Stats* stats, std::vector<std::uint64_t>* task_sat) {
+  const auto& g = c.g;
+  const auto& kt = c.kt;
+  if (!c.narrow64 || !c.gemv || g.K == 0 || kt.i64_gemv_16_16 == nullptr) return false;
+  if (IntCall<TA, TB, TC>::kBoth16) stats->widened_calls = 1;
+  auto gemv = [&](int i, int j, int n, std::int64_t* out) {
+    const TA* a = g.A + static_cast<long>(i) * g.lda;
+    const TB* b = g.B + static_cast<long>(j) * g.ldb;
+    if constexpr (std::is_same_v<TA, std::int16_t> && std::is_same_v<TB, std::int16_t>) {
+      kt.i64_gemv_16_16(a, g.K, b, g.ldb, n, out);
+    } else if constexpr (std::is_same_v<TA, std::int16_t>) {
+      kt.i64_gemv_16_32(a, g.K, b, g.ldb, n, out);
+    } else if constexpr (std::is_same_v<TB, std::int16_t>) {
+      kt.i64_gemv_32_16(a, g.K, b, g.ldb, n, out);
+    } else {
+      kt.i64_gemv_32_32(a, g.K, b, g.ldb, n, out);
     }
-  }
-  if (!narrow64 || kBoth16) stats.widened_calls = 1;
-  const std::size_t chunk =
-      narrow64 || product_max == 0 ? static_cast<std::size_t>(g.K)
-                                   : static_cast<std::size_t>(int64_max / product_max);  // >= 1
+  };
+  RunGemv<std::int64_t>(g, c.ctx, kt, gemv, task_sat);
+  return true;
+}
+
+// Tiles of int16 piece products when the sum fits int64 and the pieces are few. int16 ×
+// int16 reaches here when both operands come near ±32768 (int32 pair sums could
+// overflow): the larger operand goes in two pieces, which keeps chunks long.
+template <typename TA, typename TB, typename TC>
+bool TryPieceTiles(const IntCall<TA, TB, TC>& c, Stats* stats, std::vector<std::uint64_t>* task_sat) {
+  constexpr bool kBoth16 = IntCall<TA, TB, TC>::kBoth16;
+  if (!c.narrow64 || c.g.M < kPieceMinRows || c.g.K == 0 || c.kt.i16_tile_wide == nullptr) return false;
+  const bool split_a = kBoth16 && c.a_max >= c.b_max, split_b = kBoth16 && !split_a;
+  const Pieces pa = PlanPieces(split_a ? std::max<std::int64_t>(c.a_max, 32768) : c.a_max,
+                               std::is_same_v<TA, std::int16_t> && !split_a);
+  const Pieces pb = PlanPieces(split_b ? std::max<std::int64_t>(c.b_max, 32768) : c.b_max,
+                               std::is_same_v<TB, std::int16_t> && !split_b);
+  if (pa.count * pb.count > kMaxPieceProducts) return false;
+  if (kBoth16) stats->widened_calls = 1;
+  // The cached pieces of B, where they are the planned ones, carry the cache's bounds.
+  const bool cached = c.g.b_pieces != nullptr && c.g.b_pieces->count() == pb.count && pb.count > 1;
+  RunPieces(c.g, pa, cached ? PlanOf(*c.g.b_pieces) : pb, c.kt, c.ctx, task_sat);
+  return true;
+}
+
+// 64-bit accumulators on int64 panels: int64 sums where they fit, else int64 chunks
+// added in int128.
+template <typename TA, typename TB, typename TC>
+void RunInt64Tiles(const IntCall<TA, TB, TC>& c, Stats* stats, std::vector<std::uint64_t>* task_sat) {
+  const auto& g = c.g;
+  const auto& kt = c.kt;
+  if (!c.narrow64 || IntCall<TA, TB, TC>::kBoth16) stats->widened_calls = 1;
+  const num::int128 int64_max = std::numeric_limits<std::int64_t>::max();
+  const std::size_t chunk = c.narrow64 || c.product_max == 0
+                                ? static_cast<std::size_t>(g.K)
+                                : static_cast<std::size_t>(int64_max / c.product_max);  // >= 1
   const int MR = kt.i64_rows, NR = kt.i64_cols;
   const std::size_t panel_elems = static_cast<std::size_t>(g.K) * NR;
-  auto pack = [&](int p, std::byte* dst) {
-    PackPanelWide(g, p, NR, reinterpret_cast<std::int64_t*>(dst));
-  };
-  auto call_tile = [&](const TA* const* a_rows, std::size_t k0, std::size_t k1,
-                       const std::int64_t* pp, std::int64_t* out) {
+  auto pack = [&](int p, std::byte* dst) { PackPanelWide(g, p, NR, reinterpret_cast<std::int64_t*>(dst)); };
+  auto call_tile = [&](const TA* const* a_rows, std::size_t k0, std::size_t k1, const std::int64_t* pp,
+                       std::int64_t* out) {
     if constexpr (std::is_same_v<TA, std::int16_t>) {
       kt.i64_tile_a16(a_rows, k0, k1, pp, out);
     } else {
@@ -615,8 +690,26 @@ Stats GemmIntFast(const GemmArgs<TA, TB, TC>& g, const OutputStage& stage, const
         static_cast<std::size_t>(g.K), chunk, MR * NR,
         [&](std::size_t k0, std::size_t k1, std::int64_t* out) { call_tile(a_rows, k0, k1, pp, out); }, consume);
   };
-  const auto finish = MakeFinishEither<std::int64_t, num::int128>(ctx, g.C, g.ldc, &kt);
-  RunTiled(g, MR, NR, panel_elems, sizeof(std::int64_t), pack, tile, finish, &task_sat);
+  const auto finish = MakeFinishEither<std::int64_t, num::int128>(c.ctx, g.C, g.ldc, &kt);
+  RunTiled(g, MR, NR, panel_elems, sizeof(std::int64_t), pack, tile, finish, task_sat);
+}
+
+// The integer product on a SIMD path: the first route whose conditions hold, in order of
+// speed. Every route is exact, so the choice changes the speed, never the result.
+template <typename TA, typename TB, typename TC>
+Stats GemmIntFast(const GemmArgs<TA, TB, TC>& g, const OutputStage& stage, const SimdKernels& kt) {
+  Stats stats;
+  if (g.M == 0 || g.N == 0) return stats;
+  const IntCall<TA, TB, TC> c = MakeIntCall(g, stage, kt);
+  std::vector<std::uint64_t> task_sat;
+  // int32 sums first for a batch-1 forward whose sum fits int32, unless cached pieces of B
+  // can take a call that would need int32 chunks.
+  const bool int32_gemv = c.gemv && c.sum_bound <= std::numeric_limits<std::int32_t>::max() &&
+                          static_cast<std::size_t>(g.K) >= kt.i16_gemv_min_k;
+  const bool ran = (int32_gemv && TryInt32Sums(c, &stats, &task_sat)) || TryGemvPieces(c, &stats, &task_sat) ||
+                   TryInt32Sums(c, &stats, &task_sat) || TryInt64Gemv(c, &stats, &task_sat) ||
+                   TryPieceTiles(c, &stats, &task_sat);
+  if (!ran) RunInt64Tiles(c, &stats, &task_sat);
   for (auto s : task_sat) stats.saturations += s;
   return stats;
 }

@@ -77,6 +77,8 @@ struct Stats {
   }
 };
 
+class WeightPieces;  // kernels/weight_pieces.h
+
 // A[.,.] and B[.,.] as given by the layout; lda/ldb/ldc are row strides in elements.
 template <typename TA, typename TB, typename TC>
 struct GemmArgs {
@@ -94,12 +96,17 @@ struct GemmArgs {
   // overflow the accumulators the path is chosen for; the exact maximum gives the path (and,
   // as every path is exact, the result) of the scan.
   std::int64_t a_max_abs = -1, b_max_abs = -1;
+  // B once more as int16 pieces, split by its owner once per version of B (weights, per
+  // update), or null. Must hold exactly B's values (rows x cols of B as stored); the fast
+  // paths multiply these pieces instead of splitting B per call. Results do not change.
+  const WeightPieces* b_pieces = nullptr;
 };
 
 // Widening as implemented: int16 × int16 whose bound exceeds int32 sums in int32 chunks
 // of k (each provably in range) added in int64; if the chunks would be very short (both
 // operands near ±32768) the larger operand is split into two int16 pieces (gemm.cpp,
-// "sums of int16 pieces") or, for batch-1 forwards, int64 dot products are used. 32-bit
+// "sums of int16 pieces") or, for batch-1 forwards, int64 dot products are used (int16
+// dot products on the pieces of B where GemmArgs::b_pieces caches them). 32-bit
 // operands whose sum fits int64 run as int16 piece products (FIXAR's 32 × 16 as 16-bit
 // halves) when at most four are needed, else on the int64 kernel; beyond int64 they sum
 // in int64 chunks added in int128. Each call beyond the narrow accumulator counts one

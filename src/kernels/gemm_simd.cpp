@@ -226,6 +226,91 @@ void I16Gemv(const std::int16_t* a, std::size_t K, const std::int16_t* B, std::s
   }
 }
 
+// ---- matrix-vector (batch 1) of int16 pieces, int32 chunks folded into int64 -----------
+// acc64 += (both halves of acc32's lanes, widened) << shift.
+HWY_INLINE hn::Vec<D64> FoldShifted(V32 acc32, int shift, hn::Vec<D64> acc64) {
+  const D64 d64;
+  const hn::Half<D32> dh;
+  const auto lo = hn::PromoteTo(d64, hn::LowerHalf(dh, acc32));
+  const auto hi = hn::PromoteTo(d64, hn::UpperHalf(dh, acc32));
+  return hn::Add(acc64, hn::ShiftLeftSame(hn::Add(lo, hi), shift));
+}
+
+// Rows b[0..3] (ld apart in the caller) times a over vector steps [0, steps), one piece
+// product, in int32 chunks of `chunk` steps folded into s[0..3].
+HWY_INLINE void PieceRows4(const std::int16_t* a, const std::int16_t* const* b, std::size_t steps,
+                           std::size_t chunk, int shift, hn::Vec<D64>* s) {
+  const D32 d32;
+  const D16 d16;
+  const std::size_t L = hn::Lanes(d16);
+  for (std::size_t c0 = 0; c0 < steps; c0 += chunk) {
+    const std::size_t c1 = steps - c0 < chunk ? steps : c0 + chunk;
+    V32 t0 = hn::Zero(d32), t1 = t0, t2 = t0, t3 = t0;
+    for (std::size_t k = c0 * L; k < c1 * L; k += L) {
+      const V16 va = hn::LoadU(d16, a + k);
+      t0 = MulAddPairs(d32, va, hn::LoadU(d16, b[0] + k), t0);
+      t1 = MulAddPairs(d32, va, hn::LoadU(d16, b[1] + k), t1);
+      t2 = MulAddPairs(d32, va, hn::LoadU(d16, b[2] + k), t2);
+      t3 = MulAddPairs(d32, va, hn::LoadU(d16, b[3] + k), t3);
+    }
+    s[0] = FoldShifted(t0, shift, s[0]);
+    s[1] = FoldShifted(t1, shift, s[1]);
+    s[2] = FoldShifted(t2, shift, s[2]);
+    s[3] = FoldShifted(t3, shift, s[3]);
+  }
+}
+
+// The same for two pieces of B at once (b0, b1: rows of pieces q and q + 1, shifts
+// shift and shift + 11): one load of a serves eight products; chunks of the shorter length.
+HWY_INLINE void PieceRows4Both(const std::int16_t* a, const std::int16_t* const* b0, const std::int16_t* const* b1,
+                               std::size_t steps, std::size_t chunk, int shift, hn::Vec<D64>* s) {
+  const D32 d32;
+  const D16 d16;
+  const std::size_t L = hn::Lanes(d16);
+  for (std::size_t c0 = 0; c0 < steps; c0 += chunk) {
+    const std::size_t c1 = steps - c0 < chunk ? steps : c0 + chunk;
+    V32 t0 = hn::Zero(d32), t1 = t0, t2 = t0, t3 = t0, u0 = t0, u1 = t0, u2 = t0, u3 = t0;
+    for (std::size_t k = c0 * L; k < c1 * L; k += L) {
+      const V16 va = hn::LoadU(d16, a + k);
+      t0 = MulAddPairs(d32, va, hn::LoadU(d16, b0[0] + k), t0);
+      u0 = MulAddPairs(d32, va, hn::LoadU(d16, b1[0] + k), u0);
+      t1 = MulAddPairs(d32, va, hn::LoadU(d16, b0[1] + k), t1);
+      u1 = MulAddPairs(d32, va, hn::LoadU(d16, b1[1] + k), u1);
+      t2 = MulAddPairs(d32, va, hn::LoadU(d16, b0[2] + k), t2);
+      u2 = MulAddPairs(d32, va, hn::LoadU(d16, b1[2] + k), u2);
+      t3 = MulAddPairs(d32, va, hn::LoadU(d16, b0[3] + k), t3);
+      u3 = MulAddPairs(d32, va, hn::LoadU(d16, b1[3] + k), u3);
+    }
+    s[0] = FoldShifted(u0, shift + 11, FoldShifted(t0, shift, s[0]));
+    s[1] = FoldShifted(u1, shift + 11, FoldShifted(t1, shift, s[1]));
+    s[2] = FoldShifted(u2, shift + 11, FoldShifted(t2, shift, s[2]));
+    s[3] = FoldShifted(u3, shift + 11, FoldShifted(t3, shift, s[3]));
+  }
+}
+
+// detail::PieceGemv, four output rows at a time (a last partial group repeats its last
+// row; the repeats are dropped).
+void I16GemvPieces(const PieceGemv& g, std::size_t count, std::int64_t* out) {
+  const D64 d64;
+  const std::size_t steps = g.ld / hn::Lanes(D16());
+  for (std::size_t j = 0; j < count; j += 4) {
+    const std::size_t rows = count - j < 4 ? count - j : 4;
+    hn::Vec<D64> s[4] = {hn::Zero(d64), hn::Zero(d64), hn::Zero(d64), hn::Zero(d64)};
+    const std::int16_t* b[kMaxPieces][4];
+    for (int q = 0; q < g.b_count; ++q)
+      for (std::size_t r = 0; r < 4; ++r) b[q][r] = g.b[q] + (j + (r < rows ? r : rows - 1)) * g.ld;
+    for (int p = 0; p < g.a_count; ++p) {
+      int q = 0;
+      for (; q + 1 < g.b_count; q += 2) {
+        const std::size_t c0 = g.chunk_pairs[p][q], c1 = g.chunk_pairs[p][q + 1];
+        PieceRows4Both(g.a[p], b[q], b[q + 1], steps, c0 < c1 ? c0 : c1, 11 * (p + q), s);
+      }
+      if (q < g.b_count) PieceRows4(g.a[p], b[q], steps, g.chunk_pairs[p][q], 11 * (p + q), s);
+    }
+    for (std::size_t r = 0; r < rows; ++r) out[j + r] = hn::GetLane(hn::SumOfLanes(d64, s[r]));
+  }
+}
+
 // ---- matrix-vector (batch 1) with int64 sums, any operand widths ------------------------
 // out[j] = Σ_k a[k]·B[j][k] for j < count: both operands widened to int64 lanes (their
 // values fit int32), vpmuldq products, int64 lane sums reduced at the end. Exact when the
@@ -550,6 +635,7 @@ SimdKernels GetKernels() {
   k.finish_64_to_32 = &SelectFinish64To32;
   k.i16_gemv_min_k = hn::Lanes(D16());
   k.i16_gemv = &I16Gemv;
+  k.i16_gemv_pieces = &I16GemvPieces;
   k.i64_rows = kTileRows;
   k.i64_cols = static_cast<int>(2 * L64);
   k.i64_tile_a16 = &I64TileA16;

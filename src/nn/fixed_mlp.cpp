@@ -29,6 +29,7 @@
 #include <fmt/format.h>
 
 #include "kernels/elementwise.h"
+#include "kernels/weight_pieces.h"
 #include "nn/export.h"
 #include "nn/fixed_math.h"
 #include "nn/mlp.h"
@@ -52,6 +53,7 @@ struct IntBuffer {
   bool narrow = false;  // values live in i16
   const std::int32_t* master = nullptr;  // int32 values owned elsewhere (the master weights), instead of i32
   std::int64_t max_abs = -1;  // max |value| when known (the compute weights, per update); -1: the product scans
+  kern::WeightPieces pieces;  // the compute weights as int16 pieces, split per update (kern::GemmArgs::b_pieces)
 
   const std::int32_t* data32() const { return master ? master : i32.data(); }
   std::int64_t at(std::size_t i) const { return narrow ? i16[i] : data32()[i]; }
@@ -77,24 +79,34 @@ struct FixedLayer {
 template <typename TA, typename TB>
 kern::Stats Run(kern::Layout layout, int M, int N, int K, const TA* A, int lda, const TB* B, int ldb,
                 std::int32_t* C, const kern::OutputStage& st, kern::Split split, std::int64_t a_max = -1,
-                std::int64_t b_max = -1) {
+                std::int64_t b_max = -1, const kern::WeightPieces* b_pieces = nullptr) {
   return kern::Gemm(kern::GemmArgs<TA, TB, std::int32_t>{.layout = layout, .M = M, .N = N, .K = K, .A = A, .lda = lda,
                                                           .B = B, .ldb = ldb, .C = C, .ldc = N, .split = split,
-                                                          .a_max_abs = a_max, .b_max_abs = b_max},
+                                                          .a_max_abs = a_max, .b_max_abs = b_max,
+                                                          .b_pieces = b_pieces},
                     st);
 }
 
 template <typename TA>
 kern::Stats RunB(kern::Layout layout, int M, int N, int K, const TA* A, int lda, const IntBuffer& B, int ldb,
                  std::int32_t* C, const kern::OutputStage& st, kern::Split split, std::int64_t a_max = -1) {
-  return B.narrow ? Run(layout, M, N, K, A, lda, B.i16.data(), ldb, C, st, split, a_max, B.max_abs)
-                  : Run(layout, M, N, K, A, lda, B.data32(), ldb, C, st, split, a_max, B.max_abs);
+  const kern::WeightPieces* pieces = B.pieces.empty() ? nullptr : &B.pieces;
+  return B.narrow ? Run(layout, M, N, K, A, lda, B.i16.data(), ldb, C, st, split, a_max, B.max_abs, pieces)
+                  : Run(layout, M, N, K, A, lda, B.data32(), ldb, C, st, split, a_max, B.max_abs, pieces);
 }
 
 kern::Stats MultiplyIntBuffers(kern::Layout layout, int M, int N, int K, const IntBuffer& A, int lda, const IntBuffer& B, int ldb,
                   std::int32_t* C, const kern::OutputStage& st, kern::Split split) {
   return A.narrow ? RunB(layout, M, N, K, A.i16.data(), lda, B, ldb, C, st, split, A.max_abs)
                   : RunB(layout, M, N, K, A.data32(), lda, B, ldb, C, st, split, A.max_abs);
+}
+
+// The compute weights (out x in, max_abs known) as int16 pieces, so that no product splits them.
+void SplitWeightPieces(IntBuffer& w, int out, int in) {
+  if (w.narrow)
+    w.pieces.Split(w.i16.data(), out, in, in, w.max_abs);
+  else
+    w.pieces.Split(w.data32(), out, in, in, w.max_abs);
 }
 
 std::int64_t MaxAbsOf(const IntBuffer& b, std::size_t n) {
@@ -526,6 +538,7 @@ class FixedMlp final : public Mlp {
         else
           C.master = L.W.data();  // multiply the master weights themselves: no copy per update
         C.max_abs = MaxAbsOf(C, L.W.size());  // once per update, not once per product
+        SplitWeightPieces(C, L.out, L.in);
         continue;
       }
       const std::int64_t max_abs = MaxAbsRaw(L.W.data(), L.W.size());
@@ -544,6 +557,7 @@ class FixedMlp final : public Mlp {
       else
         narrow(C.i32);
       C.max_abs = MaxAbsOf(C, L.W.size());
+      SplitWeightPieces(C, L.out, L.in);
     }
   }
 

@@ -29,7 +29,10 @@ std::string Hms(double s) {
 }
 
 // SIGINT, SIGTERM and SIGCHLD are blocked while the pool runs and taken with sigwaitinfo,
-// so none is lost between starting a run and waiting.
+// so none is lost between starting a run and waiting. The mask is the calling thread's: any
+// other thread of the process must block them too, or the kernel may hand it a SIGCHLD,
+// whose default action discards it, and the pool would wait for that run forever. (fixar
+// sweep starts no other thread.)
 class BlockedSignals {
  public:
   BlockedSignals() {

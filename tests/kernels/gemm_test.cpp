@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kernels/parallel.h"
+#include "kernels/weight_pieces.h"
 #include "kernel_state.h"
 
 namespace fixar::kern {
@@ -149,6 +150,20 @@ void CheckAllPathsMatchReference(Values values, std::uint64_t seed, int expect_w
           const Stats bounded = Gemm(args, stage);
           ASSERT_EQ(got, expected) << what << " path " << to_string(path) << " threads " << threads << " given bounds";
           ASSERT_EQ(bounded.saturations, ref_stats.saturations) << what << " given bounds";
+          // B's int16 pieces cached by its owner (as nn caches its weights'), split on this
+          // path, B's bound taken from the cache: the same result.
+          WeightPieces pieces;
+          const bool b_t = layout == Layout::kNT;
+          pieces.Split(prob.b.data(), b_t ? shape.N : shape.K, b_t ? shape.K : shape.N, args.ldb, args.b_max_abs);
+          std::fill(got.begin(), got.end(), TC{7});
+          args.b_pieces = &pieces;
+          args.b_max_abs = -1;
+          const Stats cached = Gemm(args, stage);
+          ASSERT_EQ(got, expected) << what << " path " << to_string(path) << " threads " << threads << " cached pieces";
+          ASSERT_EQ(cached.saturations, ref_stats.saturations) << what << " cached pieces";
+          if (expect_widened >= 0 && path != Path::kReference && shape.K > 1) {
+            EXPECT_EQ(cached.widened_calls, static_cast<std::uint64_t>(expect_widened)) << what << " cached pieces";
+          }
         }
       }
     }
@@ -286,6 +301,90 @@ TEST_F(KernelState, DdpgShapesMatchReferenceForBothSplits) {
       }
     }
   }
+}
+
+// Batch-1 forwards and batched products on cached weight pieces (WeightPieces), against the
+// reference on every path, threads 1 and 2, every split: int16 activations over their full
+// range (-32768 included) or int32 ones, weights whose top piece is small (long int32
+// chunks), near 32767 (chunks of one pair: every step folded into int64), 3 pieces, or
+// int16 weights (two pieces); the actor's shapes, K below, at and above a vector.
+template <typename TA, typename TB>
+void CheckCachedPieces(std::int64_t a_span, std::int64_t b_span, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  auto fill = [&](auto& v, std::int64_t span) {
+    std::uniform_int_distribution<std::int64_t> dist(-span, span);
+    for (auto& x : v) x = static_cast<std::remove_reference_t<decltype(x)>>(dist(rng));
+    v[0] = static_cast<std::remove_reference_t<decltype(v[0])>>(-span);  // the extreme value itself
+  };
+  for (Shape s : {Shape{1, 400, 17}, Shape{1, 300, 400}, Shape{1, 6, 300}, Shape{3, 33, 70}, Shape{2, 5, 1},
+                  Shape{1, 9, 32}, Shape{4, 17, 33}, Shape{16, 40, 23}}) {
+    for (Layout layout : {Layout::kNT, Layout::kNN}) {
+      const bool b_t = layout == Layout::kNT;
+      std::vector<TA> a(static_cast<std::size_t>(s.M) * s.K + 1);
+      std::vector<TB> b(static_cast<std::size_t>(s.N) * s.K + 1);
+      fill(a, a_span);
+      fill(b, b_span);
+      GemmArgs<TA, TB, std::int32_t> args{.layout = layout, .M = s.M, .N = s.N, .K = s.K, .A = a.data(), .lda = s.K,
+                                          .B = b.data(), .ldb = b_t ? s.K : s.N, .ldc = s.N};
+      OutputStage stage;
+      stage.acc_frac_bits = 30;
+      stage.out = num::Signed(32, 16);
+      std::vector<std::int32_t> expected(static_cast<std::size_t>(s.M) * s.N);
+      auto ref = args;
+      ref.C = expected.data();
+      GemmReference(ref, stage);
+      for (Path path : AvailablePaths()) {
+        ForcePath(path);
+        WeightPieces pieces;
+        pieces.Split(b.data(), b_t ? s.N : s.K, b_t ? s.K : s.N, args.ldb, b_span);
+        for (int threads : {1, 2}) {
+          SetNumThreads(threads);
+          for (Split split : {Split::kRows, Split::kCols, Split::kAuto}) {
+            std::vector<std::int32_t> got(expected.size(), 7);
+            auto run = args;
+            run.C = got.data();
+            run.split = split;
+            run.b_pieces = &pieces;
+            Gemm(run, stage);
+            ASSERT_EQ(got, expected) << to_string(path) << " " << to_string(layout) << " M=" << s.M << " N=" << s.N
+                                     << " K=" << s.K << " threads " << threads << " b span " << b_span;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_F(KernelState, CachedWeightPiecesMatchReference) {
+  CheckCachedPieces<std::int16_t, std::int32_t>(32768, 1 << 18, 1);               // fixar after the switch
+  CheckCachedPieces<std::int16_t, std::int32_t>(32768, (1 << 26) - 1, 2);         // top piece near 32767
+  CheckCachedPieces<std::int16_t, std::int32_t>(32768, std::int64_t{1} << 31, 3); // three pieces
+  CheckCachedPieces<std::int16_t, std::int16_t>(32768, 32768, 4);                 // ±32768 pairs: not on pieces
+  CheckCachedPieces<std::int16_t, std::int16_t>(32768, 16384, 8);                 // w16a16: chunks of 2 pairs
+  CheckCachedPieces<std::int16_t, std::int16_t>(100, 100, 5);                     // narrow: int32 sums
+  CheckCachedPieces<std::int32_t, std::int32_t>(1 << 20, 1 << 18, 6);             // fixed32: pieces of both
+  CheckCachedPieces<std::int32_t, std::int16_t>(1 << 24, 32768, 7);
+}
+
+TEST_F(KernelState, WeightPiecesOfAnotherShapeOrBadSizesThrow) {
+  std::vector<std::int32_t> w(12, 5);
+  WeightPieces pieces;
+  pieces.Split(w.data(), 3, 4, 4, 5);
+  EXPECT_EQ(pieces.count(), 2);
+  EXPECT_EQ(pieces.ld() % WeightPieces::kPieceRowAlign, 0u);
+  std::vector<std::int16_t> a(4, 1);
+  std::vector<std::int32_t> c(3);
+  GemmArgs<std::int16_t, std::int32_t, std::int32_t> args{.M = 1, .N = 4, .K = 3, .A = a.data(), .lda = 3,
+                                                          .B = w.data(), .ldb = 3, .C = c.data(), .ldc = 4};
+  args.b_pieces = &pieces;  // 3x4 pieces, but B is 4x3
+  try {
+    Gemm(args, OutputStage{});
+    FAIL() << "pieces of another shape accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("b_pieces holds 3x4"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(pieces.Split(w.data(), 3, 4, 3, 5), std::invalid_argument);   // ld < cols
+  EXPECT_THROW(pieces.Split(w.data(), 3, 4, 4, -1), std::invalid_argument);  // negative bound
 }
 
 TEST_F(KernelState, PathNamesRoundTripAndBadNamesThrow) {

@@ -153,6 +153,46 @@ TEST(Mlp, FixedTrainingBitIdenticalAcrossPathsAndThreads) {
   kern::SetNumThreads(threads_before);
 }
 
+// Batch-1 inference (the action of a timestep, kern's GEMV on the weights' cached int16
+// pieces) after the QAT switch: the same actions on every kernel path and thread count as
+// the reference path, with the weights of a few updates and K below and above a vector.
+TEST(Mlp, FixedInferenceAtBatchOneBitIdenticalAcrossPathsAndThreads) {
+  const int threads_before = kern::NumThreads();
+  const kern::Path path_before = kern::ActivePath();
+  for (const std::string precision : {"fixed32", "fixar", "w16a16", "fixed16", "w8a8"}) {
+    SCOPED_TRACE(precision);
+    std::vector<double> reference;
+    for (kern::Path p : kern::AvailablePaths()) {
+      for (int threads : {1, 2}) {
+        kern::ForcePath(p);
+        kern::SetNumThreads(threads);
+        auto net = Mlp::Create(Spec({17, 70, 33, 6}), MakePrecision(precision, 2), 5);
+        AdamConfig adam;
+        adam.lr = 1e-2;
+        std::vector<double> y(9 * 6), dy(9 * 6), actions;
+        for (int t = 0; t < 4; ++t) {  // past the switch at 2
+          net->SetTrainingStep(t);
+          net->Forward(Random(9 * 17, 300 + t), 9, y);
+          for (std::size_t i = 0; i < y.size(); ++i) dy[i] = y[i] - 0.25;
+          net->Backward(dy, {});
+          net->AdamStep(adam);
+        }
+        for (int batch : {1, 1, 3}) {
+          std::vector<double> a(batch * 6);
+          net->Forward(Random(batch * 17, 400 + batch), batch, a);
+          actions.insert(actions.end(), a.begin(), a.end());
+        }
+        if (reference.empty())
+          reference = actions;
+        else
+          ASSERT_EQ(actions, reference) << kern::to_string(p) << " with " << threads << " threads";
+      }
+    }
+  }
+  kern::ForcePath(path_before);
+  kern::SetNumThreads(threads_before);
+}
+
 // Stochastic rounding draws new bits at every call: the same input through the same
 // weights rounds differently in two forward passes (round-to-nearest does not), and a
 // network restored from a checkpoint continues the same sequence of draws.

@@ -166,10 +166,12 @@ steps = 10
 )",
                            "g.toml");
   std::thread sender([this] {
-    sigset_t term;
-    sigemptyset(&term);
-    sigaddset(&term, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &term, nullptr);  // the pool's thread takes it with sigwaitinfo
+    // The pool's thread takes these with sigwaitinfo. A SIGCHLD this thread did not block
+    // could be handed to it (while it exits, under load) and discarded: the pool would hang.
+    sigset_t pool_signals;
+    sigemptyset(&pool_signals);
+    for (int s : {SIGINT, SIGTERM, SIGCHLD}) sigaddset(&pool_signals, s);
+    pthread_sigmask(SIG_BLOCK, &pool_signals, nullptr);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (!(fs::exists(dir.run("Sleeping_a_s0") / "checkpoint.bin") &&
              fs::exists(dir.run("Sleeping_b_s0") / "checkpoint.bin")) &&

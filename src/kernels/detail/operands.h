@@ -7,6 +7,7 @@
 #include <string>
 
 #include "kernels/gemm.h"
+#include "kernels/weight_pieces.h"
 
 namespace fixar::kern::detail {
 
@@ -62,6 +63,10 @@ void ValidateArgs(const GemmArgs<TA, TB, TC>& g, const char* where) {
   check("a", g.A, a_rows, a_cols, g.lda, a_t ? "M" : "K");
   check("b", g.B, b_rows, b_cols, g.ldb, b_t ? "K" : "N");
   check("c", g.C, g.M, g.N, g.ldc, "N");
+  if (g.b_pieces != nullptr && (g.b_pieces->rows() != b_rows || g.b_pieces->cols() != b_cols)) {
+    fail("b_pieces holds " + std::to_string(g.b_pieces->rows()) + "x" + std::to_string(g.b_pieces->cols()) +
+         " values but b is " + std::to_string(b_rows) + "x" + std::to_string(b_cols) + " (need the pieces of b itself)");
+  }
 }
 
 inline void ValidateStage(const OutputStage& s, int c_bits, const char* where) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "kernels/detail/output_stage.h"
+#include "kernels/detail/pieces.h"
 #include "kernels/gemm.h"
 
 namespace fixar::kern::detail {
@@ -19,6 +20,22 @@ namespace fixar::kern::detail {
 // Largest tile any target uses (rows MR x columns NR), for stack buffers.
 inline constexpr int kMaxTileRows = 8;
 inline constexpr int kMaxTileCols = 32;
+
+// A batch-1 product of int16 pieces (detail/pieces.h) over rows padded with zeros to ld
+// elements, a multiple of every target's int16 vector length (WeightPieces::kPieceRowAlign):
+//   out[j] = Σ_{p < a_count, q < b_count} 2^(11·(p+q)) · Σ_{k < ld} a[p][k] · b[q][j·ld + k].
+// Each piece product is summed in int32 lanes, one pair per lane and vector step, for at
+// most chunk_pairs[p][q] steps (detail::ChunkPairs: every lane stays exact), then widened
+// into int64 lanes shifted by 11·(p+q); int64 wraps modulo 2^64, so out[j] is exact when the
+// true sum fits int64.
+struct PieceGemv {
+  const std::int16_t* a[kMaxPieces] = {};
+  int a_count = 0;
+  const std::int16_t* b[kMaxPieces] = {};
+  int b_count = 0;
+  std::size_t ld = 0;
+  std::size_t chunk_pairs[kMaxPieces][kMaxPieces] = {};
+};
 
 struct SimdKernels {
   const char* target_name = "";
@@ -39,6 +56,9 @@ struct SimdKernels {
   std::size_t i16_gemv_min_k = 0;
   void (*i16_gemv)(const std::int16_t* a, std::size_t K, const std::int16_t* B, std::size_t ldb,
                    std::size_t count, std::int32_t* out) = nullptr;
+
+  // out[j] for j in [0, count) of a PieceGemv.
+  void (*i16_gemv_pieces)(const PieceGemv& g, std::size_t count, std::int64_t* out) = nullptr;
 
   // (int16|int32) x (int16|int32) -> int64: k in [k_begin, k_end), panel of int64 values.
   int i64_rows = 0, i64_cols = 0;

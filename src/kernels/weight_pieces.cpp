@@ -1,0 +1,60 @@
+// WeightPieces: the int16 pieces of a weight matrix, split with the active path's SIMD
+// splitter (the same digits as the scalar detail::PiecesOf, which the reference path uses).
+#include "kernels/weight_pieces.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+#include "kernels/detail/pieces.h"
+#include "kernels/detail/simd_kernels.h"
+#include "kernels/detail/split_pieces.h"
+
+namespace fixar::kern {
+
+template <typename T>
+void WeightPieces::SplitT(const T* x, int rows, int cols, int ld, std::int64_t max_abs, std::int64_t plan_max) {
+  if (rows < 0 || cols < 0 || max_abs < 0 || ld < cols || (rows > 0 && cols > 0 && x == nullptr)) {
+    throw std::invalid_argument("kern::WeightPieces::Split: rows = " + std::to_string(rows) + ", cols = " +
+                                std::to_string(cols) + ", ld = " + std::to_string(ld) + ", max_abs = " +
+                                std::to_string(max_abs) + "; valid: sizes and max_abs >= 0, ld >= cols, data given");
+  }
+  const detail::Pieces plan = detail::PlanPieces(std::max(max_abs, plan_max), std::is_same_v<T, std::int16_t>);
+  count_ = plan.count;
+  std::copy(plan.bound, plan.bound + detail::kMaxPieces, bounds_);
+  rows_ = rows;
+  cols_ = cols;
+  max_abs_ = max_abs;
+  ld_ = (static_cast<std::size_t>(cols) + kPieceRowAlign - 1) / kPieceRowAlign * kPieceRowAlign;
+  data_.resize(static_cast<std::size_t>(count_) * piece_size());
+  const Path path = ActivePath();
+  const detail::SimdKernels* kt = path == Path::kReference ? nullptr : &detail::KernelsFor(path);
+  for (int r = 0; r < rows; ++r) {
+    std::int16_t* out[detail::kMaxPieces];
+    for (int p = 0; p < count_; ++p) {
+      out[p] = data_.data() + p * piece_size() + static_cast<std::size_t>(r) * ld_;
+      std::fill(out[p] + cols, out[p] + ld_, std::int16_t{0});
+    }
+    detail::SplitPiecesRow(x + static_cast<std::size_t>(r) * ld, static_cast<std::size_t>(cols), count_, out, kt);
+  }
+}
+
+// A 32-bit matrix is planned as if its maximum were at least 32768: two pieces or three;
+// an int16 one stays one piece (its bound max_abs).
+void WeightPieces::Split(const std::int32_t* x, int rows, int cols, int ld, std::int64_t max_abs) {
+  SplitT(x, rows, cols, ld, max_abs, 32768);
+}
+void WeightPieces::Split(const std::int16_t* x, int rows, int cols, int ld, std::int64_t max_abs) {
+  SplitT(x, rows, cols, ld, max_abs, 0);
+}
+
+void WeightPieces::Clear() {
+  data_.clear();
+  count_ = rows_ = cols_ = 0;
+  ld_ = 0;
+  max_abs_ = 0;
+  std::fill(bounds_, bounds_ + detail::kMaxPieces, 0);
+}
+
+}  // namespace fixar::kern
