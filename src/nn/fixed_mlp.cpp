@@ -53,7 +53,8 @@ struct IntBuffer {
   bool narrow = false;  // values live in i16
   const std::int32_t* master = nullptr;  // int32 values owned elsewhere (the master weights), instead of i32
   std::int64_t max_abs = -1;  // max |value| when known (the compute weights, per update); -1: the product scans
-  kern::WeightPieces pieces;  // the compute weights as int16 pieces, split per update (kern::GemmArgs::b_pieces)
+  kern::WeightPieces pieces;  // the compute weights as int16 pieces (kern::GemmArgs::b_pieces), when split
+  bool pieces_stale = true;   // the weights changed since `pieces` was split
 
   const std::int32_t* data32() const { return master ? master : i32.data(); }
   std::int64_t at(std::size_t i) const { return narrow ? i16[i] : data32()[i]; }
@@ -90,7 +91,7 @@ kern::Stats Run(kern::Layout layout, int M, int N, int K, const TA* A, int lda, 
 template <typename TA>
 kern::Stats RunB(kern::Layout layout, int M, int N, int K, const TA* A, int lda, const IntBuffer& B, int ldb,
                  std::int32_t* C, const kern::OutputStage& st, kern::Split split, std::int64_t a_max = -1) {
-  const kern::WeightPieces* pieces = B.pieces.empty() ? nullptr : &B.pieces;
+  const kern::WeightPieces* pieces = B.pieces.empty() || B.pieces_stale ? nullptr : &B.pieces;
   return B.narrow ? Run(layout, M, N, K, A, lda, B.i16.data(), ldb, C, st, split, a_max, B.max_abs, pieces)
                   : Run(layout, M, N, K, A, lda, B.data32(), ldb, C, st, split, a_max, B.max_abs, pieces);
 }
@@ -101,12 +102,19 @@ kern::Stats MultiplyIntBuffers(kern::Layout layout, int M, int N, int K, const I
                   : RunB(layout, M, N, K, A.data32(), lda, B, ldb, C, st, split, A.max_abs);
 }
 
-// The compute weights (out x in, max_abs known) as int16 pieces, so that no product splits them.
-void SplitWeightPieces(IntBuffer& w, int out, int in) {
+// The compute weights (out x in, max_abs known) as int16 pieces, so that no product splits
+// them. The kernels use them for a batch-1 product (the GEMV on pieces) and, for 32-bit
+// weights, in batched piece products: 32-bit weights are split when they change (every
+// network multiplies them in pieces); int16 weights only at their first batch-1 product
+// (the actor's action), since batched products multiply them as they are and a network
+// may run no batch-1 product between two updates (the critics, the targets).
+void PrepareWeightPieces(IntBuffer& w, int out, int in, int batch) {
+  if (!w.pieces_stale || (w.narrow && batch > 1)) return;
   if (w.narrow)
     w.pieces.Split(w.i16.data(), out, in, in, w.max_abs);
   else
     w.pieces.Split(w.data32(), out, in, in, w.max_abs);
+  w.pieces_stale = false;
 }
 
 std::int64_t MaxAbsOf(const IntBuffer& b, std::size_t n) {
@@ -190,6 +198,7 @@ class FixedMlp final : public Mlp {
       }
       st.bias = L.bias_acc.data();
       wide_.resize(static_cast<std::size_t>(batch) * L.out);
+      PrepareWeightPieces(L.Wc, L.out, L.in, batch);
       const kern::Stats ks = MultiplyIntBuffers(kern::Layout::kNT, batch, L.out, L.in, X, L.in, L.Wc, L.in, wide_.data(), st, split);
       L.saturations += ks.saturations;
       L.values += wide_.size();
@@ -246,6 +255,7 @@ class FixedMlp final : public Mlp {
         st.seed = Seed(RoundingSite::kInputGrad, l);
         st.acc_frac_bits = gf.frac_bits + L.Wc.fmt.frac_bits;
         prev_grad_.resize(static_cast<std::size_t>(batch_) * L.in);
+        PrepareWeightPieces(L.Wc, L.out, L.in, batch_);
         const kern::Stats ks = MultiplyIntBuffers(kern::Layout::kNN, batch_, L.in, L.out, G, L.out, L.Wc, L.in, prev_grad_.data(),
                                      st, split);
         L.saturations += ks.saturations;
@@ -538,7 +548,8 @@ class FixedMlp final : public Mlp {
         else
           C.master = L.W.data();  // multiply the master weights themselves: no copy per update
         C.max_abs = MaxAbsOf(C, L.W.size());  // once per update, not once per product
-        SplitWeightPieces(C, L.out, L.in);
+        C.pieces_stale = true;
+        if (!C.narrow) PrepareWeightPieces(C, L.out, L.in, 1);
         continue;
       }
       const std::int64_t max_abs = MaxAbsRaw(L.W.data(), L.W.size());
@@ -557,7 +568,8 @@ class FixedMlp final : public Mlp {
       else
         narrow(C.i32);
       C.max_abs = MaxAbsOf(C, L.W.size());
-      SplitWeightPieces(C, L.out, L.in);
+      C.pieces_stale = true;
+      if (!C.narrow) PrepareWeightPieces(C, L.out, L.in, 1);
     }
   }
 
