@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/detail/elementwise_kernels.h"
+#include "kernels/detail/simd_kernels.h"
 #include "kernels/parallel.h"
 #include "numerics/rounding.h"
 
@@ -176,6 +177,36 @@ std::uint64_t FixedAdamUpdate(const FixedAdamConstants& c, std::span<std::int32_
   return ForBlocks(w.size(), [&](std::size_t b, std::size_t e) {
     return k.fixed_adam(c, w.data() + b, g.data() + b, m.data() + b, rms.data() + b, e - b);
   });
+}
+
+// ---- max |x| ---------------------------------------------------------------------------
+namespace {
+
+template <typename T>
+std::int64_t MaxAbsScalar(std::span<const T> x) {
+  std::int64_t hi = 0, lo = 0;
+  for (const T v : x) {
+    hi = std::max<std::int64_t>(hi, v);
+    lo = std::min<std::int64_t>(lo, v);
+  }
+  return std::max(hi, -lo);
+}
+
+}  // namespace
+
+std::int64_t MaxAbsReference(std::span<const std::int32_t> x) { return MaxAbsScalar(x); }
+std::int64_t MaxAbsReference(std::span<const std::int16_t> x) { return MaxAbsScalar(x); }
+
+std::int64_t MaxAbs(std::span<const std::int32_t> x) {
+  const Path path = ActivePath();
+  if (path == Path::kReference || x.empty()) return MaxAbsReference(x);
+  return detail::KernelsFor(path).max_abs_i32(x.data(), 1, x.size(), x.size());
+}
+
+std::int64_t MaxAbs(std::span<const std::int16_t> x) {
+  const Path path = ActivePath();
+  if (path == Path::kReference || x.empty()) return MaxAbsReference(x);
+  return detail::KernelsFor(path).max_abs_i16(x.data(), 1, x.size(), x.size());
 }
 
 // ---- soft update -----------------------------------------------------------------------

@@ -80,6 +80,14 @@ void FloatAdamUpdate(const FloatAdamConstants& c, std::span<float> w, std::span<
 void FloatAdamUpdateReference(const FloatAdamConstants& c, std::span<float> w, std::span<const float> g,
                               std::span<float> m, std::span<float> v);
 
+// max |x[i]| (0 for an empty buffer; 2^31 for INT32_MIN): the bound of a weight or gradient
+// buffer that the products (GemmArgs::b_max_abs) and the dynamic formats need, one SIMD
+// pass on the active path.
+std::int64_t MaxAbs(std::span<const std::int32_t> x);
+std::int64_t MaxAbs(std::span<const std::int16_t> x);
+std::int64_t MaxAbsReference(std::span<const std::int32_t> x);
+std::int64_t MaxAbsReference(std::span<const std::int16_t> x);
+
 // dst ← RoundingShiftRight64(τ·src + (2^30 − τ)·dst, 30, q), τ in Q30 (0 <= τ <= 2^30):
 // an exact convex combination (each product < 2^61), rounded once.
 void SoftUpdate(std::int64_t tau_q30, num::Quant q, std::span<const std::int32_t> src,

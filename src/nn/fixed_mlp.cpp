@@ -119,10 +119,7 @@ void PrepareWeightPieces(IntBuffer& w, int out, int in, int batch) {
 
 std::int64_t MaxAbsOf(const IntBuffer& b, std::size_t n) {
   if (!b.narrow) return MaxAbsRaw(b.data32(), n);
-  // max and min separately, as MaxAbsRaw: a branch-free int16 loop the compiler vectorises.
-  std::int16_t hi = 0, lo = 0;
-  for (std::size_t i = 0; i < n; ++i) hi = std::max(hi, b.i16[i]), lo = std::min(lo, b.i16[i]);
-  return std::max<std::int64_t>(hi, -static_cast<std::int64_t>(lo));
+  return kern::MaxAbs(std::span(b.i16.data(), n));
 }
 
 // The tensors of one call that round: the site of RoundingSeed is kind · 64 + layer.

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "kernels/elementwise.h"
+
 namespace fixar::nn {
 
 void GradientFormatRule::validate(const std::string& where) const {
@@ -27,15 +29,7 @@ int IntBitsFor(double max_abs, int word_bits, int min_int_bits) {
   return I;
 }
 
-std::int64_t MaxAbsRaw(const std::int32_t* raw, std::size_t n) {
-  // max and min separately: a branch-free loop the compiler vectorises.
-  std::int32_t hi = 0, lo = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    hi = std::max(hi, raw[i]);
-    lo = std::min(lo, raw[i]);
-  }
-  return std::max<std::int64_t>(hi, -static_cast<std::int64_t>(lo));
-}
+std::int64_t MaxAbsRaw(const std::int32_t* raw, std::size_t n) { return kern::MaxAbs(std::span(raw, n)); }
 
 bool DynamicGradientFormat::Observe(const std::int32_t* raw, std::size_t n, std::uint64_t saturations,
                                     const GradientFormatRule& rule) {

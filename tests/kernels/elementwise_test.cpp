@@ -114,6 +114,87 @@ TEST_F(ElementwiseTest, AdamMatchesReferenceOnEveryPath) {
   }
 }
 
+// The SIMD paths find floor √ and the truncating division from double estimates, then
+// correct them by one step up or down (elementwise_simd.cpp). Operands log-uniform over their
+// whole ranges (roots up to 2^31 − 1, quotients up to the clamp 2^33 and past it), with
+// perfect squares and their neighbours and exact quotients, must give the reference's bits.
+TEST_F(ElementwiseTest, AdamEstimatesAreCorrectedExactlyOverTheWholeRange) {
+  std::mt19937_64 rng(2026);
+  auto log_uniform = [&](int max_bits) {  // |x| < 2^max_bits, its bit length uniform
+    const int bits = std::uniform_int_distribution<int>(0, max_bits)(rng);
+    const std::int64_t x = bits == 0 ? 0 : std::uniform_int_distribution<std::int64_t>(std::int64_t{1} << (bits - 1), (std::int64_t{1} << bits) - 1)(rng);
+    return rng() % 2 ? x : -x;
+  };
+  FixedAdamConstants k = Constants(num::Quant::kHalfEven, 10, num::Signed(32, 24), num::Signed(32, 24));
+  k.b2 = std::int64_t{1} << 29;  // mix = floor((r² + g2) / 2): squares, neighbours and the rest
+  k.c1 = k.c2 = std::int64_t{1} << 30;  // m̂ = m, den = r + eps: quotients of the stored values
+  k.g2_shift = 0;
+  k.m_shift = 0;
+  k.lr = 1;  // tiny steps: the weights stay in range, so w records the ratio's rounding too
+  k.step_shift = 1;
+  const std::size_t n = 200000;
+  std::vector<std::int32_t> g(n), w0(n, 0);
+  std::vector<std::int64_t> m0(n), r0(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int64_t r = std::min<std::int64_t>(std::llabs(log_uniform(31)), INT32_MAX);
+    r0[i] = r;
+    switch (i % 4) {
+      case 0: g[i] = static_cast<std::int32_t>(r); break;                        // mix = r²
+      case 1: g[i] = static_cast<std::int32_t>(r > 0 ? r - 1 : 0); break;         // just below r²
+      case 2: g[i] = static_cast<std::int32_t>(std::min<std::int64_t>(r + 1, INT32_MAX)); break;  // above
+      default: g[i] = static_cast<std::int32_t>(log_uniform(31)); break;
+    }
+    // m with m·2^26 a multiple of den for some lanes (exact quotients), else any size.
+    m0[i] = i % 3 == 0 ? (r + k.eps) * (log_uniform(4)) : log_uniform(30);
+    m0[i] = std::clamp<std::int64_t>(m0[i], -INT32_MAX, INT32_MAX);
+  }
+  auto w_ref = w0;
+  auto m_ref = m0;
+  auto r_ref = r0;
+  const auto sat_ref = FixedAdamUpdateReference(k, w_ref, g, m_ref, r_ref);
+  for (Path path : AvailablePaths()) {
+    ForcePath(path);
+    SetNumThreads(1);
+    auto w = w0;
+    auto m = m0;
+    auto r = r0;
+    const auto sat = FixedAdamUpdate(k, w, g, m, r);
+    SCOPED_TRACE(to_string(path));
+    ASSERT_EQ(r, r_ref);
+    ASSERT_EQ(m, m_ref);
+    ASSERT_EQ(w, w_ref);
+    ASSERT_EQ(sat, sat_ref);
+  }
+}
+
+TEST_F(ElementwiseTest, MaxAbsMatchesReferenceOnEveryPath) {
+  std::mt19937_64 rng(5);
+  for (std::size_t n : kLengths) {
+    for (bool extreme : {false, true}) {
+      const auto x32 = RandomI32(n, 24, extreme, rng);
+      std::vector<std::int16_t> x16(n);
+      for (std::size_t i = 0; i < n; ++i) x16[i] = static_cast<std::int16_t>(x32[i] >> (extreme ? 16 : 9));
+      const std::int64_t ref32 = MaxAbsReference(x32), ref16 = MaxAbsReference(x16);
+      for (Path path : AvailablePaths()) {
+        ForcePath(path);
+        SCOPED_TRACE(testing::Message() << to_string(path) << " n " << n << (extreme ? " extreme" : ""));
+        EXPECT_EQ(MaxAbs(x32), ref32);
+        EXPECT_EQ(MaxAbs(x16), ref16);
+      }
+    }
+  }
+  // The minimum alone, in the last lane of a vector tail: |INT32_MIN| = 2^31.
+  std::vector<std::int32_t> x(37, 5);
+  x[36] = std::numeric_limits<std::int32_t>::min();
+  std::vector<std::int16_t> y(37, -3);
+  y[20] = std::numeric_limits<std::int16_t>::min();
+  for (Path path : AvailablePaths()) {
+    ForcePath(path);
+    EXPECT_EQ(MaxAbs(x), std::int64_t{1} << 31) << to_string(path);
+    EXPECT_EQ(MaxAbs(y), 32768) << to_string(path);
+  }
+}
+
 TEST_F(ElementwiseTest, SoftUpdateMatchesReferenceOnEveryPath) {
   std::mt19937_64 rng(11);
   for (num::Quant q : kModes) {
