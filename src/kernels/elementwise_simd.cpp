@@ -108,6 +108,108 @@ HWY_INLINE V64 SaturateCount(V64 y, V64 lo, V64 hi, std::uint64_t* sat) {
 }
 
 // ---- Adam ------------------------------------------------------------------------------
+// The work of one Adam call runs in two passes over blocks of kAdamBlock elements: (1) the
+// moments m and r, and m̂ and √v̂ + ε into a scratch block; (2) the division and the weight
+// step. Each pass is a shorter chain of dependent instructions (the root and the division
+// are the long ones) than the whole step, so more of its iterations overlap in the core;
+// the values and their order of operations are the same.
+constexpr std::size_t kAdamBlock = 256;
+
+// The constants of a call as vectors.
+struct AdamVectors {
+  V64 b1, nb1, b2, nb2, c1h, c1l, c2h, c2l, v_mask30, lr, eps, m_lo, m_hi, r_lim, r_hi, w_lo, w_hi, glim, zero, one_v,
+      limit;
+  hn::Vec<DF64> big_quotient;
+  explicit AdamVectors(const FixedAdamConstants& c, std::uint64_t g_limit) {
+    const D64 d;
+    constexpr int kQ = FixedAdamConstants::kQ;
+    const std::int64_t mask30 = (std::int64_t{1} << kQ) - 1;
+    b1 = hn::Set(d, c.b1), nb1 = hn::Set(d, (std::int64_t{1} << kQ) - c.b1);
+    b2 = hn::Set(d, c.b2), nb2 = hn::Set(d, (std::int64_t{1} << kQ) - c.b2);
+    c1h = hn::Set(d, c.c1 >> kQ), c1l = hn::Set(d, c.c1 & mask30);
+    c2h = hn::Set(d, c.c2 >> kQ), c2l = hn::Set(d, c.c2 & mask30);
+    v_mask30 = hn::Set(d, mask30);
+    lr = hn::Set(d, c.lr), eps = hn::Set(d, c.eps);
+    m_lo = hn::Set(d, c.m_format.min_raw()), m_hi = hn::Set(d, c.m_format.max_raw());
+    r_lim = hn::Set(d, INT32_MAX);
+    r_hi = hn::Set(d, std::min<std::int64_t>(c.rms_format.max_raw(), INT32_MAX));  // root < 2^31
+    w_lo = hn::Set(d, c.weight_format.min_raw()), w_hi = hn::Set(d, c.weight_format.max_raw());
+    glim = hn::Set(d, static_cast<std::int64_t>(g_limit)), zero = hn::Zero(d), one_v = hn::Set(d, 1);
+    limit = hn::Set(d, FixedAdamConstants::kRatioLimit);
+    big_quotient = hn::Set(DF64(), static_cast<double>(FixedAdamConstants::kRatioLimit) + 16.0);
+  }
+};
+
+// Pass 1 on one vector of lanes: false (nothing written) when a lane is outside the ranges
+// above; else m and rms updated, and m̂ and √v̂ + ε stored to mhat_out and den_out.
+HWY_INLINE bool AdamMoments(const FixedAdamConstants& c, const AdamVectors& k, const std::int32_t* g, std::int64_t* m,
+                            std::int64_t* rms, std::int64_t* mhat_out, std::int64_t* den_out, std::uint64_t* sat) {
+  const D64 d;
+  const DF64 df;
+  constexpr int kQ = FixedAdamConstants::kQ;
+  const V64 gi = LoadI32(g), ri = hn::LoadU(d, rms), mi = hn::LoadU(d, m);
+  const V64 ag = hn::Abs(gi);
+  const auto r_ok = hn::And(hn::Not(hn::Lt(ri, k.zero)), hn::Not(hn::Gt(ri, k.r_lim)));
+  const auto m_ok = hn::Not(hn::Gt(hn::Abs(mi), k.r_lim));
+  if (!hn::AllTrue(d, hn::And(hn::And(hn::Not(hn::Gt(ag, k.glim)), r_ok), m_ok))) return false;
+  // m ← RSR(β1·m + (1−β1)·g·2^m_shift, 30) toward zero (see the reference): |m| and
+  // |g|·2^m_shift < 2^31, so both products < 2^61 and |mn| < 2^31 (a convex mix).
+  const V64 g_m = hn::ShiftLeftSame(gi, c.m_shift);
+  const V64 mn = SaturateCount(
+      RoundingShiftRight<num::Quant::kTowardZero>(hn::Add(MulI32(k.b1, mi), MulI32(k.nb1, g_m)), kQ), k.m_lo, k.m_hi,
+      sat);
+  // mix = floor((r²·β2 + g2·(1−β2)) / 2^30), r² = q·2^30 + s, g2 = u·2^30 + v:
+  //     = q·β2 + u·(1−β2) + floor((s·β2 + v·(1−β2)) / 2^30); r², g2 < 2^62 so q, u < 2^32,
+  // each product < 2^62 and mix <= max(r², g2) < 2^62 (a convex mix).
+  const V64 r2 = MulU32(ri, ri);
+  const V64 g2 = hn::ShiftLeftSame(MulU32(ag, ag), c.g2_shift);
+  const V64 q = hn::ShiftRight<kQ>(r2), s = hn::And(r2, k.v_mask30);
+  const V64 u = hn::ShiftRight<kQ>(g2), v = hn::And(g2, k.v_mask30);
+  const V64 low = hn::ShiftRight<kQ>(hn::Add(MulU32(s, k.b2), MulU32(v, k.nb2)));
+  const V64 mix = hn::Add(hn::Add(MulU32(q, k.b2), MulU32(u, k.nb2)), low);
+  // floor(√mix): the double root is within 2^-21 of the true one (mix < 2^62), so one
+  // step down and one step up make it exact; r0 <= 2^31, so (r0 + 1)² < 2^63.
+  V64 root = hn::ConvertTo(d, hn::Sqrt(hn::ConvertTo(df, mix)));
+  root = hn::IfThenElse(hn::Gt(MulU32(root, root), mix), hn::Sub(root, k.one_v), root);
+  const V64 up1 = hn::Add(root, k.one_v);
+  root = hn::IfThenElse(hn::Gt(MulU32(up1, up1), mix), root, up1);
+  const V64 rn = SaturateCount(root, k.zero, k.r_hi, sat);  // root >= 0
+  // m̂ = (m·c1) >> 30 = m·c1h + ((m·c1l) >> 30) with c1 = c1h·2^30 + c1l; same for √v̂.
+  hn::StoreU(hn::Add(MulI32(mn, k.c1h), hn::ShiftRight<kQ>(MulI32(mn, k.c1l))), d, mhat_out);
+  hn::StoreU(hn::Add(hn::Add(MulU32(rn, k.c2h), hn::ShiftRight<kQ>(MulU32(rn, k.c2l))), k.eps), d, den_out);
+  hn::StoreU(mn, d, m);
+  hn::StoreU(rn, d, rms);
+  return true;
+}
+
+// Pass 2 on one vector: ratio = trunc(m̂·2^26 / den), clamped; w ← w − RSR(lr·ratio).
+template <num::Quant Q>
+HWY_INLINE void AdamWeights(const FixedAdamConstants& c, const AdamVectors& k, const std::int64_t* mhat_in,
+                            const std::int64_t* den_in, std::int32_t* w, std::uint64_t* sat) {
+  const D64 d;
+  const DF64 df;
+  const V64 mhat = hn::LoadU(d, mhat_in), den = hn::LoadU(d, den_in);
+  // ratio = sign · floor(|m̂·2^26| / den); |m̂·2^26| < 2^62.
+  const V64 num = hn::ShiftLeft<FixedAdamConstants::kRatioQ>(mhat);
+  const V64 an = hn::Abs(num);
+  const auto qd = hn::Div(hn::ConvertTo(df, an), hn::ConvertTo(df, den));
+  // Quotients far above the clamp need no exact value (the reference clamps them too).
+  const M64 clamp_far = hn::RebindMask(d, hn::Gt(qd, k.big_quotient));
+  V64 q0 = hn::ConvertTo(d, hn::Min(qd, k.big_quotient));
+  V64 rem = hn::Sub(an, hn::Mul(q0, den));  // exact where q0 is within 1 of the quotient
+  const M64 neg_rem = hn::Lt(rem, k.zero);
+  q0 = hn::IfThenElse(neg_rem, hn::Sub(q0, k.one_v), q0);
+  rem = hn::IfThenElse(neg_rem, hn::Add(rem, den), rem);
+  q0 = hn::IfThenElse(hn::Lt(rem, den), q0, hn::Add(q0, k.one_v));
+  const M64 clamp = hn::Or(clamp_far, hn::Gt(q0, k.limit));
+  *sat += hn::CountTrue(d, clamp);
+  q0 = hn::IfThenElse(clamp, k.limit, q0);
+  const V64 ratio = hn::IfThenElse(hn::Lt(num, k.zero), hn::Neg(q0), q0);
+  // Δ = RSR(lr·ratio, step_shift): |lr·ratio| <= 2^29 · 2^33.
+  const V64 delta = RoundingShiftRight<Q>(hn::Mul(k.lr, ratio), c.step_shift);
+  StoreI32(SaturateCount(hn::Sub(LoadI32(w), delta), k.w_lo, k.w_hi, sat), w);
+}
+
 // Ranges (per vector; else the scalar reference):
 //   |g| <= g_limit where g_limit² · 2^g2_shift < 2^62 and |g|·2^m_shift < 2^31,
 //   0 <= rms < 2^31, |m| < 2^31 (m and rms are stored in 64 bits; larger values, of
@@ -118,83 +220,22 @@ HWY_INLINE V64 SaturateCount(V64 y, V64 lo, V64 hi, std::uint64_t* sat) {
 template <num::Quant Q>
 std::uint64_t FixedAdamT(const FixedAdamConstants& c, std::int32_t* w, const std::int32_t* g, std::int64_t* m,
                          std::int64_t* rms, std::size_t n, std::uint64_t g_limit) {
-  const D64 d;
-  const DF64 df;
-  const std::size_t L = hn::Lanes(d);
-  constexpr int kQ = FixedAdamConstants::kQ;
-  const std::int64_t mask30 = (std::int64_t{1} << kQ) - 1;
-  const V64 b1 = hn::Set(d, c.b1), nb1 = hn::Set(d, (std::int64_t{1} << kQ) - c.b1);
-  const V64 b2 = hn::Set(d, c.b2), nb2 = hn::Set(d, (std::int64_t{1} << kQ) - c.b2);
-  const V64 c1h = hn::Set(d, c.c1 >> kQ), c1l = hn::Set(d, c.c1 & mask30);
-  const V64 c2h = hn::Set(d, c.c2 >> kQ), c2l = hn::Set(d, c.c2 & mask30);
-  const V64 v_mask30 = hn::Set(d, mask30);
-  const V64 lr = hn::Set(d, c.lr), eps = hn::Set(d, c.eps);
-  const V64 m_lo = hn::Set(d, c.m_format.min_raw()), m_hi = hn::Set(d, c.m_format.max_raw());
-  const V64 r_lim = hn::Set(d, INT32_MAX);
-  const V64 r_hi = hn::Set(d, std::min<std::int64_t>(c.rms_format.max_raw(), INT32_MAX));  // root < 2^31
-  const V64 w_lo = hn::Set(d, c.weight_format.min_raw()), w_hi = hn::Set(d, c.weight_format.max_raw());
-  const V64 glim = hn::Set(d, static_cast<std::int64_t>(g_limit)), zero = hn::Zero(d), one_v = hn::Set(d, 1);
-  const V64 limit = hn::Set(d, FixedAdamConstants::kRatioLimit);
-  const auto big_quotient = hn::Set(df, static_cast<double>(FixedAdamConstants::kRatioLimit) + 16.0);
+  const std::size_t L = hn::Lanes(D64());
+  const AdamVectors k(c, g_limit);
+  HWY_ALIGN std::int64_t mhat[kAdamBlock], den[kAdamBlock];
+  bool simd[kAdamBlock];  // per vector of the block: pass 1 ran (else the reference did all)
   std::uint64_t sat = 0;
-  std::size_t i = 0;
-  for (; i + L <= n; i += L) {
-    const V64 gi = LoadI32(g + i), ri = hn::LoadU(d, rms + i), mi = hn::LoadU(d, m + i);
-    const V64 ag = hn::Abs(gi);
-    const auto r_ok = hn::And(hn::Not(hn::Lt(ri, zero)), hn::Not(hn::Gt(ri, r_lim)));
-    const auto m_ok = hn::Not(hn::Gt(hn::Abs(mi), r_lim));
-    if (!hn::AllTrue(d, hn::And(hn::And(hn::Not(hn::Gt(ag, glim)), r_ok), m_ok))) {
-      sat += FixedAdamScalar(c, w + i, g + i, m + i, rms + i, L);
-      continue;
+  const std::size_t full = n / L * L;
+  for (std::size_t b = 0; b < full; b += kAdamBlock) {
+    const std::size_t e = std::min(full, b + kAdamBlock);
+    for (std::size_t i = b; i < e; i += L) {
+      simd[(i - b) / L] = AdamMoments(c, k, g + i, m + i, rms + i, mhat + (i - b), den + (i - b), &sat);
+      if (!simd[(i - b) / L]) sat += FixedAdamScalar(c, w + i, g + i, m + i, rms + i, L);
     }
-    // m ← RSR(β1·m + (1−β1)·g·2^m_shift, 30) toward zero (see the reference): |m| and
-    // |g|·2^m_shift < 2^31, so both products < 2^61 and |mn| < 2^31 (a convex mix).
-    const V64 g_m = hn::ShiftLeftSame(gi, c.m_shift);
-    const V64 mn = SaturateCount(
-        RoundingShiftRight<num::Quant::kTowardZero>(hn::Add(MulI32(b1, mi), MulI32(nb1, g_m)), kQ), m_lo, m_hi, &sat);
-    // mix = floor((r²·β2 + g2·(1−β2)) / 2^30), r² = q·2^30 + s, g2 = u·2^30 + v:
-    //     = q·β2 + u·(1−β2) + floor((s·β2 + v·(1−β2)) / 2^30); r², g2 < 2^62 so q, u < 2^32,
-    // each product < 2^62 and mix <= max(r², g2) < 2^62 (a convex mix).
-    const V64 r2 = MulU32(ri, ri);
-    const V64 g2 = hn::ShiftLeftSame(MulU32(ag, ag), c.g2_shift);
-    const V64 q = hn::ShiftRight<kQ>(r2), s = hn::And(r2, v_mask30);
-    const V64 u = hn::ShiftRight<kQ>(g2), v = hn::And(g2, v_mask30);
-    const V64 low = hn::ShiftRight<kQ>(hn::Add(MulU32(s, b2), MulU32(v, nb2)));
-    const V64 mix = hn::Add(hn::Add(MulU32(q, b2), MulU32(u, nb2)), low);
-    // floor(√mix): the double root is within 2^-21 of the true one (mix < 2^62), so one
-    // step down and one step up make it exact; r0 <= 2^31, so (r0 + 1)² < 2^63.
-    V64 root = hn::ConvertTo(d, hn::Sqrt(hn::ConvertTo(df, mix)));
-    root = hn::IfThenElse(hn::Gt(MulU32(root, root), mix), hn::Sub(root, one_v), root);
-    const V64 up1 = hn::Add(root, one_v);
-    root = hn::IfThenElse(hn::Gt(MulU32(up1, up1), mix), root, up1);
-    const V64 rn = SaturateCount(root, zero, r_hi, &sat);  // root >= 0
-    // m̂ = (m·c1) >> 30 = m·c1h + ((m·c1l) >> 30) with c1 = c1h·2^30 + c1l; same for √v̂.
-    const V64 mhat = hn::Add(MulI32(mn, c1h), hn::ShiftRight<kQ>(MulI32(mn, c1l)));
-    const V64 den = hn::Add(hn::Add(MulU32(rn, c2h), hn::ShiftRight<kQ>(MulU32(rn, c2l))), eps);
-    // ratio = trunc(m̂·2^26 / den) = sign · floor(|m̂·2^26| / den); |m̂·2^26| < 2^62.
-    const V64 num = hn::ShiftLeft<FixedAdamConstants::kRatioQ>(mhat);
-    const V64 an = hn::Abs(num);
-    const auto qd = hn::Div(hn::ConvertTo(df, an), hn::ConvertTo(df, den));
-    // Quotients far above the clamp need no exact value (the reference clamps them too).
-    const M64 clamp_far = hn::RebindMask(d, hn::Gt(qd, big_quotient));
-    V64 q0 = hn::ConvertTo(d, hn::Min(qd, big_quotient));
-    V64 rem = hn::Sub(an, hn::Mul(q0, den));  // exact where q0 is within 1 of the quotient
-    const M64 neg_rem = hn::Lt(rem, zero);
-    q0 = hn::IfThenElse(neg_rem, hn::Sub(q0, one_v), q0);
-    rem = hn::IfThenElse(neg_rem, hn::Add(rem, den), rem);
-    q0 = hn::IfThenElse(hn::Lt(rem, den), q0, hn::Add(q0, one_v));
-    const M64 clamp = hn::Or(clamp_far, hn::Gt(q0, limit));
-    sat += hn::CountTrue(d, clamp);
-    q0 = hn::IfThenElse(clamp, limit, q0);
-    const V64 ratio = hn::IfThenElse(hn::Lt(num, zero), hn::Neg(q0), q0);
-    // Δ = RSR(lr·ratio, step_shift): |lr·ratio| <= 2^29 · 2^33.
-    const V64 delta = RoundingShiftRight<Q>(hn::Mul(lr, ratio), c.step_shift);
-    const V64 wn = SaturateCount(hn::Sub(LoadI32(w + i), delta), w_lo, w_hi, &sat);
-    hn::StoreU(mn, d, m + i);
-    hn::StoreU(rn, d, rms + i);
-    StoreI32(wn, w + i);
+    for (std::size_t i = b; i < e; i += L)
+      if (simd[(i - b) / L]) AdamWeights<Q>(c, k, mhat + (i - b), den + (i - b), w + i, &sat);
   }
-  if (i < n) sat += FixedAdamScalar(c, w + i, g + i, m + i, rms + i, n - i);
+  if (full < n) sat += FixedAdamScalar(c, w + full, g + full, m + full, rms + full, n - full);
   return sat;
 }
 
