@@ -31,6 +31,7 @@
 
 #include "kernels/detail/operands.h"
 #include "kernels/detail/output_stage.h"
+#include "kernels/detail/pack_kernels.h"
 #include "kernels/detail/pieces.h"
 #include "kernels/detail/simd_kernels.h"
 #include "kernels/detail/split_pieces.h"
@@ -106,27 +107,43 @@ template <typename TA, typename TB, typename TC>
 void PackPanelPairs(const GemmArgs<TA, TB, TC>& g, int panel, int NR, std::int16_t* dst) {
   const int K = g.K, pairs = util::CeilDiv<int>(K, 2), j0 = panel * NR;
   const int cols = std::min(NR, g.N - j0);
-  if (cols < NR || (K & 1) || g.layout != Layout::kNT) {  // padding (or kNN/kTN odd k) stays 0
+  // Zeros where nothing is copied: the padding columns of a last, narrow panel, and the
+  // partners of an odd K's last k; every other word is written below.
+  if (cols < NR) {
     std::memset(dst, 0, sizeof(std::int16_t) * 2 * static_cast<std::size_t>(pairs) * NR);
+  } else if (K & 1) {
+    std::memset(dst + static_cast<std::size_t>(pairs - 1) * NR * 2, 0, sizeof(std::int16_t) * 2 * NR);
   }
   if (g.layout == Layout::kNT) {  // B rows run along k: copy whole pairs as 32-bit words
     static_assert(sizeof(TB) == sizeof(std::int16_t));
     const int full_pairs = K / 2;
     const TB* rows[detail::kMaxTileCols];
     for (int c = 0; c < cols; ++c) rows[c] = g.B + static_cast<long>(j0 + c) * g.ldb;
-    // Pair-major, column-minor: contiguous stores; NR source rows stay in L1.
-    for (int p = 0; p < full_pairs; ++p) {
-      std::int16_t* d = dst + static_cast<long>(p) * NR * 2;
-      for (int c = 0; c < cols; ++c) std::memcpy(d + 2 * c, rows[c] + 2 * p, 2 * sizeof(TB));
+    if (const Path path = ActivePath(); path != Path::kReference) {  // the pairs transposed in SIMD blocks
+      detail::PackKernelsFor(path).pairs_nt(g.B, g.ldb, j0, cols, K, NR, dst);
+    } else {  // pair-major, column-minor: contiguous stores; NR source rows stay in L1
+      for (int p = 0; p < full_pairs; ++p) {
+        std::int16_t* d = dst + static_cast<long>(p) * NR * 2;
+        for (int c = 0; c < cols; ++c) std::memcpy(d + 2 * c, rows[c] + 2 * p, 2 * sizeof(TB));
+      }
     }
     if (K & 1) {
       std::int16_t* d = dst + static_cast<long>(full_pairs) * NR * 2;
       for (int c = 0; c < cols; ++c) d[2 * c] = rows[c][K - 1];
     }
-  } else {  // B rows run along j
-    for (int k = 0; k < K; ++k) {
-      const TB* src = g.B + static_cast<long>(k) * g.ldb + j0;
-      std::int16_t* d = dst + static_cast<long>(k / 2) * NR * 2 + (k & 1);
+  } else {  // B rows run along j: rows k and k + 1 interleaved (the compiler's SIMD unpack)
+    for (int k = 0; k + 1 < K; k += 2) {
+      const TB* src0 = g.B + static_cast<long>(k) * g.ldb + j0;
+      const TB* src1 = src0 + g.ldb;
+      std::int16_t* d = dst + static_cast<long>(k / 2) * NR * 2;
+      for (int c = 0; c < cols; ++c) {
+        d[2 * c] = static_cast<std::int16_t>(src0[c]);
+        d[2 * c + 1] = static_cast<std::int16_t>(src1[c]);
+      }
+    }
+    if (K & 1) {  // the last row alone; its partners stay 0
+      const TB* src = g.B + static_cast<long>(K - 1) * g.ldb + j0;
+      std::int16_t* d = dst + static_cast<long>(K / 2) * NR * 2;
       for (int c = 0; c < cols; ++c) d[2 * c] = static_cast<std::int16_t>(src[c]);
     }
   }
