@@ -38,6 +38,28 @@ void WeightPieces::SplitT(const T* x, int rows, int cols, int ld, std::int64_t m
     }
     detail::SplitPiecesRow(x + static_cast<std::size_t>(r) * ld, static_cast<std::size_t>(cols), count_, out, kt);
   }
+  BuildColumns();
+}
+
+// The column form from the padded rows: pair t of row r is row r's elements 2t, 2t + 1
+// (2t + 1 < ld: ld is even and the padding zero); rows past rows_ are zero.
+void WeightPieces::BuildColumns() {
+  columns_.clear();
+  col_stride_ = 0;
+  if (rows_ == 0 || cols_ == 0 || cols_ > kColumnFormMaxCols) return;
+  col_stride_ = (static_cast<std::size_t>(rows_) + kColumnAlign - 1) / kColumnAlign * kColumnAlign;
+  columns_.assign(static_cast<std::size_t>(count_) * column_size(), std::int16_t{0});
+  const std::size_t pairs = (static_cast<std::size_t>(cols_) + 1) / 2;
+  for (int p = 0; p < count_; ++p) {
+    std::int16_t* dst = columns_.data() + static_cast<std::size_t>(p) * column_size();
+    for (int r = 0; r < rows_; ++r) {
+      const std::int16_t* row = piece(p) + static_cast<std::size_t>(r) * ld_;
+      for (std::size_t t = 0; t < pairs; ++t) {
+        dst[(t * col_stride_ + r) * 2] = row[2 * t];
+        dst[(t * col_stride_ + r) * 2 + 1] = row[2 * t + 1];
+      }
+    }
+  }
 }
 
 // A 32-bit matrix is planned as if its maximum were at least 32768: two pieces or three;
@@ -51,8 +73,9 @@ void WeightPieces::Split(const std::int16_t* x, int rows, int cols, int ld, std:
 
 void WeightPieces::Clear() {
   data_.clear();
+  columns_.clear();
   count_ = rows_ = cols_ = 0;
-  ld_ = 0;
+  ld_ = col_stride_ = 0;
   max_abs_ = 0;
   std::fill(bounds_, bounds_ + detail::kMaxPieces, 0);
 }
