@@ -177,6 +177,35 @@ void SplitPiecesI32(const std::int32_t* x, std::size_t n, int count, std::int16_
   }
 }
 
+// ---- WeightPieces' column form: pairs of rows transposed in 4 x 4 blocks of int32 ---------
+void PairColumns(const std::int16_t* src, std::size_t ld, std::size_t rows, std::size_t pairs, std::int16_t* dst,
+                 std::size_t stride) {
+  const hn::Full128<std::int16_t> d16;
+  const hn::Full128<std::int32_t> d32;
+  const hn::Full128<std::int64_t> d64;
+  auto move = [&](std::size_t r, std::size_t t) { std::memcpy(dst + 2 * (t * stride + r), src + r * ld + 2 * t, 4); };
+  std::size_t r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    std::size_t t = 0;
+    for (; t + 4 <= pairs; t += 4) {
+      hn::Vec128<std::int32_t> v[4];
+      for (std::size_t i = 0; i < 4; ++i) v[i] = hn::BitCast(d32, hn::LoadU(d16, src + (r + i) * ld + 2 * t));
+      // rows (a, b, c, d) of pairs 0..3 -> (a0 b0 a1 b1), (a2 b2 a3 b3), (c0 d0 c1 d1), (c2 d2 c3 d3)
+      const auto ab01 = hn::BitCast(d64, hn::InterleaveLower(d32, v[0], v[1]));
+      const auto ab23 = hn::BitCast(d64, hn::InterleaveUpper(d32, v[0], v[1]));
+      const auto cd01 = hn::BitCast(d64, hn::InterleaveLower(d32, v[2], v[3]));
+      const auto cd23 = hn::BitCast(d64, hn::InterleaveUpper(d32, v[2], v[3]));
+      const hn::Vec128<std::int64_t> col[4] = {hn::InterleaveLower(d64, ab01, cd01), hn::InterleaveUpper(d64, ab01, cd01),
+                                               hn::InterleaveLower(d64, ab23, cd23), hn::InterleaveUpper(d64, ab23, cd23)};
+      for (std::size_t i = 0; i < 4; ++i) hn::StoreU(hn::BitCast(d16, col[i]), d16, dst + 2 * ((t + i) * stride + r));
+    }
+    for (; t < pairs; ++t)
+      for (std::size_t i = 0; i < 4; ++i) move(r + i, t);
+  }
+  for (; r < rows; ++r)
+    for (std::size_t t = 0; t < pairs; ++t) move(r, t);
+}
+
 // ---- int16 matrix-vector (batch 1): vectors along K, no packing ---------------------
 // The last partial vector is handled by re-reading the final full vector [K-L, K) with
 // the already-counted lanes of `a` zeroed, so nothing is read past a row.
@@ -694,6 +723,7 @@ SimdKernels GetKernels() {
   k.i16_gemv = &I16Gemv;
   k.i16_gemv_pieces = &I16GemvPieces;
   k.i16_gemv_pieces_cols = &I16GemvPiecesCols;
+  k.pair_columns = &PairColumns;
   k.i64_rows = kTileRows;
   k.i64_cols = static_cast<int>(2 * L64);
   k.i64_tile_a16 = &I64TileA16;

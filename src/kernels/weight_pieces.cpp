@@ -3,6 +3,7 @@
 #include "kernels/weight_pieces.h"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -38,27 +39,29 @@ void WeightPieces::SplitT(const T* x, int rows, int cols, int ld, std::int64_t m
     }
     detail::SplitPiecesRow(x + static_cast<std::size_t>(r) * ld, static_cast<std::size_t>(cols), count_, out, kt);
   }
-  BuildColumns();
+  BuildColumns(kt);
 }
 
 // The column form from the padded rows: pair t of row r is row r's elements 2t, 2t + 1
-// (2t + 1 < ld: ld is even and the padding zero); rows past rows_ are zero.
-void WeightPieces::BuildColumns() {
+// (2t + 1 < ld: ld is even and the padding zero); rows past rows_ are zero. Moved in
+// SIMD blocks by the path's kernel (the matrix is split again at each weight update).
+void WeightPieces::BuildColumns(const detail::SimdKernels* kt) {
   columns_.clear();
   col_stride_ = 0;
   if (rows_ == 0 || cols_ == 0 || cols_ > kColumnFormMaxCols) return;
   col_stride_ = (static_cast<std::size_t>(rows_) + kColumnAlign - 1) / kColumnAlign * kColumnAlign;
-  columns_.assign(static_cast<std::size_t>(count_) * column_size(), std::int16_t{0});
-  const std::size_t pairs = (static_cast<std::size_t>(cols_) + 1) / 2;
+  columns_.resize(static_cast<std::size_t>(count_) * column_size());
+  const std::size_t pairs = (static_cast<std::size_t>(cols_) + 1) / 2, rows = static_cast<std::size_t>(rows_);
   for (int p = 0; p < count_; ++p) {
     std::int16_t* dst = columns_.data() + static_cast<std::size_t>(p) * column_size();
-    for (int r = 0; r < rows_; ++r) {
-      const std::int16_t* row = piece(p) + static_cast<std::size_t>(r) * ld_;
-      for (std::size_t t = 0; t < pairs; ++t) {
-        dst[(t * col_stride_ + r) * 2] = row[2 * t];
-        dst[(t * col_stride_ + r) * 2 + 1] = row[2 * t + 1];
-      }
+    for (std::size_t t = 0; t < pairs; ++t)
+      std::fill(dst + 2 * (t * col_stride_ + rows), dst + 2 * (t + 1) * col_stride_, std::int16_t{0});
+    if (kt != nullptr) {
+      kt->pair_columns(piece(p), ld_, rows, pairs, dst, col_stride_);
+      continue;
     }
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t t = 0; t < pairs; ++t) std::memcpy(dst + 2 * (t * col_stride_ + r), piece(p) + r * ld_ + 2 * t, 4);
   }
 }
 

@@ -25,6 +25,9 @@
 #include <vector>
 
 namespace fixar::kern {
+namespace detail {
+struct SimdKernels;
+}
 
 class WeightPieces {
  public:
@@ -55,7 +58,7 @@ class WeightPieces {
  private:
   std::size_t piece_size() const { return static_cast<std::size_t>(rows_) * ld_; }
   std::size_t column_size() const { return (static_cast<std::size_t>(cols_) + 1) / 2 * col_stride_ * 2; }
-  void BuildColumns();
+  void BuildColumns(const detail::SimdKernels* kt);  // kt: the splitting path's kernels, or null
   template <typename T>
   void SplitT(const T* x, int rows, int cols, int ld, std::int64_t max_abs, std::int64_t plan_max);
   std::vector<std::int16_t> data_;

@@ -12,6 +12,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "kernels/parallel.h"
@@ -444,17 +445,25 @@ TEST_F(KernelState, ShortRowsOnColumnFormMatchReference) {
   CheckShortRows<std::int32_t, std::int16_t>(std::int64_t{1} << 31, 32767, 18);       // 3 pieces of A
 }
 
-// The column form's layout: pair t of row r of piece p, zero past the rows and the odd
-// last column; held for short rows only, and dropped by Clear.
+// The column form's layout, moved by each path's kernel (4 x 4 blocks and tails) or the
+// reference path's loop: pair t of row r of piece p, zero past the rows and the odd last
+// column; held for short rows only, and dropped by Clear.
 TEST_F(KernelState, WeightPiecesColumnFormHoldsPairsOfEachRow) {
   std::mt19937_64 rng(9);
-  for (int cols : {1, 17, 64, 65}) {
-    const int rows = 21;
+  for (auto [rows, cols, path] : [] {
+         std::vector<std::tuple<int, int, Path>> cases;
+         for (Path path : AvailablePaths())
+           for (int rows : {1, 21, 32})
+             for (int cols : {1, 8, 17, 64, 65}) cases.emplace_back(rows, cols, path);
+         return cases;
+       }()) {
+    ForcePath(path);
     std::vector<std::int32_t> w(static_cast<std::size_t>(rows) * cols);
     for (auto& x : w) x = static_cast<std::int32_t>(rng());
     WeightPieces pieces;
     pieces.Split(w.data(), rows, cols, cols, std::int64_t{1} << 31);
     ASSERT_EQ(pieces.has_columns(), cols <= WeightPieces::kColumnFormMaxCols) << cols;
+    SCOPED_TRACE(std::string(to_string(path)) + " rows " + std::to_string(rows) + " cols " + std::to_string(cols));
     if (!pieces.has_columns()) continue;
     const std::size_t stride = pieces.col_stride();
     ASSERT_EQ(stride % WeightPieces::kColumnAlign, 0u);

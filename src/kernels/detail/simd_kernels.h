@@ -63,6 +63,10 @@ struct SimdKernels {
   void (*i16_gemv)(const std::int16_t* a, std::size_t K, const std::int16_t* B, std::size_t ldb,
                    std::size_t count, std::int32_t* out) = nullptr;
 
+  // WeightPieces' column form: the int32 of int16 elements 2t, 2t + 1 of row r (rows ld
+  // apart) -> int32 element t·stride + r of dst, for r < rows, t < pairs.
+  void (*pair_columns)(const std::int16_t* src, std::size_t ld, std::size_t rows, std::size_t pairs,
+                       std::int16_t* dst, std::size_t stride) = nullptr;
   // out[j] for j in [0, count) of a PieceGemv.
   void (*i16_gemv_pieces)(const PieceGemv& g, std::size_t count, std::int64_t* out) = nullptr;
   // The same in column form: reads whole vectors of kColumnAlign-padded outputs past count
