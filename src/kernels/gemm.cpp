@@ -494,7 +494,8 @@ void RunPieces(const GemmArgs<TA, TB, TC>& g, const Pieces& pa, const Pieces& pb
 
 // Batch-1 forward on the cached pieces of B (GemmArgs::b_pieces): the rows of A split into
 // int16 pieces (or copied, for int16 A) into zero-padded scratch rows of the cache's
-// stride, then kt.i16_gemv_pieces over the padded rows: whole vectors, no packing.
+// stride, then kt.i16_gemv_pieces over the padded rows: whole vectors, no packing; or, for
+// a short K held in column form, kt.i16_gemv_pieces_cols (no horizontal sums).
 template <typename TA, typename TB, typename TC>
 void RunGemvPieces(const GemmArgs<TA, TB, TC>& g, const Pieces& pa, const SimdKernels& kt,
                    const FinishContext& ctx, std::vector<std::uint64_t>* task_sat) {
@@ -520,11 +521,21 @@ void RunGemvPieces(const GemmArgs<TA, TB, TC>& g, const Pieces& pa, const SimdKe
   for (int p = 0; p < pa.count; ++p)
     for (int q = 0; q < wb.count(); ++q)
       pg.chunk_pairs[p][q] = static_cast<std::size_t>(detail::ChunkPairs(pa.bound[p], wb.bound(q), static_cast<std::int64_t>(ld)));
+  // Short K: the column form (one output per lane) where the cache holds it and the block
+  // starts on its padding grid (RunGemv's blocks of 16 and 128 do).
+  const bool columns = wb.has_columns() && kt.i16_gemv_pieces_cols != nullptr;
   RunGemv<std::int64_t>(
       g, ctx, kt,
       [&](int i, int j, int n, std::int64_t* out) {
         detail::PieceGemv call = pg;
         for (int p = 0; p < pa.count; ++p) call.a[p] = a_pad + (static_cast<std::size_t>(p) * g.M + i) * ld;
+        if (columns && j % WeightPieces::kColumnAlign == 0) {
+          call.ld = 2 * wb.col_stride();
+          call.pairs = (static_cast<std::size_t>(g.K) + 1) / 2;
+          for (int q = 0; q < wb.count(); ++q) call.b[q] = wb.columns(q) + 2 * static_cast<std::size_t>(j);
+          kt.i16_gemv_pieces_cols(call, static_cast<std::size_t>(n), out);
+          return;
+        }
         for (int q = 0; q < wb.count(); ++q) call.b[q] = wb.piece(q) + static_cast<std::size_t>(j) * ld;
         kt.i16_gemv_pieces(call, static_cast<std::size_t>(n), out);
       },

@@ -177,6 +177,35 @@ void SplitPiecesI32(const std::int32_t* x, std::size_t n, int count, std::int16_
   }
 }
 
+// ---- WeightPieces' column form: pairs of rows transposed in 4 x 4 blocks of int32 ---------
+void PairColumns(const std::int16_t* src, std::size_t ld, std::size_t rows, std::size_t pairs, std::int16_t* dst,
+                 std::size_t stride) {
+  const hn::Full128<std::int16_t> d16;
+  const hn::Full128<std::int32_t> d32;
+  const hn::Full128<std::int64_t> d64;
+  auto move = [&](std::size_t r, std::size_t t) { std::memcpy(dst + 2 * (t * stride + r), src + r * ld + 2 * t, 4); };
+  std::size_t r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    std::size_t t = 0;
+    for (; t + 4 <= pairs; t += 4) {
+      hn::Vec128<std::int32_t> v[4];
+      for (std::size_t i = 0; i < 4; ++i) v[i] = hn::BitCast(d32, hn::LoadU(d16, src + (r + i) * ld + 2 * t));
+      // rows (a, b, c, d) of pairs 0..3 -> (a0 b0 a1 b1), (a2 b2 a3 b3), (c0 d0 c1 d1), (c2 d2 c3 d3)
+      const auto ab01 = hn::BitCast(d64, hn::InterleaveLower(d32, v[0], v[1]));
+      const auto ab23 = hn::BitCast(d64, hn::InterleaveUpper(d32, v[0], v[1]));
+      const auto cd01 = hn::BitCast(d64, hn::InterleaveLower(d32, v[2], v[3]));
+      const auto cd23 = hn::BitCast(d64, hn::InterleaveUpper(d32, v[2], v[3]));
+      const hn::Vec128<std::int64_t> col[4] = {hn::InterleaveLower(d64, ab01, cd01), hn::InterleaveUpper(d64, ab01, cd01),
+                                               hn::InterleaveLower(d64, ab23, cd23), hn::InterleaveUpper(d64, ab23, cd23)};
+      for (std::size_t i = 0; i < 4; ++i) hn::StoreU(hn::BitCast(d16, col[i]), d16, dst + 2 * ((t + i) * stride + r));
+    }
+    for (; t < pairs; ++t)
+      for (std::size_t i = 0; i < 4; ++i) move(r + i, t);
+  }
+  for (; r < rows; ++r)
+    for (std::size_t t = 0; t < pairs; ++t) move(r, t);
+}
+
 // ---- int16 matrix-vector (batch 1): vectors along K, no packing ---------------------
 // The last partial vector is handled by re-reading the final full vector [K-L, K) with
 // the already-counted lanes of `a` zeroed, so nothing is read past a row.
@@ -309,6 +338,63 @@ void I16GemvPieces(const PieceGemv& g, std::size_t count, std::int64_t* out) {
     }
     for (std::size_t r = 0; r < rows; ++r) out[j + r] = hn::GetLane(hn::SumOfLanes(d64, s[r]));
   }
+}
+
+// ---- the same in column form (WeightPieces::columns): one output per int32 lane ----------
+// NV vectors of outputs at a time: per pair row, one broadcast pair of a times NV vectors of
+// output pairs; int32 chunks folded into int64 lanes in output order (lower, upper half).
+constexpr int kColVectors = HWY_TARGET <= HWY_AVX3 ? 4 : 2;
+
+template <int NV>
+HWY_INLINE void PieceColumns(const PieceGemv& g, std::size_t j, std::int64_t* out, std::size_t count) {
+  const D32 d32;
+  const D16 d16;
+  const D64 d64;
+  const hn::Half<D32> dh;
+  const std::size_t L = hn::Lanes(d32), H = hn::Lanes(d64);
+  hn::Vec<D64> lo[NV], hi[NV];
+  for (int v = 0; v < NV; ++v) lo[v] = hi[v] = hn::Zero(d64);
+  for (int p = 0; p < g.a_count; ++p) {
+    for (int q = 0; q < g.b_count; ++q) {
+      const std::size_t chunk = g.chunk_pairs[p][q];
+      const int shift = 11 * (p + q);
+      for (std::size_t t0 = 0; t0 < g.pairs; t0 += chunk) {
+        const std::size_t t1 = g.pairs - t0 < chunk ? g.pairs : t0 + chunk;
+        V32 acc[NV];
+        for (int v = 0; v < NV; ++v) acc[v] = hn::Zero(d32);
+        const std::int16_t* b = g.b[q] + t0 * g.ld + 2 * j;
+        for (std::size_t t = t0; t < t1; ++t, b += g.ld) {
+          const V16 a = BroadcastPair(d32, d16, g.a[p] + 2 * t);
+          for (int v = 0; v < NV; ++v) acc[v] = MulAddPairs(d32, a, hn::LoadU(d16, b + 2 * L * v), acc[v]);
+        }
+        for (int v = 0; v < NV; ++v) {
+          lo[v] = hn::Add(lo[v], hn::ShiftLeftSame(hn::PromoteTo(d64, hn::LowerHalf(dh, acc[v])), shift));
+          hi[v] = hn::Add(hi[v], hn::ShiftLeftSame(hn::PromoteTo(d64, hn::UpperHalf(dh, acc[v])), shift));
+        }
+      }
+    }
+  }
+  for (int v = 0; v < NV; ++v) {
+    const std::size_t o = j + v * L;
+    if (o + L <= count) {
+      hn::StoreU(lo[v], d64, out + o);
+      hn::StoreU(hi[v], d64, out + o + H);
+    } else if (o < count) {  // the last partial vector
+      std::int64_t tmp[2 * HWY_LANES(std::int64_t)];
+      hn::StoreU(lo[v], d64, tmp);
+      hn::StoreU(hi[v], d64, tmp + H);
+      for (std::size_t r = 0; o + r < count; ++r) out[o + r] = tmp[r];
+    }
+  }
+}
+
+// detail::PieceGemv in column form: kColVectors vectors of outputs at a time, then single
+// vectors (the last one partial: its padded outputs are computed and dropped).
+void I16GemvPiecesCols(const PieceGemv& g, std::size_t count, std::int64_t* out) {
+  const std::size_t L = hn::Lanes(D32());
+  std::size_t j = 0;
+  for (; j + kColVectors * L <= count; j += kColVectors * L) PieceColumns<kColVectors>(g, j, out, count);
+  for (; j < count; j += L) PieceColumns<1>(g, j, out, count);
 }
 
 // ---- matrix-vector (batch 1) with int64 sums, any operand widths ------------------------
@@ -636,6 +722,8 @@ SimdKernels GetKernels() {
   k.i16_gemv_min_k = hn::Lanes(D16());
   k.i16_gemv = &I16Gemv;
   k.i16_gemv_pieces = &I16GemvPieces;
+  k.i16_gemv_pieces_cols = &I16GemvPiecesCols;
+  k.pair_columns = &PairColumns;
   k.i64_rows = kTileRows;
   k.i64_cols = static_cast<int>(2 * L64);
   k.i64_tile_a16 = &I64TileA16;

@@ -3,6 +3,7 @@
 #include "kernels/weight_pieces.h"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -38,6 +39,30 @@ void WeightPieces::SplitT(const T* x, int rows, int cols, int ld, std::int64_t m
     }
     detail::SplitPiecesRow(x + static_cast<std::size_t>(r) * ld, static_cast<std::size_t>(cols), count_, out, kt);
   }
+  BuildColumns(kt);
+}
+
+// The column form from the padded rows: pair t of row r is row r's elements 2t, 2t + 1
+// (2t + 1 < ld: ld is even and the padding zero); rows past rows_ are zero. Moved in
+// SIMD blocks by the path's kernel (the matrix is split again at each weight update).
+void WeightPieces::BuildColumns(const detail::SimdKernels* kt) {
+  columns_.clear();
+  col_stride_ = 0;
+  if (rows_ == 0 || cols_ == 0 || cols_ > kColumnFormMaxCols) return;
+  col_stride_ = (static_cast<std::size_t>(rows_) + kColumnAlign - 1) / kColumnAlign * kColumnAlign;
+  columns_.resize(static_cast<std::size_t>(count_) * column_size());
+  const std::size_t pairs = (static_cast<std::size_t>(cols_) + 1) / 2, rows = static_cast<std::size_t>(rows_);
+  for (int p = 0; p < count_; ++p) {
+    std::int16_t* dst = columns_.data() + static_cast<std::size_t>(p) * column_size();
+    for (std::size_t t = 0; t < pairs; ++t)
+      std::fill(dst + 2 * (t * col_stride_ + rows), dst + 2 * (t + 1) * col_stride_, std::int16_t{0});
+    if (kt != nullptr) {
+      kt->pair_columns(piece(p), ld_, rows, pairs, dst, col_stride_);
+      continue;
+    }
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t t = 0; t < pairs; ++t) std::memcpy(dst + 2 * (t * col_stride_ + r), piece(p) + r * ld_ + 2 * t, 4);
+  }
 }
 
 // A 32-bit matrix is planned as if its maximum were at least 32768: two pieces or three;
@@ -51,8 +76,9 @@ void WeightPieces::Split(const std::int16_t* x, int rows, int cols, int ld, std:
 
 void WeightPieces::Clear() {
   data_.clear();
+  columns_.clear();
   count_ = rows_ = cols_ = 0;
-  ld_ = 0;
+  ld_ = col_stride_ = 0;
   max_abs_ = 0;
   std::fill(bounds_, bounds_ + detail::kMaxPieces, 0);
 }

@@ -12,6 +12,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "kernels/parallel.h"
@@ -364,6 +365,125 @@ TEST_F(KernelState, CachedWeightPiecesMatchReference) {
   CheckCachedPieces<std::int16_t, std::int16_t>(100, 100, 5);                     // narrow: int32 sums
   CheckCachedPieces<std::int32_t, std::int32_t>(1 << 20, 1 << 18, 6);             // fixed32: pieces of both
   CheckCachedPieces<std::int32_t, std::int16_t>(1 << 24, 32768, 7);
+}
+
+// Short rows (K <= WeightPieces::kColumnFormMaxCols): the batch-1 product on the column
+// form of the cached pieces (one output per int32 lane), against the reference on every
+// path, threads 1 and 2, 1 and 3 rows of A: K around a pair and a vector, N around a
+// vector of int32 lanes, bias, ReLU, saturation and stochastic rounding; one stage
+// with shift 0 (every bit of the sum shows) and one scaled to the sum bound (its high bits).
+template <typename TA, typename TB>
+void CheckShortRows(std::int64_t a_span, std::int64_t b_span, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  auto fill = [&](auto& v, std::int64_t span) {
+    using T = std::remove_reference_t<decltype(v[0])>;
+    std::uniform_int_distribution<std::int64_t> dist(-span, span);
+    for (auto& x : v) x = static_cast<T>(std::clamp<std::int64_t>(dist(rng), std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
+    v[0] = static_cast<T>(std::max<std::int64_t>(-span, std::numeric_limits<T>::min()));  // the extreme values
+    v[v.size() / 2] = static_cast<T>(std::min<std::int64_t>(span, std::numeric_limits<T>::max()));
+  };
+  int bits = 0;
+  while ((std::int64_t{1} << bits) < a_span * b_span) ++bits;
+  for (int K : {1, 2, 3, 17, 31, 32, 33, 64}) {
+    for (int N : {1, 5, 16, 17, 400}) {
+      for (int M : {1, 3}) {
+        std::vector<TA> a(static_cast<std::size_t>(M) * K);
+        std::vector<TB> b(static_cast<std::size_t>(N) * K);
+        std::vector<std::int64_t> bias(static_cast<std::size_t>(N));
+        fill(a, a_span);
+        fill(b, b_span);
+        fill(bias, std::int64_t{1} << 20);
+        const GemmArgs<TA, TB, std::int32_t> args{.layout = Layout::kNT, .M = M, .N = N, .K = K, .A = a.data(),
+                                                  .lda = K, .B = b.data(), .ldb = K, .ldc = N};
+        OutputStage exact;  // shift 0, saturating, bias and ReLU
+        exact.acc_frac_bits = 16;
+        exact.out = num::Signed(32, 16);
+        exact.bias = bias.data();
+        exact.relu = true;
+        OutputStage scaled;  // the sum bound's top bits, rounded stochastically
+        scaled.acc_frac_bits = 16 + std::max(0, bits + 7 - 30);
+        scaled.out = num::Signed(32, 16);
+        scaled.quant = num::Quant::kStochastic;
+        scaled.seed = seed;
+        for (const OutputStage& stage : {exact, scaled}) {
+          std::vector<std::int32_t> expected(static_cast<std::size_t>(M) * N);
+          auto ref = args;
+          ref.C = expected.data();
+          const Stats ref_stats = GemmReference(ref, stage);
+          for (Path path : AvailablePaths()) {
+            ForcePath(path);
+            WeightPieces pieces;
+            pieces.Split(b.data(), N, K, K, b_span);
+            ASSERT_TRUE(pieces.has_columns());
+            for (int threads : {1, 2}) {
+              SetNumThreads(threads);
+              std::vector<std::int32_t> got(expected.size(), 7);
+              auto run = args;
+              run.C = got.data();
+              run.b_pieces = &pieces;
+              const Stats stats = Gemm(run, stage);
+              ASSERT_EQ(got, expected) << to_string(path) << " M=" << M << " N=" << N << " K=" << K << " threads "
+                                       << threads << " a span " << a_span << " b span " << b_span << " shift "
+                                       << stage.acc_frac_bits - 16;
+              ASSERT_EQ(stats.saturations, ref_stats.saturations) << to_string(path) << " K=" << K << " N=" << N;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_F(KernelState, ShortRowsOnColumnFormMatchReference) {
+  CheckShortRows<std::int16_t, std::int32_t>(32768, 1 << 18, 11);                     // fixar: 2 pieces, long chunks
+  CheckShortRows<std::int16_t, std::int32_t>(300, 5000, 12);                          // sums unsaturated at shift 0
+  CheckShortRows<std::int16_t, std::int32_t>(32768, (1 << 26) - 1, 13);               // top piece near 32767: chunks of 1
+  CheckShortRows<std::int16_t, std::int32_t>(32768, std::int64_t{1} << 31, 14);       // 3 pieces, INT32_MIN
+  CheckShortRows<std::int16_t, std::int16_t>(32767, 32767, 15);                       // 1 piece, chunks of 1 pair
+  CheckShortRows<std::int16_t, std::int16_t>(32768, 16384, 16);                       // 1 piece, chunks of 2 pairs
+  CheckShortRows<std::int32_t, std::int32_t>(1 << 20, 1 << 18, 17);                   // pieces of both
+  CheckShortRows<std::int32_t, std::int16_t>(std::int64_t{1} << 31, 32767, 18);       // 3 pieces of A
+}
+
+// The column form's layout, moved by each path's kernel (4 x 4 blocks and tails) or the
+// reference path's loop: pair t of row r of piece p, zero past the rows and the odd last
+// column; held for short rows only, and dropped by Clear.
+TEST_F(KernelState, WeightPiecesColumnFormHoldsPairsOfEachRow) {
+  std::mt19937_64 rng(9);
+  for (auto [rows, cols, path] : [] {
+         std::vector<std::tuple<int, int, Path>> cases;
+         for (Path path : AvailablePaths())
+           for (int rows : {1, 21, 32})
+             for (int cols : {1, 8, 17, 64, 65}) cases.emplace_back(rows, cols, path);
+         return cases;
+       }()) {
+    ForcePath(path);
+    std::vector<std::int32_t> w(static_cast<std::size_t>(rows) * cols);
+    for (auto& x : w) x = static_cast<std::int32_t>(rng());
+    WeightPieces pieces;
+    pieces.Split(w.data(), rows, cols, cols, std::int64_t{1} << 31);
+    ASSERT_EQ(pieces.has_columns(), cols <= WeightPieces::kColumnFormMaxCols) << cols;
+    SCOPED_TRACE(std::string(to_string(path)) + " rows " + std::to_string(rows) + " cols " + std::to_string(cols));
+    if (!pieces.has_columns()) continue;
+    const std::size_t stride = pieces.col_stride();
+    ASSERT_EQ(stride % WeightPieces::kColumnAlign, 0u);
+    ASSERT_GE(stride, static_cast<std::size_t>(rows));
+    for (int p = 0; p < pieces.count(); ++p) {
+      for (std::size_t t = 0; t < static_cast<std::size_t>(cols + 1) / 2; ++t) {
+        for (std::size_t r = 0; r < stride; ++r) {
+          for (std::size_t e = 0; e < 2; ++e) {
+            const std::size_t c = 2 * t + e;
+            const std::int16_t want = r < static_cast<std::size_t>(rows) && c < static_cast<std::size_t>(cols)
+                                          ? pieces.piece(p)[r * pieces.ld() + c]
+                                          : std::int16_t{0};
+            ASSERT_EQ(pieces.columns(p)[(t * stride + r) * 2 + e], want) << "p " << p << " t " << t << " r " << r;
+          }
+        }
+      }
+    }
+    pieces.Clear();
+    EXPECT_FALSE(pieces.has_columns());
+  }
 }
 
 TEST_F(KernelState, WeightPiecesOfAnotherShapeOrBadSizesThrow) {

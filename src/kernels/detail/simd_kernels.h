@@ -28,12 +28,18 @@ inline constexpr int kMaxTileCols = 32;
 // most chunk_pairs[p][q] steps (detail::ChunkPairs: every lane stays exact), then widened
 // into int64 lanes shifted by 11·(p+q); int64 wraps modulo 2^64, so out[j] is exact when the
 // true sum fits int64.
+//
+// The column form (WeightPieces::columns, short K) reads the same sums with b[q] at output
+// j's pair in pair row 0 and `ld` int16 elements from one pair row to the next, `pairs`
+// pair rows: out[j] = Σ_{p,q} 2^(11·(p+q)) · Σ_{t < pairs} a[p][2t]·b[q][t·ld + 2j] +
+// a[p][2t+1]·b[q][t·ld + 2j + 1]; one output per int32 lane, so no horizontal sums.
 struct PieceGemv {
   const std::int16_t* a[kMaxPieces] = {};
   int a_count = 0;
   const std::int16_t* b[kMaxPieces] = {};
   int b_count = 0;
   std::size_t ld = 0;
+  std::size_t pairs = 0;  // column form only
   std::size_t chunk_pairs[kMaxPieces][kMaxPieces] = {};
 };
 
@@ -57,8 +63,15 @@ struct SimdKernels {
   void (*i16_gemv)(const std::int16_t* a, std::size_t K, const std::int16_t* B, std::size_t ldb,
                    std::size_t count, std::int32_t* out) = nullptr;
 
+  // WeightPieces' column form: the int32 of int16 elements 2t, 2t + 1 of row r (rows ld
+  // apart) -> int32 element t·stride + r of dst, for r < rows, t < pairs.
+  void (*pair_columns)(const std::int16_t* src, std::size_t ld, std::size_t rows, std::size_t pairs,
+                       std::int16_t* dst, std::size_t stride) = nullptr;
   // out[j] for j in [0, count) of a PieceGemv.
   void (*i16_gemv_pieces)(const PieceGemv& g, std::size_t count, std::int64_t* out) = nullptr;
+  // The same in column form: reads whole vectors of kColumnAlign-padded outputs past count
+  // (the pair rows' padding, zero), so j must start at a multiple of kColumnAlign.
+  void (*i16_gemv_pieces_cols)(const PieceGemv& g, std::size_t count, std::int64_t* out) = nullptr;
 
   // (int16|int32) x (int16|int32) -> int64: k in [k_begin, k_end), panel of int64 values.
   int i64_rows = 0, i64_cols = 0;
