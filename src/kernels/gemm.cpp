@@ -31,7 +31,6 @@
 
 #include "kernels/detail/operands.h"
 #include "kernels/detail/output_stage.h"
-#include "kernels/detail/pack_kernels.h"
 #include "kernels/detail/pieces.h"
 #include "kernels/detail/simd_kernels.h"
 #include "kernels/detail/split_pieces.h"
@@ -104,7 +103,7 @@ SplitPlan PlanSplit(Split split, int M, int row_units, int col_units) {
 // ---- packing -----------------------------------------------------------------------
 // Panel `panel` of B' (columns panel*NR ..), as int16 pairs (see simd_kernels.h).
 template <typename TA, typename TB, typename TC>
-void PackPanelPairs(const GemmArgs<TA, TB, TC>& g, int panel, int NR, std::int16_t* dst) {
+void PackPanelPairs(const GemmArgs<TA, TB, TC>& g, int panel, int NR, const SimdKernels& kt, std::int16_t* dst) {
   const int K = g.K, pairs = util::CeilDiv<int>(K, 2), j0 = panel * NR;
   const int cols = std::min(NR, g.N - j0);
   // Zeros where nothing is copied: the padding columns of a last, narrow panel, and the
@@ -116,20 +115,14 @@ void PackPanelPairs(const GemmArgs<TA, TB, TC>& g, int panel, int NR, std::int16
   }
   if (g.layout == Layout::kNT) {  // B rows run along k: copy whole pairs as 32-bit words
     static_assert(sizeof(TB) == sizeof(std::int16_t));
+    // The 32-bit pairs of `cols` rows transposed into pair-major rows of NR words (SIMD
+    // blocks of 4 x 4); an odd K's last element alone.
     const int full_pairs = K / 2;
-    const TB* rows[detail::kMaxTileCols];
-    for (int c = 0; c < cols; ++c) rows[c] = g.B + static_cast<long>(j0 + c) * g.ldb;
-    if (const Path path = ActivePath(); path != Path::kReference) {  // the pairs transposed in SIMD blocks
-      detail::PackKernelsFor(path).pairs_nt(g.B, g.ldb, j0, cols, K, NR, dst);
-    } else {  // pair-major, column-minor: contiguous stores; NR source rows stay in L1
-      for (int p = 0; p < full_pairs; ++p) {
-        std::int16_t* d = dst + static_cast<long>(p) * NR * 2;
-        for (int c = 0; c < cols; ++c) std::memcpy(d + 2 * c, rows[c] + 2 * p, 2 * sizeof(TB));
-      }
-    }
+    const TB* b0 = g.B + static_cast<long>(j0) * g.ldb;
+    kt.pair_columns(b0, g.ldb, cols, full_pairs, dst, NR);
     if (K & 1) {
       std::int16_t* d = dst + static_cast<long>(full_pairs) * NR * 2;
-      for (int c = 0; c < cols; ++c) d[2 * c] = rows[c][K - 1];
+      for (int c = 0; c < cols; ++c) d[2 * c] = b0[static_cast<long>(c) * g.ldb + K - 1];
     }
   } else {  // B rows run along j: rows k and k + 1 interleaved (the compiler's SIMD unpack)
     for (int k = 0; k + 1 < K; k += 2) {
@@ -419,7 +412,8 @@ PieceViews<TC> SplitPieceOperands(const GemmArgs<TA, TB, TC>& g, const Pieces& p
 // Every piece of B' packed into pair panels (panel-major, piece-minor), and for kTN the
 // pieces of A transposed (piece-major, row stride a_ld), over threads.
 template <typename TC>
-void PackPieces(const PieceViews<TC>& v, int a_count, int b_count, int MR, int NR, std::size_t panel_elems, int a_ld,
+void PackPieces(const PieceViews<TC>& v, int a_count, int b_count, int MR, int NR, const SimdKernels& kt,
+                std::size_t panel_elems, int a_ld,
                 std::int16_t* packed, std::int16_t* at) {
   const GemmArgs<std::int16_t, std::int16_t, TC>& g = v.b[0];
   const int num_panels = util::CeilDiv<int>(g.N, NR), row_blocks = util::CeilDiv<int>(g.M, MR);
@@ -430,7 +424,7 @@ void PackPieces(const PieceViews<TC>& v, int a_count, int b_count, int MR, int N
     const Range pr = BlockRange(num_panels, prep_tasks, t);
     for (int p = pr.begin; p < pr.end; ++p)
       for (int q = 0; q < b_count; ++q)
-        PackPanelPairs(v.b[q], p, NR, packed + (static_cast<std::size_t>(p) * b_count + q) * panel_elems);
+        PackPanelPairs(v.b[q], p, NR, kt, packed + (static_cast<std::size_t>(p) * b_count + q) * panel_elems);
     if (at != nullptr) {
       const Range rr = BlockRange(g.M, prep_tasks, t);
       for (int pp = 0; pp < a_count; ++pp)
@@ -454,7 +448,7 @@ void RunPieces(const GemmArgs<TA, TB, TC>& g, const Pieces& pa, const Pieces& pb
   std::int16_t* packed = t_packed_b.Get<std::int16_t>(panel_elems * num_panels * pb.count);
   std::int16_t* at =
       transpose_a ? t_transposed_a.Get<std::int16_t>(static_cast<std::size_t>(pa.count) * g.M * a_ld + 1) : nullptr;
-  PackPieces(v, pa.count, pb.count, MR, NR, panel_elems, a_ld, packed, at);
+  PackPieces(v, pa.count, pb.count, MR, NR, kt, panel_elems, a_ld, packed, at);
 
   std::size_t chunk[kMaxPieces][kMaxPieces];
   for (int p = 0; p < pa.count; ++p)
@@ -611,7 +605,7 @@ bool TryInt32Sums(const IntCall<TA, TB, TC>& c, Stats* stats, std::vector<std::u
     }
     const int MR = kt.i16_rows, NR = kt.i16_cols;
     const std::size_t panel_elems = 2 * static_cast<std::size_t>(pairs) * NR;
-    auto pack = [&](int p, std::byte* dst) { PackPanelPairs(g, p, NR, reinterpret_cast<std::int16_t*>(dst)); };
+    auto pack = [&](int p, std::byte* dst) { PackPanelPairs(g, p, NR, kt, reinterpret_cast<std::int16_t*>(dst)); };
     const std::size_t chunk = narrow ? pairs : static_cast<std::size_t>(chunk_pairs);
     auto tile = [&](const std::int16_t* const* a_rows, const std::byte* panel, auto&& consume) {
       const auto* pp = reinterpret_cast<const std::int16_t*>(panel);
