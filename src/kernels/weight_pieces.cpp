@@ -44,11 +44,14 @@ void WeightPieces::SplitT(const T* x, int rows, int cols, int ld, std::int64_t m
 
 // The column form from the padded rows: pair t of row r is row r's elements 2t, 2t + 1
 // (2t + 1 < ld: ld is even and the padding zero); rows past rows_ are zero. Moved in
-// SIMD blocks by the path's kernel (the matrix is split again at each weight update).
+// SIMD blocks by the path's kernel and written once (no clearing of the whole buffer): the
+// matrix is split again at each weight update.
 void WeightPieces::BuildColumns(const detail::SimdKernels* kt) {
-  columns_.clear();
   col_stride_ = 0;
-  if (rows_ == 0 || cols_ == 0 || cols_ > kColumnFormMaxCols) return;
+  if (rows_ == 0 || cols_ == 0 || cols_ > kColumnFormMaxCols) {
+    columns_.clear();
+    return;
+  }
   col_stride_ = (static_cast<std::size_t>(rows_) + kColumnAlign - 1) / kColumnAlign * kColumnAlign;
   columns_.resize(static_cast<std::size_t>(count_) * column_size());
   const std::size_t pairs = (static_cast<std::size_t>(cols_) + 1) / 2, rows = static_cast<std::size_t>(rows_);
