@@ -327,28 +327,33 @@ void CheckCachedPieces(std::int64_t a_span, std::int64_t b_span, std::uint64_t s
       fill(b, b_span);
       GemmArgs<TA, TB, std::int32_t> args{.layout = layout, .M = s.M, .N = s.N, .K = s.K, .A = a.data(), .lda = s.K,
                                           .B = b.data(), .ldb = b_t ? s.K : s.N, .ldc = s.N};
-      OutputStage stage;
-      stage.acc_frac_bits = 30;
-      stage.out = num::Signed(32, 16);
-      std::vector<std::int32_t> expected(static_cast<std::size_t>(s.M) * s.N);
-      auto ref = args;
-      ref.C = expected.data();
-      GemmReference(ref, stage);
-      for (Path path : AvailablePaths()) {
-        ForcePath(path);
-        WeightPieces pieces;
-        pieces.Split(b.data(), b_t ? s.N : s.K, b_t ? s.K : s.N, args.ldb, b_span);
-        for (int threads : {1, 2}) {
-          SetNumThreads(threads);
-          for (Split split : {Split::kRows, Split::kCols, Split::kAuto}) {
-            std::vector<std::int32_t> got(expected.size(), 7);
-            auto run = args;
-            run.C = got.data();
-            run.split = split;
-            run.b_pieces = &pieces;
-            Gemm(run, stage);
-            ASSERT_EQ(got, expected) << to_string(path) << " " << to_string(layout) << " M=" << s.M << " N=" << s.N
-                                     << " K=" << s.K << " threads " << threads << " b span " << b_span;
+      // Two stages: the sum shifted right by 14 (its high bits, saturating at ±2^31), and
+      // shift 0 (every bit of the sums that fit int32: the narrow spans' in full).
+      for (int acc_frac : {30, 16}) {
+        OutputStage stage;
+        stage.acc_frac_bits = acc_frac;
+        stage.out = num::Signed(32, 16);
+        std::vector<std::int32_t> expected(static_cast<std::size_t>(s.M) * s.N);
+        auto ref = args;
+        ref.C = expected.data();
+        GemmReference(ref, stage);
+        for (Path path : AvailablePaths()) {
+          ForcePath(path);
+          WeightPieces pieces;
+          pieces.Split(b.data(), b_t ? s.N : s.K, b_t ? s.K : s.N, args.ldb, b_span);
+          for (int threads : {1, 2}) {
+            SetNumThreads(threads);
+            for (Split split : {Split::kRows, Split::kCols, Split::kAuto}) {
+              std::vector<std::int32_t> got(expected.size(), 7);
+              auto run = args;
+              run.C = got.data();
+              run.split = split;
+              run.b_pieces = &pieces;
+              Gemm(run, stage);
+              ASSERT_EQ(got, expected) << to_string(path) << " " << to_string(layout) << " M=" << s.M
+                                       << " N=" << s.N << " K=" << s.K << " threads " << threads << " b span "
+                                       << b_span << " shift " << acc_frac - 16;
+            }
           }
         }
       }
