@@ -141,7 +141,7 @@ struct AdamVectors {
 };
 
 // Pass 1 on one vector of lanes: false (nothing written) when a lane is outside the ranges
-// above; else m and rms updated, and m̂ and √v̂ + ε stored to mhat_out and den_out.
+// listed at FixedAdamT below; else m and rms updated, and m̂ and √v̂ + ε stored to mhat_out and den_out.
 HWY_INLINE bool AdamMoments(const FixedAdamConstants& c, const AdamVectors& k, const std::int32_t* g, std::int64_t* m,
                             std::int64_t* rms, std::int64_t* mhat_out, std::int64_t* den_out, std::uint64_t* sat) {
   const D64 d;

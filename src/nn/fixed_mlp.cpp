@@ -118,7 +118,7 @@ void PrepareWeightPieces(IntBuffer& w, int out, int in, int batch) {
 }
 
 std::int64_t MaxAbsOf(const IntBuffer& b, std::size_t n) {
-  if (!b.narrow) return MaxAbsRaw(b.data32(), n);
+  if (!b.narrow) return kern::MaxAbs(std::span(b.data32(), n));
   return kern::MaxAbs(std::span(b.i16.data(), n));
 }
 
@@ -550,7 +550,7 @@ class FixedMlp final : public Mlp {
         if (!C.narrow) PrepareWeightPieces(C, L.out, L.in, 1);
         continue;
       }
-      const std::int64_t max_abs = MaxAbsRaw(L.W.data(), L.W.size());
+      const std::int64_t max_abs = kern::MaxAbs(L.W);
       const Format f = num::PowerOfTwoFormat(num::ToDouble(max_abs, policy_.weight), policy_.qat_weight_bits);
       C.fmt = f;
       C.master = nullptr;
@@ -637,7 +637,7 @@ class FixedMlp final : public Mlp {
     L.values += L.dW.size() + L.db.size();
     L.dw_format = st.out;
     if (policy_.gradient_rule.dynamic)  // the scan over dW is only needed when formats move
-      L.dw_rule.ObserveMax(std::max(MaxAbsRaw(L.dW.data(), L.dW.size()), MaxAbsRaw(L.db.data(), L.db.size())), sat,
+      L.dw_rule.ObserveMax(std::max(kern::MaxAbs(L.dW), kern::MaxAbs(L.db)), sat,
                            policy_.gradient_rule);
   }
 

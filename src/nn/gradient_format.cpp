@@ -29,12 +29,10 @@ int IntBitsFor(double max_abs, int word_bits, int min_int_bits) {
   return I;
 }
 
-std::int64_t MaxAbsRaw(const std::int32_t* raw, std::size_t n) { return kern::MaxAbs(std::span(raw, n)); }
-
 bool DynamicGradientFormat::Observe(const std::int32_t* raw, std::size_t n, std::uint64_t saturations,
                                     const GradientFormatRule& rule) {
   if (!rule.dynamic) return false;
-  return ObserveMax(MaxAbsRaw(raw, n), saturations, rule);
+  return ObserveMax(kern::MaxAbs(std::span(raw, n)), saturations, rule);
 }
 
 bool DynamicGradientFormat::ObserveMax(std::int64_t max_abs_raw, std::uint64_t saturations,

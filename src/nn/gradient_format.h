@@ -71,7 +71,4 @@ class DynamicGradientFormat {
 // positive end holds max_abs (>= 0); at least `min_int_bits`.
 int IntBitsFor(double max_abs, int word_bits, int min_int_bits);
 
-// Max |x| of raw int32 values (as int64: |INT32_MIN| fits), by kern::MaxAbs (SIMD).
-std::int64_t MaxAbsRaw(const std::int32_t* raw, std::size_t n);
-
 }  // namespace fixar::nn
