@@ -1,9 +1,11 @@
 // `fixar sweep` through the built program: the smoke grid (4 short Pendulum runs, 2 at a
-// time) trains to the end, a second `sweep run` skips everything, and status, task, list
-// and --version answer.
+// time) trains to the end, a second `sweep run` skips everything, status and task answer,
+// and scripts/campaign-collect turns the sweep into the committed layout; list and --version
+// answer.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -22,10 +24,9 @@ struct Result {
   std::string out;
 };
 
-// Runs `fixar args` from the repository root, stdout and stderr together.
-Result Fixar(const std::string& args) {
-  const std::string cmd =
-      "cd " + proc::ShellQuote(FIXAR_SOURCE_DIR) + " && " + proc::ShellQuote(FIXAR_BINARY) + " " + args + " 2>&1";
+// Runs a shell command line from the repository root, stdout and stderr together.
+Result Shell(const std::string& line) {
+  const std::string cmd = "cd " + proc::ShellQuote(FIXAR_SOURCE_DIR) + " && " + line + " 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) return {-1, "popen failed"};
   Result r{-1, ""};
@@ -35,6 +36,9 @@ Result Fixar(const std::string& args) {
   r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
 }
+
+// Runs `fixar args` from the repository root.
+Result Fixar(const std::string& args) { return Shell(proc::ShellQuote(FIXAR_BINARY) + " " + args); }
 
 TEST(SweepEndToEnd, SmokeGridRunsToTheEndThenEverythingIsSkipped) {
   testing::ScratchDir tmp;
@@ -71,6 +75,35 @@ TEST(SweepEndToEnd, SmokeGridRunsToTheEndThenEverythingIsSkipped) {
   ASSERT_EQ(prov["invocations"].size(), 2u);
   EXPECT_NE(prov["invocations"][0]["command"].get<std::string>().find("sweep run configs/sweeps/smoke.toml"),
             std::string::npos);
+
+  // scripts/campaign-collect (the QAT campaign's collector) copies every run out in the layout
+  // docs/results/qat_campaign commits and writes one summary row per run, with its commit.
+  const fs::path out = tmp.path() / "collected";
+  const Result collect = Shell("FIXAR_BUILD_DIR=" + proc::ShellQuote(fs::path(FIXAR_BINARY).parent_path().string()) +
+                               " scripts/campaign-collect --sweep " + d + " --out " + proc::ShellQuote(out.string()));
+  ASSERT_EQ(collect.rc, 0) << collect.out;
+  const std::string commit = prov["invocations"][0].value("commit", std::string());
+  for (const auto& name : names) {
+    const std::string precision = name.substr(9, name.rfind("_s") - 9), seed = name.substr(name.rfind("_s") + 2);
+    const fs::path run = out / "Pendulum" / precision / ("seed" + seed);
+    for (const char* f : {"config.toml", "progress.csv.gz", "provenance.json", "summary.json"})
+      EXPECT_TRUE(fs::exists(run / f)) << run / f << "\n" << collect.out;
+  }
+  std::ifstream rows_in(out / "summary.csv");
+  std::string line;
+  std::vector<std::string> rows;
+  while (std::getline(rows_in, line)) rows.push_back(line);
+  ASSERT_EQ(rows.size(), 5u) << collect.out;
+  EXPECT_EQ(rows[0], "task,precision,seed,steps,final_eval,mean_last10_eval,best_eval,commit");
+  for (const std::string row : {"Pendulum,float32,0,2000,", "Pendulum,float32,1,2000,", "Pendulum,fixar,0,2000,",
+                                "Pendulum,fixar,1,2000,"}) {
+    const auto it = std::find_if(rows.begin(), rows.end(), [&](const std::string& r) { return r.starts_with(row); });
+    ASSERT_NE(it, rows.end()) << row << " not in summary.csv:\n" << collect.out;
+    if (!commit.empty()) {
+      EXPECT_TRUE(it->ends_with("," + commit)) << *it << " does not end with " << commit;
+    }
+  }
+  EXPECT_TRUE(fs::exists(out / "report.md")) << collect.out;
 }
 
 TEST(SweepEndToEnd, ListVersionAndErrors) {
