@@ -188,15 +188,17 @@ std::unique_ptr<Ddpg> MakeAgent(const TrainConfig& c, const envs::Env& env) {
   return std::make_unique<Ddpg>(SpecFor(c, env));
 }
 
+// Writes dir/`file` (checkpoint.bin, or final.bin: the weights at the last step of a run that
+// ended inside an episode; see Run()).
 void WriteCheckpoint(const fs::path& dir, const TrainConfig& c, const RunStats& stats, const Ddpg& agent,
-                     const ReplayBuffer& buffer) {
+                     const ReplayBuffer& buffer, const char* file = "checkpoint.bin") {
   util::ByteWriter w;
   w.PutString(c.task);
   w.PutString(c.RunName());
   SaveStats(w, stats);
   agent.Save(w);
   buffer.Save(w);
-  util::WriteCheckedFile((dir / "checkpoint.bin").string(), kCheckpointMagic, kCheckpointVersion, w);
+  util::WriteCheckedFile((dir / file).string(), kCheckpointMagic, kCheckpointVersion, w);
 }
 
 // The payload of checkpoint.bin (format `version`) into stats, agent and buffer; `where`
@@ -218,8 +220,9 @@ void ReadCheckpointPayload(std::span<const std::uint8_t> bytes, std::uint32_t ve
   if (buffer) buffer->Load(r);
 }
 
-void ReadCheckpoint(const fs::path& dir, const TrainConfig& c, RunStats& stats, Ddpg& agent, ReplayBuffer* buffer) {
-  const std::string path = (dir / "checkpoint.bin").string();
+void ReadCheckpoint(const fs::path& dir, const TrainConfig& c, RunStats& stats, Ddpg& agent, ReplayBuffer* buffer,
+                    const char* file = "checkpoint.bin") {
+  const std::string path = (dir / file).string();
   std::uint32_t version = 0;
   const auto bytes = util::ReadCheckedFile(path, kCheckpointMagic, 1, kCheckpointVersion, &version);
   ReadCheckpointPayload(bytes, version, path, c, stats, agent, buffer);
@@ -548,7 +551,18 @@ bool TrainingLoop::Run() {
   }
   ShowProgress(NAN, /*force=*/true);
   progress_.Finish();
-  if (ep_length_ == 0 && !interrupted) WriteCheckpoint(dir_, c_, stats_, *agent_, buffer_);  // ended on an episode boundary
+  // The end of the run. On an episode boundary checkpoint.bin is the final state. Inside an
+  // episode (tasks whose episodes end early, e.g. Hopper) checkpoint.bin stays at the last
+  // boundary, so that extending the run with --resume stays exact, and final.bin holds the
+  // last step's weights for eval, export and fidelity (LoadRun takes the later of the two).
+  if (!interrupted) {
+    if (ep_length_ == 0) {
+      WriteCheckpoint(dir_, c_, stats_, *agent_, buffer_);
+      fs::remove(dir_ / "final.bin");
+    } else {
+      WriteCheckpoint(dir_, c_, stats_, *agent_, buffer_, "final.bin");
+    }
+  }
   return interrupted;
 }
 
@@ -621,6 +635,15 @@ LoadedRun LoadRun(const std::string& run_dir, bool with_buffer) {
   LoadedRun run = NewRun(std::move(config), with_buffer);
   RunStats stats;
   ReadCheckpoint(dir, run.config, stats, *run.agent, run.buffer.get());
+  if (fs::exists(dir / "final.bin")) {  // the run ended inside an episode: its last step's weights
+    LoadedRun last = NewRun(run.config, with_buffer);
+    RunStats last_stats;
+    ReadCheckpoint(dir, last.config, last_stats, *last.agent, last.buffer.get(), "final.bin");
+    if (last_stats.step > stats.step) {
+      run = std::move(last);
+      stats = last_stats;
+    }
+  }
   run.step = stats.step;
   return run;
 }

@@ -3,7 +3,10 @@
 // Run directory (name: task_algorithm_precision_sSEED, a -2, -3 … suffix if taken):
 //   config.toml     the resolved configuration
 //   progress.csv    one row per run.log_every steps (columns in docs/training.md)
-//   checkpoint.bin  the latest checkpoint (atomic write, versioned, checksummed)
+//   checkpoint.bin  the latest checkpoint (atomic write, versioned, checksummed), always at
+//                   an episode boundary so that --resume continues exactly
+//   final.bin       only when the run ended inside an episode: the same format at its last
+//                   step (eval, export and fidelity read it; --resume does not)
 //   summary.json    written at the end (also when interrupted: "interrupted": true)
 // (run_records.h writes all but the checkpoint)
 //   provenance.json the build (commit, dirty flag, build type), kernel path, threads and
@@ -79,8 +82,8 @@ struct EvalSummary {
 // the initial one, then one per step), e.g. to render them.
 EvalSummary Evaluate(const EvalOptions& options, std::vector<std::vector<double>>* first_episode_states = nullptr);
 
-// A run directory loaded: its configuration, the agent from its checkpoint and, when
-// asked, the replay buffer. Throws naming the directory when it is not a run or its
+// A run directory loaded: its configuration, the agent from its checkpoint (final.bin
+// where it is later than checkpoint.bin) and, when asked, the replay buffer. Throws naming the directory when it is not a run or its
 // checkpoint is missing, corrupt or of another run.
 struct LoadedRun {
   TrainConfig config;

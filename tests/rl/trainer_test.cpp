@@ -77,6 +77,38 @@ TEST(Trainer, ResumeContinuesExactlyWhereItStopped) {
   EXPECT_EQ(eval_a.returns, eval_b.returns);
 }
 
+// A run whose last step falls inside an episode (Pendulum's episodes are 200 steps) leaves
+// final.bin with the last step's weights, which eval and LoadRun read; checkpoint.bin stays
+// at the last episode boundary, so extending the run is still exact — and then final.bin,
+// overtaken, goes.
+TEST(Trainer, EndingInsideAnEpisodeLeavesTheFinalWeights) {
+  const fs::path out = Fresh("fixar_trainer_final");
+  const auto straight = Train(Small((out / "a").string(), 1600));
+  EXPECT_FALSE(fs::exists(fs::path(straight.run_dir) / "final.bin"));
+  const auto mid = Train(Small((out / "b").string(), 1500));
+  const fs::path dir = mid.run_dir;
+  ASSERT_TRUE(fs::exists(dir / "final.bin"));
+  const auto last = LoadRun(mid.run_dir, false);
+  EXPECT_EQ(last.step, 1500);
+  EXPECT_EQ(Evaluate({mid.run_dir, 1, 99}).step, 1500);
+  fs::rename(dir / "final.bin", out / "final.bin");
+  const auto boundary = LoadRun(mid.run_dir, false);
+  EXPECT_EQ(boundary.step, 1200);  // the last multiple of checkpoint_every (400), an episode boundary
+  EXPECT_NE(boundary.agent->actor().ParametersAsDouble(), last.agent->actor().ParametersAsDouble());
+  fs::rename(out / "final.bin", dir / "final.bin");
+
+  TrainOptions more = Small((out / "b").string(), 1600);
+  more.resume_dir = mid.run_dir;
+  const auto resumed = Train(more);
+  EXPECT_EQ(resumed.evals, straight.evals);
+  EXPECT_FALSE(fs::exists(dir / "final.bin"));
+  const auto a = LoadRun(straight.run_dir, false);
+  const auto b = LoadRun(resumed.run_dir, false);
+  EXPECT_EQ(b.step, 1600);
+  EXPECT_EQ(a.agent->actor().ParametersAsDouble(), b.agent->actor().ParametersAsDouble());
+  EXPECT_EQ(a.agent->critic().ParametersAsDouble(), b.agent->critic().ParametersAsDouble());
+}
+
 // The same with stochastic rounding and gradient formats that move every 50 updates: the
 // rounding step counters and the format state are part of the checkpoint.
 TEST(Trainer, ResumeIsExactWithStochasticRoundingAndDynamicGradientFormats) {
