@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <set>
 #include <stdexcept>
 #include <tuple>
@@ -32,12 +33,23 @@ const Group* PickReference(const Group& g, const std::vector<const Group*>& cand
   return best;
 }
 
-std::vector<double> FiniteLast10(const GroupStats& s) {
+// The seeds of a group's runs that have a last-10 mean.
+std::set<std::uint64_t> EvaluatedSeeds(const Group& g, const GroupStats& s) {
+  std::set<std::uint64_t> seeds;
+  for (std::size_t k = 0; k < g.runs.size(); ++k)
+    if (std::isfinite(s.runs[k].mean_last10_eval)) seeds.insert(g.runs[k].config.seed);
+  return seeds;
+}
+
+// The last-10 means of the runs whose seed is in `seeds`.
+std::vector<double> Last10Of(const Group& g, const GroupStats& s, const std::set<std::uint64_t>& seeds) {
   std::vector<double> v;
-  for (const RunStats& r : s.runs)
-    if (std::isfinite(r.mean_last10_eval)) v.push_back(r.mean_last10_eval);
+  for (std::size_t k = 0; k < g.runs.size(); ++k)
+    if (std::isfinite(s.runs[k].mean_last10_eval) && seeds.count(g.runs[k].config.seed)) v.push_back(s.runs[k].mean_last10_eval);
   return v;
 }
+
+std::string SeedList(const std::set<std::uint64_t>& seeds) { return fmt::format("{}", fmt::join(seeds, ", ")); }
 
 void ComputeRatios(Report& rep) {
   std::set<std::string> tasks_without;
@@ -57,15 +69,31 @@ void ComputeRatios(Report& rep) {
       s.ratio = RatioEstimate{1.0, NAN, NAN, false};
       continue;
     }
-    const std::vector<double> mine = FiniteLast10(s);
-    const std::vector<double> theirs = FiniteLast10(rep.stats[static_cast<std::size_t>(ref - rep.groups.data())]);
-    if (mine.empty() || theirs.empty()) {
+    // Paired by seed: only the seeds both groups have, so that an unfinished campaign (one
+    // side has more seeds) does not compare different seeds' luck.
+    const GroupStats& rs = rep.stats[static_cast<std::size_t>(ref - rep.groups.data())];
+    const std::set<std::uint64_t> my_seeds = EvaluatedSeeds(g, s), their_seeds = EvaluatedSeeds(*ref, rs);
+    if (my_seeds.empty() || their_seeds.empty()) {
       s.ratio_note = "no ratio: no evaluation yet";
       continue;
     }
+    std::set<std::uint64_t> both;
+    std::set_intersection(my_seeds.begin(), my_seeds.end(), their_seeds.begin(), their_seeds.end(),
+                          std::inserter(both, both.end()));
+    if (both.empty()) {
+      s.ratio_note = fmt::format("no ratio: no seed in common with the reference (seeds {} against {})",
+                                 SeedList(my_seeds), SeedList(their_seeds));
+      continue;
+    }
+    const std::vector<double> mine = Last10Of(g, s, both), theirs = Last10Of(*ref, rs, both);
     s.ratio = BootstrapRatio(mine, theirs, rep.options.bootstrap_resamples);
+    std::vector<std::string> notes;
+    if (both != my_seeds || both != their_seeds)
+      notes.push_back(fmt::format("ratio over the seeds both have: {} (this group: {}; reference: {})", SeedList(both),
+                                  SeedList(my_seeds), SeedList(their_seeds)));
     const std::vector<std::string> diff = DifferingKeys(g, *ref);
-    if (!diff.empty()) s.ratio_note = fmt::format("reference also differs in {}", fmt::join(diff, ", "));
+    if (!diff.empty()) notes.push_back(fmt::format("reference also differs in {}", fmt::join(diff, ", ")));
+    s.ratio_note = fmt::format("{}", fmt::join(notes, "; "));
     if (Summarize(theirs).mean < 0)
       s.ratio_note += std::string(s.ratio_note.empty() ? "" : "; ") + "negative reference return: a ratio above 1 is worse";
   }

@@ -205,9 +205,13 @@ TEST(ReportTable, PlusMinusOnlyWithTwoSeedsAndRatiosToTheReference) {
   EXPECT_NE(f32.find("| 3 (0, 1, 2) |"), std::string::npos) << f32;
   EXPECT_NE(f32.find("100.0 ± 10.0"), std::string::npos) << f32;
   EXPECT_NE(f32.find("1 (reference)"), std::string::npos) << f32;
+  // fixar has seeds 0 and 1 (95, 85); float32 seeds 0, 1, 2 (100, 110, 90): the ratio pairs
+  // seeds, 90 / 105, not 90 / 100, and says which seeds it used.
   const std::string fixar = Row(md, "HalfCheetah", "fixar [precision.rounding=half_even]");
   EXPECT_NE(fixar.find("90.0 ± 7.1"), std::string::npos) << fixar;
-  EXPECT_NE(fixar.find("| 0.900 ["), std::string::npos) << fixar;
+  EXPECT_NE(fixar.find("| 0.857 ["), std::string::npos) << fixar;
+  EXPECT_NE(fixar.find("ratio over the seeds both have: 0, 1 (this group: 0, 1; reference: 0, 1, 2)"), std::string::npos)
+      << fixar;
   const std::string one = Row(md, "HalfCheetah", "fixar [precision.rounding=stochastic]");
   EXPECT_EQ(one.find("±"), std::string::npos) << one;
   EXPECT_NE(one.find("80.0 (1 seed)"), std::string::npos) << one;
@@ -220,13 +224,31 @@ TEST(ReportTable, PlusMinusOnlyWithTwoSeedsAndRatiosToTheReference) {
   std::size_t i = 0;
   Find(r, "fixar [precision.rounding=half_even]", &i);
   ASSERT_TRUE(r.stats[i].ratio.has_value());
-  EXPECT_DOUBLE_EQ(r.stats[i].ratio->ratio, 0.9);
-  EXPECT_LT(r.stats[i].ratio->lo, 0.9);
-  EXPECT_GT(r.stats[i].ratio->hi, 0.9);
+  EXPECT_DOUBLE_EQ(r.stats[i].ratio->ratio, 90.0 / 105.0);
+  EXPECT_LT(r.stats[i].ratio->lo, 90.0 / 105.0);
+  EXPECT_GT(r.stats[i].ratio->hi, 90.0 / 105.0);
+  // The stochastic group's one seed (0, 80) against float32's seed 0 (100) alone.
+  Find(r, "fixar [precision.rounding=stochastic]", &i);
+  EXPECT_DOUBLE_EQ(r.stats[i].ratio->ratio, 0.8);
   // The group CSV: the old columns first, std empty for one seed.
   const std::string csv = RenderGroupCsv(r);
   EXPECT_EQ(csv.rfind("task,runs,precision,seeds,steps,final_eval_mean,final_eval_std,best_eval_mean,", 0), 0u);
   EXPECT_NE(csv.find("HalfCheetah,stochastic_HalfCheetah_ddpg_fixar,fixar,1,10000,80,,80,"), std::string::npos) << csv;
+}
+
+TEST(ReportTable, NoRatioWithoutASeedInCommon) {
+  const fs::path root = FreshDir("unpaired");
+  const std::vector<fs::path> dirs = {
+      WriteRun(root / "a", {Config("Hopper", "float32", 0), std::vector<double>(10, 100)}),
+      WriteRun(root / "b", {Config("Hopper", "float32", 1), std::vector<double>(10, 120)}),
+      WriteRun(root / "c", {Config("Hopper", "fixar", 2), std::vector<double>(10, 90)})};
+  const Report r = BuildReport(LoadAll(dirs), {});
+  std::size_t i = 0;
+  Find(r, "fixar", &i);
+  EXPECT_FALSE(r.stats[i].ratio.has_value());
+  EXPECT_EQ(r.stats[i].ratio_note, "no ratio: no seed in common with the reference (seeds 2 against 0, 1)");
+  const std::string fixar = Row(RenderMarkdown(r), "Hopper", "fixar");
+  EXPECT_NE(fixar.find("no seed in common"), std::string::npos) << fixar;
 }
 
 TEST(ReportTable, ReferenceByFlagAndMissingReference) {
