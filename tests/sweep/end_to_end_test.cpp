@@ -84,7 +84,8 @@ TEST(SweepEndToEnd, SmokeGridRunsToTheEndThenEverythingIsSkipped) {
   ASSERT_EQ(collect.rc, 0) << collect.out;
   const std::string commit = prov["invocations"][0].value("commit", std::string());
   for (const auto& name : names) {
-    const std::string precision = name.substr(9, name.rfind("_s") - 9), seed = name.substr(name.rfind("_s") + 2);
+    const std::size_t task_end = name.find('_') + 1, seed_at = name.rfind("_s");
+    const std::string precision = name.substr(task_end, seed_at - task_end), seed = name.substr(seed_at + 2);
     const fs::path run = out / "Pendulum" / precision / ("seed" + seed);
     for (const char* f : {"config.toml", "progress.csv.gz", "provenance.json", "summary.json"})
       EXPECT_TRUE(fs::exists(run / f)) << run / f << "\n" << collect.out;
@@ -104,6 +105,34 @@ TEST(SweepEndToEnd, SmokeGridRunsToTheEndThenEverythingIsSkipped) {
     }
   }
   EXPECT_TRUE(fs::exists(out / "report.md")) << collect.out;
+
+  // scripts/campaign-restore rebuilds a sweep directory from the collected results (a machine
+  // that kept nothing): the finished runs come back as done, a run whose summary says it
+  // stopped early does not, and a second restore changes nothing.
+  {
+    std::ifstream sin(out / "Pendulum" / "fixar" / "seed1" / "summary.json");
+    auto stopped = nlohmann::json::parse(sin);
+    stopped["steps"] = 1000;
+    testing::WriteFile(out / "Pendulum" / "fixar" / "seed1" / "summary.json", stopped.dump(2));
+  }
+  const fs::path restored = tmp.path() / "restored";
+  const std::string r = proc::ShellQuote(restored.string());
+  const Result restore =
+      Shell("scripts/campaign-restore --sweep " + r + " --from " + proc::ShellQuote(out.string()));
+  ASSERT_EQ(restore.rc, 0) << restore.out;
+  EXPECT_NE(restore.out.find("3 finished runs restored"), std::string::npos) << restore.out;
+  EXPECT_NE(restore.out.find("1 stopped before 2000 steps (not restored)"), std::string::npos) << restore.out;
+  EXPECT_FALSE(fs::exists(restored / "runs" / "Pendulum_fixar_s1"));
+  EXPECT_TRUE(fs::exists(restored / "runs" / "Pendulum_fixar_s0" / "progress.csv"));
+  const Result restored_status = Fixar("sweep status " + r);
+  EXPECT_EQ(restored_status.rc, 0) << restored_status.out;
+  EXPECT_NE(restored_status.out.find("total: 3 done, 0 running, 0 partial, 1 not started, 0 failed"), std::string::npos)
+      << restored_status.out;
+  const Result twice = Shell("scripts/campaign-restore --sweep " + r + " --from " + proc::ShellQuote(out.string()));
+  ASSERT_EQ(twice.rc, 0) << twice.out;
+  EXPECT_NE(twice.out.find("0 finished runs restored into " + restored.string() + "/runs, 3 already there"),
+            std::string::npos)
+      << twice.out;
 }
 
 TEST(SweepEndToEnd, ListVersionAndErrors) {
