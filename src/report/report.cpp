@@ -45,7 +45,8 @@ std::set<std::uint64_t> EvaluatedSeeds(const Group& g, const GroupStats& s) {
 std::vector<double> Last10Of(const Group& g, const GroupStats& s, const std::set<std::uint64_t>& seeds) {
   std::vector<double> v;
   for (std::size_t k = 0; k < g.runs.size(); ++k)
-    if (std::isfinite(s.runs[k].mean_last10_eval) && seeds.count(g.runs[k].config.seed)) v.push_back(s.runs[k].mean_last10_eval);
+    if (std::isfinite(s.runs[k].mean_last10_eval) && seeds.count(g.runs[k].config.seed))
+      v.push_back(s.runs[k].mean_last10_eval);
   return v;
 }
 
