@@ -83,7 +83,8 @@ std::string RenderMarkdown(const Report& r) {
       "run.seed in the run's config.toml; a group is a task and every configuration key except run.seed, "
       "run.out_dir, run.threads and run.total_steps. Ratio = the mean over seeds of the group's last-10 means / the "
       "same for the {} group of the task, both over only the seeds the two groups have in common; 95 % interval: "
-      "percentile bootstrap, {} resamples of the seeds of each group drawn with replacement independently (mt19937_64 seed {}), only with two or more seeds on both sides.\n",
+      "paired percentile bootstrap, {} resamples of the common seeds drawn with replacement, each drawn seed "
+      "taking its value on both sides (mt19937_64 seed {}), only with two or more common seeds.\n",
       ref, r.options.bootstrap_resamples, kBootstrapSeed);
   if (!r.notes.empty()) md += "\nNotes:\n";
   for (const std::string& n : r.notes) md += "- " + n + "\n";

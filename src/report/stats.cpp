@@ -49,30 +49,30 @@ std::size_t DrawIndex(std::mt19937_64& rng, std::size_t n) {
   return static_cast<std::size_t>(x % range);
 }
 
-double ResampledMean(std::mt19937_64& rng, const std::vector<double>& v) {
-  double sum = 0;
-  for (std::size_t i = 0; i < v.size(); ++i) sum += v[DrawIndex(rng, v.size())];
-  return sum / static_cast<double>(v.size());
-}
-
 }  // namespace
 
 RatioEstimate BootstrapRatio(const std::vector<double>& group, const std::vector<double>& reference, int resamples,
                              std::uint64_t seed) {
-  if (group.empty() || reference.empty())
-    throw std::invalid_argument(fmt::format("BootstrapRatio: {} group values and {} reference values; both sides "
-                                            "need at least one", group.size(), reference.size()));
+  if (group.empty() || group.size() != reference.size())
+    throw std::invalid_argument(fmt::format("BootstrapRatio: {} group values and {} reference values; they must be "
+                                            "pairs (one of each per seed), at least one", group.size(), reference.size()));
   RatioEstimate r;
   r.ratio = Summarize(group).mean / Summarize(reference).mean;
   r.lo = r.hi = NAN;
-  if (group.size() < 2 || reference.size() < 2 || resamples < 1) return r;
+  const std::size_t n = group.size();
+  if (n < 2 || resamples < 1) return r;
   std::mt19937_64 rng(seed);
   std::vector<double> ratios;
   ratios.reserve(static_cast<std::size_t>(resamples));
   for (int k = 0; k < resamples; ++k) {
-    const double g = ResampledMean(rng, group);
-    const double q = g / ResampledMean(rng, reference);
-    if (!std::isnan(q)) ratios.push_back(q);
+    double g = 0, q = 0;  // the same drawn seeds on both sides
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t j = DrawIndex(rng, n);
+      g += group[j];
+      q += reference[j];
+    }
+    const double ratio = g / q;  // the ratio of the two means: the 1/n cancels
+    if (!std::isnan(ratio)) ratios.push_back(ratio);
   }
   std::sort(ratios.begin(), ratios.end());
   r.lo = Quantile(ratios, 0.025);

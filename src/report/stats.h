@@ -38,13 +38,16 @@ struct RatioEstimate {
   double lo = 0, hi = 0;      // 95 % percentile interval; NaN when !has_interval
   bool has_interval = false;  // both sides need at least two values
 };
-// ratio = mean(group) / mean(reference). The interval: `resamples` times, draw
-// group.size() values of `group` and reference.size() values of `reference` with
-// replacement (independently), take the ratio of the two means; the 2.5th and 97.5th
-// percentiles of these ratios (linear interpolation between order statistics; resamples
-// whose ratio is NaN are left out). Random numbers: std::mt19937_64 seeded with `seed`,
-// indices drawn by rejection, so the same inputs give the same interval everywhere.
-// Throws std::invalid_argument when either side is empty.
+// ratio = mean(group) / mean(reference), where group[i] and reference[i] are one seed's pair
+// (the same seed trained both ways). The interval is a paired percentile bootstrap:
+// `resamples` times, draw n = group.size() indices with replacement and take the ratio of
+// the two means over the same drawn indices; the 2.5th and 97.5th percentiles of these
+// ratios (linear interpolation between order statistics; resamples whose ratio is NaN are
+// left out). Drawing the pairs together keeps what the seeds share (a seed that is easy
+// for float32 tends to be easy for fixar too) out of the interval. Random numbers:
+// std::mt19937_64 seeded with `seed`, indices drawn by rejection, so the same inputs give
+// the same interval everywhere. No interval with fewer than two pairs. Throws
+// std::invalid_argument when there is no pair or the two sizes differ.
 RatioEstimate BootstrapRatio(const std::vector<double>& group, const std::vector<double>& reference,
                              int resamples = kBootstrapResamples, std::uint64_t seed = kBootstrapSeed);
 

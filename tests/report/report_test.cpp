@@ -107,25 +107,39 @@ TEST(ReportStats, QuantileInterpolatesBetweenOrderStatistics) {
 }
 
 TEST(ReportStats, BootstrapIntervalHoldsTheRatioAndIsReproducible) {
-  const std::vector<double> group = {95, 85, 90, 92}, reference = {100, 110, 90};
+  const std::vector<double> group = {95, 85, 90, 92, 88, 97, 83, 91},
+                            reference = {100, 110, 90, 100, 105, 98, 95, 102};
   const RatioEstimate a = BootstrapRatio(group, reference);
-  EXPECT_DOUBLE_EQ(a.ratio, 90.5 / 100);
+  EXPECT_DOUBLE_EQ(a.ratio, 721.0 / 800);
   ASSERT_TRUE(a.has_interval);
   EXPECT_LT(a.lo, a.ratio);
   EXPECT_GT(a.hi, a.ratio);
-  EXPECT_GT(a.lo, 0.8);  // resampled means stay within [85, 95] / [90, 110]
-  EXPECT_LT(a.hi, 1.06);
+  // A resample's ratio of sums lies between its pairs' smallest and largest ratio.
+  EXPECT_GT(a.lo, 85.0 / 110);
+  EXPECT_LT(a.hi, 97.0 / 98);
   const RatioEstimate b = BootstrapRatio(group, reference);
   EXPECT_EQ(a.lo, b.lo);  // fixed seed: bit for bit the same
   EXPECT_EQ(a.hi, b.hi);
   const RatioEstimate other_seed = BootstrapRatio(group, reference, kBootstrapResamples, 7);
   EXPECT_NE(std::make_pair(a.lo, a.hi), std::make_pair(other_seed.lo, other_seed.hi));
-  // One seed on either side: the ratio without an interval.
-  const RatioEstimate single = BootstrapRatio({80}, reference);
+  // One pair: the ratio without an interval. Unpaired or empty input is refused.
+  const RatioEstimate single = BootstrapRatio({80}, {100});
   EXPECT_DOUBLE_EQ(single.ratio, 0.8);
   EXPECT_FALSE(single.has_interval);
-  EXPECT_FALSE(BootstrapRatio(group, {100}).has_interval);
-  EXPECT_THROW(BootstrapRatio({}, reference), std::invalid_argument);
+  EXPECT_THROW(BootstrapRatio(group, {100}), std::invalid_argument);
+  EXPECT_THROW(BootstrapRatio({}, {}), std::invalid_argument);
+}
+
+// The pairs are drawn together: when every seed's group value is 0.9 of its reference value,
+// every resample's ratio is 0.9, however much the seeds differ from each other. Drawing the
+// two sides independently would give a wide interval here (about 0.6 to 1.3).
+TEST(ReportStats, BootstrapDrawsEachSeedOnBothSides) {
+  const std::vector<double> reference = {1000, 3000, 2000}, group = {900, 2700, 1800};
+  const RatioEstimate r = BootstrapRatio(group, reference);
+  ASSERT_TRUE(r.has_interval);
+  EXPECT_NEAR(r.ratio, 0.9, 1e-12);
+  EXPECT_NEAR(r.lo, 0.9, 1e-12);
+  EXPECT_NEAR(r.hi, 0.9, 1e-12);
 }
 
 TEST(ReportGroups, SeedsComeFromTheConfigNotTheDirectoryName) {
