@@ -228,6 +228,16 @@ void ReadCheckpoint(const fs::path& dir, const TrainConfig& c, RunStats& stats, 
   ReadCheckpointPayload(bytes, version, path, c, stats, agent, buffer);
 }
 
+// The step a checkpoint file was written at, read from the start of its payload (task, run
+// name, then the stats, step first) without reading or verifying the rest.
+std::int64_t CheckpointStep(const fs::path& path) {
+  const auto start = util::ReadCheckedFileStart(path.string(), kCheckpointMagic, 1, kCheckpointVersion, 4096);
+  util::ByteReader r(start.data(), start.size(), path.string());
+  r.GetString();  // task
+  r.GetString();  // run name
+  return r.Get<decltype(RunStats::step)>();
+}
+
 // Keys a resume may change (docs/training.md, "Run directories"): how far and how fast
 // to go, never what is trained. run.out_dir names where fresh runs go and means nothing here.
 bool SafeToChangeOnResume(const std::string& difference) {
@@ -632,18 +642,16 @@ LoadedRun LoadRun(const std::string& run_dir, bool with_buffer) {
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(fmt::format("{}: {}", (dir / "config.toml").string(), e.what()));
   }
+  // checkpoint.bin sits on the last episode boundary; final.bin, left by a run that ended
+  // inside an episode, holds its last step. Take the later one, choosing from the start of
+  // each file only: with its replay buffer a checkpoint runs to hundreds of MB.
+  const char* file = "checkpoint.bin";
+  if (fs::exists(dir / "final.bin") &&
+      (!fs::exists(dir / file) || CheckpointStep(dir / "final.bin") > CheckpointStep(dir / file)))
+    file = "final.bin";
   LoadedRun run = NewRun(std::move(config), with_buffer);
   RunStats stats;
-  ReadCheckpoint(dir, run.config, stats, *run.agent, run.buffer.get());
-  if (fs::exists(dir / "final.bin")) {  // the run ended inside an episode: its last step's weights
-    LoadedRun last = NewRun(run.config, with_buffer);
-    RunStats last_stats;
-    ReadCheckpoint(dir, last.config, last_stats, *last.agent, last.buffer.get(), "final.bin");
-    if (last_stats.step > stats.step) {
-      run = std::move(last);
-      stats = last_stats;
-    }
-  }
+  ReadCheckpoint(dir, run.config, stats, *run.agent, run.buffer.get(), file);
   run.step = stats.step;
   return run;
 }

@@ -1,5 +1,6 @@
 #include "util/binary_io.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -127,34 +128,66 @@ std::vector<std::uint8_t> ReadCheckedFile(const std::string& path, const std::st
   return ReadCheckedFile(path, magic, version, version, nullptr);
 }
 
-std::vector<std::uint8_t> ReadCheckedFile(const std::string& path, const std::string& magic,
-                                          std::uint32_t min_version, std::uint32_t max_version,
-                                          std::uint32_t* version) {
+namespace {
+
+// A checked file opened and its header verified (magic, version, payload size against the
+// file's size); the stream stands at the first payload byte.
+struct OpenedChecked {
+  std::ifstream in;
+  std::uint64_t size = 0, sum = 0;
+};
+
+OpenedChecked OpenChecked(const std::string& path, const std::string& magic, std::uint32_t min_version,
+                          std::uint32_t max_version, std::uint32_t* version) {
   if (std::filesystem::is_directory(path))  // an ifstream opens it and reads nothing
     throw std::runtime_error(fmt::format("'{}' is a directory, not a {} file", path, magic));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(fmt::format("cannot open '{}'", path));
-  // The header, then the payload read straight into its own vector (no second copy).
+  OpenedChecked f;
+  f.in.open(path, std::ios::binary);
+  if (!f.in) throw std::runtime_error(fmt::format("cannot open '{}'", path));
   std::uint8_t head[kHeader];
-  in.read(reinterpret_cast<char*>(head), kHeader);
-  const auto got = static_cast<std::size_t>(in.gcount());
+  f.in.read(reinterpret_cast<char*>(head), kHeader);
+  const auto got = static_cast<std::size_t>(f.in.gcount());
   if (got < kHeader)
     throw std::runtime_error(fmt::format("'{}' is truncated: {} bytes, shorter than the {}-byte header", path,
                                          got, kHeader));
-  const auto [size, sum] = CheckHeader(head, path, magic, min_version, max_version, version);
-  in.seekg(0, std::ios::end);
-  const auto file_size = static_cast<std::uint64_t>(in.tellg());
-  if (file_size - kHeader != size)
+  const Header h = CheckHeader(head, path, magic, min_version, max_version, version);
+  f.size = h.size;
+  f.sum = h.sum;
+  f.in.seekg(0, std::ios::end);
+  const auto file_size = static_cast<std::uint64_t>(f.in.tellg());
+  if (file_size - kHeader != f.size)
     throw std::runtime_error(fmt::format("'{}' is truncated or padded: payload {} bytes, header says {}", path,
-                                         file_size - kHeader, size));
-  std::vector<std::uint8_t> payload(size);
-  in.seekg(static_cast<std::streamoff>(kHeader));
-  in.read(reinterpret_cast<char*>(payload.data()), static_cast<std::streamsize>(size));
-  if (static_cast<std::uint64_t>(in.gcount()) != size)
-    throw std::runtime_error(fmt::format("'{}': reading its {}-byte payload failed", path, size));
-  if (Fnv1a64(payload.data(), payload.size()) != sum)
+                                         file_size - kHeader, f.size));
+  f.in.seekg(static_cast<std::streamoff>(kHeader));
+  return f;
+}
+
+// Reads n payload bytes from where `in` stands.
+std::vector<std::uint8_t> ReadPayloadBytes(std::ifstream& in, std::uint64_t n, const std::string& path) {
+  std::vector<std::uint8_t> bytes(n);  // read straight into its own vector (no second copy)
+  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(n));
+  if (static_cast<std::uint64_t>(in.gcount()) != n)
+    throw std::runtime_error(fmt::format("'{}': reading {} bytes of its payload failed", path, n));
+  return bytes;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> ReadCheckedFile(const std::string& path, const std::string& magic,
+                                          std::uint32_t min_version, std::uint32_t max_version,
+                                          std::uint32_t* version) {
+  OpenedChecked f = OpenChecked(path, magic, min_version, max_version, version);
+  std::vector<std::uint8_t> payload = ReadPayloadBytes(f.in, f.size, path);
+  if (Fnv1a64(payload.data(), payload.size()) != f.sum)
     throw std::runtime_error(fmt::format("'{}' is corrupt: checksum mismatch", path));
   return payload;
+}
+
+std::vector<std::uint8_t> ReadCheckedFileStart(const std::string& path, const std::string& magic,
+                                               std::uint32_t min_version, std::uint32_t max_version,
+                                               std::size_t max_bytes, std::uint32_t* version) {
+  OpenedChecked f = OpenChecked(path, magic, min_version, max_version, version);
+  return ReadPayloadBytes(f.in, std::min<std::uint64_t>(f.size, max_bytes), path);
 }
 
 std::span<const std::uint8_t> CheckedPayload(std::span<const std::uint8_t> file, const std::string& name,

@@ -126,5 +126,11 @@ std::vector<std::uint8_t> ReadCheckedFile(const std::string& path, const std::st
 std::vector<std::uint8_t> ReadCheckedFile(const std::string& path, const std::string& magic,
                                           std::uint32_t min_version, std::uint32_t max_version,
                                           std::uint32_t* version);
+// The first max_bytes of a checked file's payload (all of it when it is shorter), for a
+// field near its start without reading a large file: the header is checked as above
+// (magic, version, size), the checksum is not (it covers the whole payload).
+std::vector<std::uint8_t> ReadCheckedFileStart(const std::string& path, const std::string& magic,
+                                               std::uint32_t min_version, std::uint32_t max_version,
+                                               std::size_t max_bytes, std::uint32_t* version = nullptr);
 
 }  // namespace fixar::util

@@ -109,6 +109,44 @@ TEST(Trainer, EndingInsideAnEpisodeLeavesTheFinalWeights) {
   EXPECT_EQ(a.agent->critic().ParametersAsDouble(), b.agent->critic().ParametersAsDouble());
 }
 
+// Flips the last byte of a file: its checksum no longer holds.
+void DamageLastByte(const fs::path& file) {
+  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(-1, std::ios::end);
+  const char c = static_cast<char>(f.get() ^ 0x5A);
+  f.seekp(-1, std::ios::end);
+  f.put(c);
+}
+
+// LoadRun chooses between checkpoint.bin and final.bin by the step at the start of each and
+// reads only the later one in full: damage in the other does not stop it, a stale final.bin
+// (an older build's resume, interrupted, leaves one behind a later checkpoint.bin) loses, and
+// a run that ended inside its first episode has only final.bin.
+TEST(Trainer, LoadRunReadsOnlyTheLaterOfCheckpointAndFinal) {
+  const fs::path out = Fresh("fixar_trainer_later");
+  const auto mid = Train(Small((out / "b").string(), 1500));
+  const fs::path dir = mid.run_dir;
+  // checkpoint.bin at the boundary 1200, final.bin at 1500: damage in checkpoint.bin is not read.
+  fs::copy_file(dir / "checkpoint.bin", out / "checkpoint.bin");
+  DamageLastByte(dir / "checkpoint.bin");
+  EXPECT_EQ(LoadRun(mid.run_dir, false).step, 1500);
+  // A stale final.bin behind a later checkpoint.bin: extend to 1600 (a boundary: final.bin goes),
+  // then put the old final.bin back, damaged.
+  fs::copy_file(out / "checkpoint.bin", dir / "checkpoint.bin", fs::copy_options::overwrite_existing);
+  fs::copy_file(dir / "final.bin", out / "final.bin");
+  TrainOptions more = Small((out / "b").string(), 1600);
+  more.resume_dir = mid.run_dir;
+  Train(more);
+  ASSERT_FALSE(fs::exists(dir / "final.bin"));
+  fs::copy_file(out / "final.bin", dir / "final.bin");
+  DamageLastByte(dir / "final.bin");
+  EXPECT_EQ(LoadRun(mid.run_dir, false).step, 1600);
+  // Only final.bin: a run that ended inside its first episode, before its first checkpoint.
+  const auto short_run = Train(Small((out / "c").string(), 150));
+  ASSERT_FALSE(fs::exists(fs::path(short_run.run_dir) / "checkpoint.bin"));
+  EXPECT_EQ(LoadRun(short_run.run_dir, false).step, 150);
+}
+
 // The same with stochastic rounding and gradient formats that move every 50 updates: the
 // rounding step counters and the format state are part of the checkpoint.
 TEST(Trainer, ResumeIsExactWithStochasticRoundingAndDynamicGradientFormats) {

@@ -101,6 +101,31 @@ TEST(CheckedFile, RefusesDamagedFiles) {
   std::filesystem::remove(path);
 }
 
+// The start of a payload: its first bytes (all of them when the payload is shorter), with the
+// header checked but not the checksum, which covers bytes it does not read.
+TEST(CheckedFile, ReadsTheStartOfAPayload) {
+  const std::string path = (std::filesystem::temp_directory_path() / "fixar_io_start.bin").string();
+  std::vector<std::uint8_t> payload(1000);
+  for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<std::uint8_t>(i * 7);
+  WriteCheckedFile(path, "TESTFILE", 2, payload);
+  std::uint32_t version = 0;
+  EXPECT_EQ(ReadCheckedFileStart(path, "TESTFILE", 1, 3, 16, &version),
+            std::vector<std::uint8_t>(payload.begin(), payload.begin() + 16));
+  EXPECT_EQ(version, 2u);
+  EXPECT_EQ(ReadCheckedFileStart(path, "TESTFILE", 1, 3, 5000), payload);
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(28 + 900), f.put(0);  // beyond the start: the checksum fails, the start is read
+  }
+  EXPECT_THROW(ReadCheckedFile(path, "TESTFILE", 2), std::runtime_error);
+  EXPECT_EQ(ReadCheckedFileStart(path, "TESTFILE", 2, 2, 16).size(), 16u);
+  EXPECT_THROW(ReadCheckedFileStart(path, "OTHERONE", 2, 2, 16), std::runtime_error);
+  EXPECT_THROW(ReadCheckedFileStart(path, "TESTFILE", 3, 3, 16), std::runtime_error);
+  std::filesystem::resize_file(path, 500);  // the header's size no longer matches
+  EXPECT_THROW(ReadCheckedFileStart(path, "TESTFILE", 2, 2, 16), std::runtime_error);
+  std::filesystem::remove(path);
+}
+
 // Found by fuzz/rl_checkpoint: an empty stored array handed memcpy a null pointer (UBSan).
 TEST(ByteReader, ReadsEmptyArrays) {
   ByteWriter w;
