@@ -36,15 +36,15 @@ inline constexpr std::uint64_t kBootstrapSeed = 20'210'705;
 struct RatioEstimate {
   double ratio = 0;           // mean(group) / mean(reference)
   double lo = 0, hi = 0;      // 95 % percentile interval; NaN when !has_interval
-  bool has_interval = false;  // both sides need at least two values
+  bool has_interval = false;  // needs at least two pairs
 };
 // ratio = mean(group) / mean(reference), where group[i] and reference[i] are one seed's pair
 // (the same seed trained both ways). The interval is a paired percentile bootstrap:
 // `resamples` times, draw n = group.size() indices with replacement and take the ratio of
 // the two means over the same drawn indices; the 2.5th and 97.5th percentiles of these
 // ratios (linear interpolation between order statistics; resamples whose ratio is NaN are
-// left out). Drawing the pairs together keeps what the seeds share (a seed that is easy
-// for float32 tends to be easy for fixar too) out of the interval. Random numbers:
+// left out). Drawing the pairs together keeps what a seed fixes on both sides (initial
+// weights, episode starts, replay indices) out of the interval's width. Random numbers:
 // std::mt19937_64 seeded with `seed`, indices drawn by rejection, so the same inputs give
 // the same interval everywhere. No interval with fewer than two pairs. Throws
 // std::invalid_argument when there is no pair or the two sizes differ.

@@ -83,8 +83,9 @@ struct EvalSummary {
 EvalSummary Evaluate(const EvalOptions& options, std::vector<std::vector<double>>* first_episode_states = nullptr);
 
 // A run directory loaded: its configuration, the agent from its checkpoint (final.bin
-// where it is later than checkpoint.bin; only the later file is read in full) and, when asked, the replay buffer. Throws naming
-// the directory when it is not a run or its checkpoint is missing, corrupt or of another run.
+// where it is later than checkpoint.bin; only the later file is read in full) and, when
+// asked, the replay buffer. Throws naming the directory when it is not a run or its
+// checkpoint is missing, corrupt or of another run.
 struct LoadedRun {
   TrainConfig config;
   std::int64_t step = 0;  // of the checkpoint
