@@ -132,7 +132,7 @@ TEST(ReportStats, BootstrapIntervalHoldsTheRatioAndIsReproducible) {
 
 // The pairs are drawn together: when every seed's group value is 0.9 of its reference value,
 // every resample's ratio is 0.9, however much the seeds differ from each other. Drawing the
-// two sides independently would give a wide interval here (about 0.6 to 1.3).
+// two sides independently would give a wide interval here (about 0.45 to 1.8).
 TEST(ReportStats, BootstrapDrawsEachSeedOnBothSides) {
   const std::vector<double> reference = {1000, 3000, 2000}, group = {900, 2700, 1800};
   const RatioEstimate r = BootstrapRatio(group, reference);
